@@ -31,7 +31,7 @@ format: install
 # Whole suite on SQLite, then the database-facing tests again on a real PostgreSQL.
 # pytest exits 5 when a selection holds no test: that is not a failure here.
 test: install system-deps
-	@eval "$$(scripts/services.sh)"; \
+	@eval "$$(scripts/services.sh)"; export PL_REQUIRE_SERVICES=1; \
 	set -e; \
 	$(BIN)/ruff check src tests bench; \
 	$(BIN)/ruff format --check src tests bench; \
