@@ -1,1 +1,275 @@
-from django.db import models  # noqa: F401
+"""Tasks, progress reports, warnings, notifications and the append-only audit log.
+
+Warning states are moved only by ``tracking.warnings.run_warnings`` with compare-and-set; each move
+is kept as a ``WarningFlip`` row so a task's or a unit's history can be shown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "未启动"
+    IN_PROGRESS = "in_progress", "推进中"
+    DONE = "done", "已完成"
+    LAGGING = "lagging", "滞后"
+
+
+class Task(models.Model):
+    """One measure for one lead unit; the unit reports on it each cycle."""
+
+    class Warning(models.TextChoices):
+        NORMAL = "normal", "正常"
+        DUE_SOON = "due_soon", "临期"
+        OVERDUE = "overdue", "逾期"
+
+    measure = models.ForeignKey("documents.Measure", on_delete=models.CASCADE, related_name="tasks")
+    lead_unit = models.ForeignKey(
+        "accounts.Unit",
+        verbose_name="牵头单位",
+        on_delete=models.PROTECT,
+        related_name="lead_tasks",
+    )
+    support_units = models.ManyToManyField(
+        "accounts.Unit", verbose_name="配合单位", blank=True, related_name="support_tasks"
+    )
+    deadline = models.DateField("完成时限", null=True, blank=True, db_index=True)
+    weight = models.FloatField("权重", default=1.0)
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=TaskStatus.choices,
+        default=TaskStatus.NOT_STARTED,
+        db_index=True,
+    )
+    percent = models.PositiveSmallIntegerField("完成进度", default=0)
+    warning = models.CharField(
+        "预警", max_length=10, choices=Warning.choices, default=Warning.NORMAL, db_index=True
+    )
+    warning_changed_at = models.DateTimeField("预警变化时间", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+        ordering = ["measure__document_id", "measure__order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "lead_unit"], name="task_one_per_lead_unit"),
+            models.CheckConstraint(
+                condition=models.Q(percent__lte=100), name="task_percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} — {self.lead_unit}"
+
+
+class Report(models.Model):
+    """Progress on a task for one reporting period; at most one per task and period."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
+        ACCEPTED = "accepted", "已采纳"
+        RETURNED = "returned", "已退回"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
+    period_label = models.CharField("报送周期", max_length=40)
+    period_start = models.DateField("周期开始")
+    period_end = models.DateField("周期结束")
+    status = models.CharField(
+        "审核状态", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    task_status = models.CharField(
+        "任务状态", max_length=12, choices=TaskStatus.choices, default=TaskStatus.IN_PROGRESS
+    )
+    percent = models.PositiveSmallIntegerField("完成进度", default=0)
+    narrative = models.TextField("进展情况", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_comment = models.TextField("审核意见", blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "进展报送"
+        verbose_name_plural = "进展报送"
+        ordering = ["task", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "period_start"], name="report_one_per_task_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent__lte=100), name="report_percent_at_most_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["period_start", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.period_label}"
+
+
+class ReportValue(models.Model):
+    """The achieved value against one quantified target (消费券已发放 800万元 of 1000万元)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
+    target = models.ForeignKey(
+        "documents.Target", on_delete=models.CASCADE, related_name="achievements"
+    )
+    achieved = models.FloatField("完成值")
+
+    class Meta:
+        verbose_name = "指标完成值"
+        verbose_name_plural = "指标完成值"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "target"], name="report_value_per_target")
+        ]
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"attachments/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file backing a report, stored under MEDIA_ROOT with a random name, served by a view."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to)
+    original_name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class WarningFlip(models.Model):
+    """One change of a warning state, written only by the worker that won the compare-and-set."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", "完成时限"
+        MISSING_REPORT = "missing_report", "未按期报送"
+
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="flips"
+    )
+    unit = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="flips"
+    )
+    old = models.CharField("原状态", max_length=20)
+    new = models.CharField("新状态", max_length=20)
+    period_label = models.CharField("报送周期", max_length=40, blank=True)
+    detail = models.TextField("说明", blank=True)
+    at = models.DateTimeField("时间", db_index=True)
+
+    class Meta:
+        verbose_name = "预警变化"
+        verbose_name_plural = "预警变化"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(task__isnull=False) | models.Q(unit__isnull=False),
+                name="flip_has_task_or_unit",
+            )
+        ]
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField("内容", max_length=500)
+    link = models.CharField("链接", max_length=300, blank=True)
+    read = models.BooleanField("已读", default=False)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read"])]
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit row."""
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise AppendOnlyError("审计日志只能追加，不能修改")
+
+    def delete(self):  # type: ignore[override]
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
+
+class AuditLog(models.Model):
+    """Who changed what, when, with the state before and after. Append-only."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=60)
+    object_type = models.CharField("对象类型", max_length=40)
+    object_id = models.CharField("对象编号", max_length=40)
+    # The task a change belongs to (a report's task, a task itself), so history shows per task.
+    task_id_ref = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    at = models.DateTimeField("时间", db_index=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("审计日志只能追加，不能删除")
