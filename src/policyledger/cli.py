@@ -1,0 +1,251 @@
+"""The ``policyledger`` command: a thin click layer over the library.
+
+Each command is a few lines that call ``policyledger.parsing`` / ``policyledger.formats``; its
+docstring (with an example) is its ``--help``. Add a command by appending a ``@main.command()``
+function. Import heavy or Django modules inside the command, never at the top of this file, so that
+``policyledger --help`` stays fast and works without a database.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from policyledger import __version__
+
+if TYPE_CHECKING:
+    from policyledger.parsing.model import Document
+
+logger = logging.getLogger("policyledger.cli")
+
+SUFFIXES = (".txt", ".docx", ".pdf")
+FORMATS = ("json", "table", "xlsx", "md")
+# Above this many inputs a progress bar goes to stderr.
+PROGRESS_MIN_FILES = 4
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policyledger")
+def main() -> None:
+    """政策落实台账：把政策文件拆解为可跟踪的任务。
+
+    \b
+    示例：
+      policyledger parse 实施方案.docx --format table
+      policyledger schema
+    """
+
+
+@dataclass
+class Input:
+    """One document to read: a file path, or stdin when ``path`` is None."""
+
+    label: str
+    path: Path | None
+
+
+class InputError(Exception):
+    """A PATH argument that names nothing readable (message in Chinese)."""
+
+
+def expand_paths(paths: tuple[str, ...]) -> Iterator[Input | InputError]:
+    """Files as given, folders recursed for .txt/.docx/.pdf (sorted), ``-`` for stdin."""
+    for raw in paths:
+        if raw == "-":
+            yield Input("<stdin>", None)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+            if not found:
+                yield InputError(f"{raw}：文件夹中没有可解析的文件（{' '.join(SUFFIXES)}）")
+            for file in found:
+                yield Input(str(file), file)
+        elif path.is_file():
+            # An explicit file is read whatever its name: the reader sniffs the content.
+            yield Input(raw, path)
+        elif path.exists():
+            yield InputError(f"{raw}：不是普通文件")
+        else:
+            yield InputError(f"{raw}：文件不存在")
+
+
+def _parse_input(item: Input) -> Document:
+    from policyledger.parsing import parse_bytes
+
+    if item.path is None:
+        data = sys.stdin.buffer.read()
+        name = "stdin"
+    else:
+        try:
+            data = item.path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{item.label}：无法读取文件（{exc.strerror or exc}）") from exc
+        name = item.path.name
+    return parse_bytes(data, name=name)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="json",
+    show_default=True,
+    help="输出格式：json（单个对象或 JSON Lines）、table（终端表格）、xlsx（任务分解表）、md（Markdown 表格）。",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="写入此文件（xlsx 必须指定）；默认输出到标准输出。",
+)
+def parse(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """解析政策文件（.txt / .docx / .pdf），输出措施、责任单位和量化指标。
+
+    PATH 可以是文件、文件夹（递归查找 .txt .docx .pdf）或 -（标准输入）。
+    一个输入时 json 输出一个对象，多个输入（或文件夹）时输出 JSON Lines。
+    某个文件出错时给出中文提示并继续处理其余文件，最后以退出码 1 结束。
+
+    \b
+    示例：
+      policyledger parse 实施方案.txt
+      policyledger parse 文件夹/ --format json -o 结果.jsonl
+      policyledger parse a.docx b.pdf --format table
+      policyledger parse 文件夹/ --format xlsx -o 任务分解表.xlsx
+      cat 通知.txt | policyledger parse - --format md
+    """
+    from policyledger.parsing import ReadError
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("xlsx 格式需要用 -o 指定输出文件，例如 -o 任务分解表.xlsx")
+
+    items = list(expand_paths(paths))
+    inputs = [item for item in items if isinstance(item, Input)]
+    failed = 0
+    for item in items:
+        if isinstance(item, InputError):
+            _error(str(item))
+            failed += 1
+    # One object for one file named on the command line; JSON Lines as soon as there can be several.
+    several = len(inputs) != 1 or any(Path(p).is_dir() for p in paths if p != "-")
+
+    sink = _Sink(fmt, output, several)
+    try:
+        for item in _progress(inputs):
+            try:
+                document = _parse_input(item)
+            except (ReadError, InputError) as exc:
+                _error(f"{item.label}：{exc}" if isinstance(exc, ReadError) else str(exc))
+                failed += 1
+                continue
+            except Exception as exc:  # a parser bug must not hide the other files' output
+                logger.debug("parse failed for %s", item.label, exc_info=True)
+                _error(f"{item.label}：解析时发生内部错误（{type(exc).__name__}: {exc}）")
+                failed += 1
+                continue
+            sink.add(document)
+        sink.close()
+    except OSError as exc:
+        _error(f"无法写入输出：{exc.strerror or exc}")
+        sys.exit(1)
+    if failed:
+        _error(f"共 {len(items)} 个输入，{failed} 个失败。")
+        sys.exit(1)
+
+
+def _error(message: str) -> None:
+    click.secho(f"错误：{message}", fg="red", err=True)
+
+
+def _progress(inputs: list[Input]) -> Iterator[Input]:
+    if len(inputs) < PROGRESS_MIN_FILES:
+        yield from inputs
+        return
+    from rich.console import Console
+    from rich.progress import track
+
+    # stderr, so that the JSON on stdout stays clean; transient, so that nothing is left behind.
+    yield from track(inputs, description="解析中", console=Console(stderr=True), transient=True)
+
+
+class _Sink:
+    """Collects or streams documents in the chosen format to ``output`` or stdout."""
+
+    def __init__(self, fmt: str, output: Path | None, several: bool) -> None:
+        self.fmt, self.output, self.several = fmt, output, several
+        self.docs: list[Document] = []
+        self._stream = None
+
+    def _text(self):
+        if self._stream is None:
+            if self.output is None:
+                self._stream = click.get_text_stream("stdout", encoding="utf-8")
+            else:
+                self._stream = self.output.open("w", encoding="utf-8")
+        return self._stream
+
+    def add(self, document: Document) -> None:
+        # JSON Lines and the terminal table stream, so hundreds of documents need little memory.
+        if self.fmt == "json" and self.several:
+            from policyledger.formats.json_lines import dumps
+
+            self._text().write(dumps(document) + "\n")
+        elif self.fmt == "table":
+            from rich.console import Console
+
+            from policyledger.formats.table import render
+
+            stream = self._text()
+            # A terminal gets its own width; a file or pipe gets one wide enough to read.
+            width = None if stream.isatty() else 120
+            render(document, Console(file=stream, width=width))
+        else:
+            self.docs.append(document)
+
+    def close(self) -> None:
+        try:
+            if self.fmt == "json" and not self.several:
+                from policyledger.formats.json_lines import write
+
+                if self.docs:
+                    write(self.docs, self._text(), lines=False)
+            elif self.fmt == "md":
+                from policyledger.formats.markdown import render_all
+
+                if self.docs:
+                    self._text().write(render_all(self.docs))
+            elif self.fmt == "xlsx":
+                from policyledger.formats.xlsx import write_task_table
+
+                if self.docs:
+                    with self.output.open("wb") as fp:
+                        write_task_table(self.docs, fp)
+        finally:
+            if self._stream is not None and self.output is not None:
+                self._stream.close()
+            elif self._stream is not None:
+                self._stream.flush()
+
+
+@main.command()
+def schema() -> None:
+    """打印解析结果 JSON 的 JSON Schema（draft 2020-12，schema_version 1）。
+
+    \b
+    示例：
+      policyledger schema > document.schema.json
+    """
+    from policyledger.formats.json_lines import schema_text
+
+    click.echo(schema_text(), nl=False)
