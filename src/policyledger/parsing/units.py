@@ -1,0 +1,413 @@
+"""Responsibility clauses (责任单位) in a measure's text: where they are, who leads, who supports.
+
+Forms found in real documents, all handled by one parser of the clause content:
+
+- ``（责任单位：省商务厅、省发展改革委）`` and the same with half-width or mixed brackets and colons;
+- ``（省发展改革委、省商务厅等按职责分工负责）``: names, then neutral wording that is dropped;
+- ``（省商务厅、发展改革委、经济和信息化委，各设区市人民政府）``: no label at all; accepted only when every
+  name ends like a body (厅/委/局/办/中心/政府/管委会/银行/公司 ..., see ``data/unit_suffixes.txt``);
+- ``（牵头单位：…；配合单位：…）``, ``（省商务厅牵头，省财政厅配合）``: roles from the document's own markers;
+- ``责任单位：…。`` written after the paragraph without brackets.
+
+Names are split on 、，,；; (never inside nested brackets), whitespace inside a name is removed (PDF line
+breaks), a shared administrative prefix is carried to the bare names that follow it (省商务厅、发展改革委 ->
+省发展改革委; 省委宣传部、网信办 -> 省委网信办), a shared ending is carried back to the place names before it
+(济源示范区、航空港区管委会 -> 济源示范区管委会), a leading 各 is carried forward (各县区、功能板块 ->
+各功能板块), and each name goes through the alias table. With no role marker every unit leads.
+
+All vocabulary lives in ``data/`` so users extend it without touching code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+__all__ = [
+    "UnitBlock",
+    "canonical_unit",
+    "find_unit_blocks",
+    "load_aliases",
+    "split_units",
+]
+
+
+@dataclass
+class UnitBlock:
+    """One responsibility clause: its span in the text searched (brackets included) and its units."""
+
+    span: tuple[int, int]
+    lead: list[str]
+    support: list[str]
+    open_ended: bool
+    raw: str
+
+
+# ---------------------------------------------------------------------------------------------------
+# Vocabulary
+
+
+def _data_lines(name: str) -> list[str]:
+    lines = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def _read_alias_file(path: Path) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in re.split(r"\t+|\s{2,}", line) if p.strip()]
+        if len(parts) != 2:
+            raise ValueError(f"单位别名表格式错误：{path} 第 {number} 行应为“别名<Tab>规范名称”")
+        table[_squeeze(parts[0])] = _squeeze(parts[1])
+    return table
+
+
+@lru_cache(maxsize=1)
+def _shipped_aliases() -> dict[str, str]:
+    return _read_alias_file(DATA / "unit_aliases.tsv")
+
+
+def load_aliases(extra: str | Path | None = None) -> dict[str, str]:
+    """The shipped alias table (alias -> canonical), extended by a user file of the same format."""
+    table = dict(_shipped_aliases())
+    if extra is not None:
+        path = Path(extra)
+        if not path.is_file():
+            raise FileNotFoundError(f"找不到单位别名表：{path}")
+        table.update(_read_alias_file(path))
+    return table
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    suffixes: tuple[str, ...]
+    standalone_heads: tuple[str, ...]
+    standalone_tails: tuple[str, ...]
+    lead_labels: tuple[str, ...]
+    support_labels: tuple[str, ...]
+    lead_verbs: tuple[str, ...]
+    support_verbs: tuple[str, ...]
+    neutral: tuple[str, ...]
+    open_ended: tuple[str, ...]
+    shared_suffixes: tuple[str, ...]
+    first_leads: re.Pattern[str]
+    label_re: re.Pattern[str]
+    loose_label_re: re.Pattern[str]
+
+
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def _vocab() -> _Vocab:
+    roles: dict[str, list[str]] = {}
+    for line in _data_lines("unit_markers.tsv"):
+        role, _, word = line.partition("\t")
+        roles.setdefault(role.strip(), []).append(word.strip())
+    heads, tails = [], []
+    for line in _data_lines("unit_standalone.txt"):
+        kind, _, word = line.partition("\t")
+        (heads if kind.strip() == "head" else tails).append(word.strip())
+    labels = _longest_first(roles.get("lead_label", []) + roles.get("support_label", []))
+    label_alt = "|".join(map(re.escape, labels))
+    # A label may be broken by a PDF line break ("责任单\n位："): allow whitespace between its characters.
+    loose_alt = "|".join(r"\s*".join(map(re.escape, label)) for label in labels)
+    return _Vocab(
+        suffixes=_longest_first(_data_lines("unit_suffixes.txt")),
+        standalone_heads=_longest_first(heads),
+        standalone_tails=_longest_first(tails),
+        lead_labels=_longest_first(roles.get("lead_label", [])),
+        support_labels=_longest_first(roles.get("support_label", [])),
+        lead_verbs=_longest_first(roles.get("lead_verb", [])),
+        support_verbs=_longest_first(roles.get("support_verb", [])),
+        neutral=_longest_first(roles.get("neutral", [])),
+        open_ended=_longest_first(roles.get("open_ended", [])),
+        shared_suffixes=_longest_first(roles.get("shared_suffix", [])),
+        first_leads=re.compile("|".join(f"(?:{p})" for p in roles.get("first_leads", ["(?!)"]))),
+        label_re=re.compile(f"({label_alt})[：:]"),
+        loose_label_re=re.compile(rf"(?<![\w（(])({loose_alt})\s*[：:]"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Names
+
+_WS_RE = re.compile(r"\s+")
+# The administrative level a name starts with. 市场/区域/县域 are words, not levels ("市场监管局" is bare).
+_PREFIX_RE = re.compile(r"^(?:[省市县区州]委|自治区|自治州|省|市(?!场)|县(?!域)|区(?!域)|州|盟|旗)")
+# A place inside the name (团市委, 人民银行市中心支行, 济源示范区): such a name never takes a shared prefix.
+_EMBEDDED_PLACE_RE = re.compile(r"(?<!城)市(?!场)|[省县州]|区(?!域)")
+_PLACE_END_RE = re.compile(r"(?:[区县市州镇乡旗]|园区|新区|开发区|示范区|高新区)$")
+
+
+def _squeeze(name: str) -> str:
+    return _WS_RE.sub("", name)
+
+
+def canonical_unit(name: str, aliases: Mapping[str, str] | None = None) -> str:
+    """A unit name as the alias table wants it: whole name first, then without its level prefix."""
+    table = _shipped_aliases() if aliases is None else aliases
+    name = _squeeze(name)
+    if name in table:
+        return table[name]
+    match = _PREFIX_RE.match(name)
+    if match and name[match.end() :] in table:
+        return match.group() + table[name[match.end() :]]
+    return name
+
+
+def _has_suffix(name: str) -> bool:
+    return len(name) >= 3 and name.endswith(_vocab().suffixes)
+
+
+def _is_local(name: str) -> bool:
+    # 各县区人民政府, 各设区市人民政府, 市属各国有企业: the local parties of a list.
+    return "各" in name[:3]
+
+
+def _looks_like_unit(name: str) -> bool:
+    return _has_suffix(name) or (_is_local(name) and len(name) >= 2)
+
+
+def _takes_each(name: str) -> bool:
+    # After 各县区: a name that is not a body of its own (功能板块, 乡镇) is one more local party.
+    return not _has_suffix(name) or name.endswith("板块")
+
+
+def _is_bare(name: str) -> bool:
+    """A department name without a level (发展改革委, 网信办) that takes the list's shared prefix."""
+    v = _vocab()
+    if _PREFIX_RE.match(name) or name.startswith(v.standalone_heads):
+        return False
+    if name.endswith(v.standalone_tails) or _EMBEDDED_PLACE_RE.search(name[1:]):
+        return False
+    return _has_suffix(name)
+
+
+def _split_top(content: str) -> list[str]:
+    """Split on 、，,；; outside nested brackets."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(content):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "、，,；;":
+            items.append(content[start:i])
+            start = i + 1
+    items.append(content[start:])
+    return items
+
+
+def split_units(content: str, aliases: Mapping[str, str] | None = None) -> list[str]:
+    """Names of a plain list (no labels, no roles), expanded and canonical: for callers and tests."""
+    return _expand([_squeeze(p) for p in _split_top(content) if _squeeze(p)], aliases)
+
+
+def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
+    v = _vocab()
+    names = list(names)
+    # Shared ending, carried back: 济源示范区、航空港区管委会 -> 济源示范区管委会.
+    carry = ""
+    for i in range(len(names) - 1, -1, -1):
+        name = names[i]
+        shared = next((s for s in v.shared_suffixes if name.endswith(s) and len(name) > len(s)), "")
+        if shared:
+            carry = shared
+        elif carry and not _has_suffix(name) and _PLACE_END_RE.search(name):
+            names[i] = name + carry
+        else:
+            carry = ""
+    # Shared 各, carried forward: 各县区、功能板块 -> 各功能板块.
+    carry_each = False
+    for i, name in enumerate(names):
+        if name.startswith("各"):
+            carry_each = True
+        elif carry_each and not _PREFIX_RE.match(name) and _takes_each(name):
+            names[i] = "各" + name
+        else:
+            carry_each = False
+    # Shared level prefix from the nearest preceding prefixed name: 省委宣传部、网信办 -> 省委网信办.
+    prefix = ""
+    for i, name in enumerate(names):
+        match = _PREFIX_RE.match(name)
+        if match:
+            prefix = match.group()
+        elif prefix and _is_bare(name):
+            names[i] = prefix + name
+    return [canonical_unit(n, aliases) for n in names]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Clauses
+
+# A bracketed group, one level of nesting allowed inside (各县（市、区）人民政府). Bounded, and the two
+# alternatives start with disjoint characters, so a failed attempt costs at most the bound.
+_BRACKET_RE = re.compile(r"[（(]((?:[^（）()]|[（(][^（）()]{0,16}[）)]){1,600})[）)]")
+_UNBRACKETED_STOP = "。\n（）()"
+
+
+@dataclass
+class _Parsed:
+    lead: list[str]
+    support: list[str]
+    open_ended: bool
+    labelled: bool
+    marked: bool
+    names: list[str]
+
+
+def _strip_end(item: str, words: tuple[str, ...]) -> tuple[str, str]:
+    for w in words:
+        if item.endswith(w) and len(item) > len(w):
+            return item[: -len(w)], w
+    return item, ""
+
+
+def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed | None:
+    v = _vocab()
+    content = _squeeze(content).replace(":", "：")
+    segments: list[tuple[str | None, str]] = []
+    labelled = False
+    pos, role = 0, None
+    for m in v.label_re.finditer(content):
+        if content[pos : m.start()].strip("；;，,、"):
+            segments.append((role, content[pos : m.start()]))
+        role = "lead" if m.group(1) in v.lead_labels else "support"
+        labelled = True
+        pos = m.end()
+    segments.append((role, content[pos:]))
+
+    lead: list[str] = []
+    support: list[str] = []
+    all_names: list[str] = []
+    open_ended = marked = False
+    lead_seen = False
+    for seg_role, text in segments:
+        pending: list[str] = []
+        for raw_item in _split_top(text):
+            item = raw_item.strip()
+            if item.startswith("由"):
+                item = item[1:]
+            verb_role = None
+            item, word = _strip_end(item, v.neutral)
+            marked = marked or bool(word)
+            if not word:
+                item, word = _strip_end(item, v.lead_verbs)
+                if word:
+                    verb_role = "lead"
+                else:
+                    item, word = _strip_end(item, v.support_verbs)
+                    if word:
+                        verb_role = "support"
+            item, more = _strip_end(item, v.open_ended)
+            open_ended = open_ended or bool(more)
+            if item:
+                pending.append(item)
+            if verb_role:
+                marked = True
+                names = _expand(pending, aliases)
+                (lead if verb_role == "lead" else support).extend(names)
+                all_names.extend(pending)
+                lead_seen = lead_seen or verb_role == "lead"
+                pending = []
+        if pending:
+            names = _expand(pending, aliases)
+            target = seg_role or ("support" if lead_seen else "lead")
+            (lead if target == "lead" else support).extend(names)
+            all_names.extend(pending)
+    if not lead and not support:
+        return None
+    lead = _dedupe(lead)
+    support = [n for n in _dedupe(support) if n not in lead]
+    return _Parsed(lead, support, open_ended, labelled, marked, all_names)
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _accept(parsed: _Parsed) -> bool:
+    if parsed.labelled:
+        return True
+    names = parsed.lead + parsed.support
+    if not all(_looks_like_unit(n) for n in names):
+        return False
+    if parsed.marked:
+        return True
+    # A lone unlabelled name in brackets is usually a gloss (（敬老院）); take it only with a level prefix.
+    return len(names) >= 2 or bool(_PREFIX_RE.match(names[0])) or _is_local(names[0])
+
+
+def find_unit_blocks(
+    text: str,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    first_leads: bool | None = None,
+) -> list[UnitBlock]:
+    """Every responsibility clause in ``text``, in order; spans are relative to ``text``.
+
+    ``first_leads``: the first listed unit leads and the others support, for clauses with no role
+    marker of their own. ``None`` decides from the text (a sentence such as 排在第一位的为牵头单位).
+    """
+    v = _vocab()
+    if first_leads is None:
+        first_leads = bool(v.first_leads.search(text))
+    blocks: list[UnitBlock] = []
+    taken: list[tuple[int, int]] = []
+    for m in _BRACKET_RE.finditer(text):
+        parsed = _parse_content(m.group(1), aliases)
+        if parsed is None or not _accept(parsed):
+            continue
+        blocks.append(_block(text, m.start(), m.end(), parsed, first_leads))
+        taken.append((m.start(), m.end()))
+    for m in v.loose_label_re.finditer(text):
+        start = m.start()
+        if any(a <= start < b for a, b in taken):
+            continue
+        end = m.end()
+        limit = min(len(text), end + 400)
+        while end < limit and text[end] not in _UNBRACKETED_STOP:
+            end += 1
+        parsed = _parse_content(text[start:end], aliases)
+        if parsed is None:
+            continue
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end < len(text) and text[end] == "。":
+            end += 1
+        blocks.append(_block(text, start, end, parsed, first_leads))
+        taken.append((start, end))
+    blocks.sort(key=lambda b: b.span)
+    return blocks
+
+
+def _block(text: str, start: int, end: int, parsed: _Parsed, first_leads: bool) -> UnitBlock:
+    lead, support = parsed.lead, parsed.support
+    if first_leads and not support and not _has_role_marker(parsed) and len(lead) > 1:
+        lead, support = lead[:1], lead[1:]
+    return UnitBlock(
+        span=(start, end),
+        lead=lead,
+        support=support,
+        open_ended=parsed.open_ended,
+        raw=text[start:end],
+    )
+
+
+def _has_role_marker(parsed: _Parsed) -> bool:
+    # Labels other than a plain 责任单位 list, or verbs, already decided the roles.
+    return bool(parsed.support)
