@@ -137,8 +137,9 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
         if isinstance(item, InputError):
             _error(str(item))
             failed += 1
-    # One object for one file named on the command line; JSON Lines as soon as there can be several.
-    several = len(inputs) != 1 or any(Path(p).is_dir() for p in paths if p != "-")
+    # Decided from the command line, not from what was found, so a script always gets one shape:
+    # one object for one file named alone, JSON Lines for several PATHs or any folder.
+    several = len(paths) > 1 or any(Path(p).is_dir() for p in paths if p != "-")
 
     sink = _Sink(fmt, output, several)
     try:
@@ -173,10 +174,30 @@ def _progress(inputs: list[Input]) -> Iterator[Input]:
         yield from inputs
         return
     from rich.console import Console
-    from rich.progress import track
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    # stderr, so that the JSON on stdout stays clean; transient, so that nothing is left behind.
-    yield from track(inputs, description="解析中", console=Console(stderr=True), transient=True)
+    # On stderr, and without rich's stdout redirection (which would reflow the JSON written to
+    # stdout meanwhile); transient, so that nothing is left behind on the terminal.
+    with Progress(
+        TextColumn("解析中"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    ) as progress:
+        task = progress.add_task("parse", total=len(inputs))
+        for item in inputs:
+            yield item
+            progress.advance(task)
 
 
 class _Sink:
@@ -190,7 +211,11 @@ class _Sink:
     def _text(self):
         if self._stream is None:
             if self.output is None:
-                self._stream = click.get_text_stream("stdout", encoding="utf-8")
+                self._stream = sys.stdout
+                # Chinese must come out as UTF-8 even under a C or GBK locale.
+                encoding = (getattr(sys.stdout, "encoding", None) or "").lower()
+                if encoding.replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+                    sys.stdout.reconfigure(encoding="utf-8")
             else:
                 self._stream = self.output.open("w", encoding="utf-8")
         return self._stream
