@@ -1,0 +1,132 @@
+"""Raw text -> normalised text with an offset map back to the original.
+
+Every later stage reads ``Cleaned.text``; every span it reports goes back through ``Cleaned.span``.
+Characters are only substituted one for one or deleted, never inserted, so the map is a plain array.
+
+Conventions of the cleaned text (the extractors rely on them):
+
+* full-width ASCII forms become ASCII (digits, Latin letters, ％ -> %, － -> -, ． -> .), except
+  （ ） ： ； ， ！ ？ which stay full-width; half-width ( ) : ; become （ ） ： ；; the ASCII comma
+  stays (1,000万元); ﹒ becomes '.';
+* U+3000 and other spaces become ' '; a run of spaces next to a non-ASCII character is deleted
+  (``200 万元`` -> ``200万元``, ``2022 年 9 月`` -> ``2022年9月``); spaces between ASCII words stay;
+* a line break in the middle of a sentence (PDF layout, even inside a unit name ``市发改\\n委``) is
+  deleted; a break that ends a paragraph is kept as one ``\\n``: after 。！？；： or a closing bracket,
+  before a numbering marker, and after a short stand-alone line (a title, a heading, a signature).
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+
+from policyledger.parsing.outline import MARKER_AT_START
+
+# A stand-alone line (title, heading, signature, date) is at most this long; PDF text lines that end
+# mid-sentence are longer, and a short line that starts a paragraph and has no sentence punctuation
+# is not the start of a sentence that runs on.
+_SHORT_LINE = 40
+
+_KEEP_FULL_WIDTH = set("（）：；，！？")
+
+
+def _translation() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xFF01, 0xFF5F):
+        char = chr(code)
+        if char not in _KEEP_FULL_WIDTH:
+            table[code] = chr(code - 0xFEE0)
+    table.update({ord("("): "（", ord(")"): "）", ord(":"): "：", ord(";"): "；"})
+    table.update({0xFE52: ".", 0xFF61: "。", 0xFF62: "「", 0xFF63: "」", 0xFF64: "、"})
+    for code in (0x3000, 0x00A0, 0x1680, 0x202F, 0x205F, *range(0x2000, 0x200B), 0x09):
+        table[code] = " "
+    for code in (0x0D, 0x0B, 0x0C, 0x85, 0x2028, 0x2029):
+        table[code] = "\n"
+    # Controls and invisible marks are deleted later; NUL marks them for the deletion pass.
+    for code in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, 0x200B, 0x200C, 0x200D, 0x2060):
+        table[code] = "\x00"
+    table[0xFEFF] = "\x00"
+    return table
+
+
+_TABLE = _translation()
+
+# One pass finds everything that may be deleted: line-break runs (decided one by one) and space
+# runs touching a non-ASCII character (always deleted), and stray control characters.
+_DELETABLE = re.compile(
+    r"(?P<brk>[ \x00]*\n[ \n\x00]*)"
+    r"|(?P<sp>(?<=[^\x00-\x7f])[ \x00]+|[ \x00]+(?=[^\x00-\x7f])|\x00+)"
+)
+_ENDS_PARAGRAPH = frozenset("。！？；：!?）】」』〕]")
+_SENTENCE_PUNCT = re.compile(r"[，。；！？,]")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Normalised text; ``origin[i]`` is the original index of cleaned character ``i``."""
+
+    text: str
+    origin: array  # len(text) + 1 ints; the last one is len(original)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the cleaned text to the original text."""
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        if end == start:
+            return (self.origin[start], self.origin[start])
+        return (self.origin[start], self.origin[end - 1] + 1)
+
+    def offset(self, index: int) -> int:
+        """Original index of cleaned index ``index`` (clamped to the text)."""
+        return self.origin[max(0, min(index, len(self.text)))]
+
+
+def clean(text: str) -> Cleaned:
+    """Normalise widths, spaces and broken lines; keep a map of every character's origin."""
+    translated = text.translate(_TABLE)
+    n = len(translated)
+    keep: list[tuple[int, int]] = []  # ranges of translated text kept, in order
+    position = 0
+    line_start = 0  # in the translated text: where the current (joined) line began
+    line_is_paragraph_start = True
+    for match in _DELETABLE.finditer(translated):
+        start, end = match.span()
+        if match.lastgroup == "sp":
+            keep.append((position, start))
+            position = end
+            continue
+        # A line break run.
+        keep.append((position, start))
+        position = end
+        if start == 0 or end == n:
+            line_start = end
+            continue
+        previous = translated[start - 1]
+        line = translated[line_start:start]
+        standalone = (
+            line_is_paragraph_start
+            and len(line) <= _SHORT_LINE
+            and _SENTENCE_PUNCT.search(line) is None
+        )
+        if (
+            previous in _ENDS_PARAGRAPH
+            or standalone
+            or MARKER_AT_START.match(translated, end) is not None
+        ):
+            newline = translated.index("\n", start)
+            keep.append((newline, newline + 1))
+            line_start = end
+            line_is_paragraph_start = True
+        else:
+            line_is_paragraph_start = False
+    keep.append((position, n))
+
+    parts: list[str] = []
+    origin = array("i")
+    for a, b in keep:
+        if b > a:
+            parts.append(translated[a:b])
+            origin.extend(range(a, b))
+    origin.append(n)
+    return Cleaned("".join(parts), origin)

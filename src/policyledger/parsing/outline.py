@@ -1,0 +1,214 @@
+"""Numbered headings of a cleaned text -> a flat list of outline nodes with parents and levels.
+
+The numbering styles (一、 （一） 1. 1、 （1） ① 第X条 …) are data (``data/numbering.json``); which of
+them a document uses, and how they nest, is inferred per document: styles are ranked by first
+appearance, and a candidate is only taken as a heading when it continues a sequence of its style
+(n+1), starts a new one (1) where a heading can start, or, at the start of a paragraph, re-appears in
+a scrambled text. ``3.5吨``, ``1.6升``, ``2022年`` and ``一、二类`` never match: a marker is followed by
+text, not by a digit, a unit or another numeral.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS.update({"七": 7, "八": 8, "九": 9})
+_CN_NUMERALS = "一二三四五六七八九十百零〇两"
+
+
+def _load() -> dict:
+    with (
+        resources.files("policyledger.parsing.data")
+        .joinpath("numbering.json")
+        .open(encoding="utf-8") as handle
+    ):
+        return json.load(handle)
+
+
+_CONFIG = _load()
+STYLES: tuple[dict, ...] = tuple(_CONFIG["styles"])
+_STRONG_BEFORE = frozenset(_CONFIG["strong_before"])
+_NEAR_HEADING = int(_CONFIG["near_heading_chars"])
+# How far a re-appearing number may run ahead of the largest one seen (scrambled pages lose a few).
+_MAX_JUMP = 5
+
+# After the marker comes text: not a digit, a unit, a percent sign or more punctuation.
+_FOLLOWED_BY_TEXT = r"(?=[ ]*[^\s、，。；：）,.\d%])"
+
+
+def _style_regex(index: int, style: dict) -> str:
+    pattern = style["pattern"].replace("(?P<n>", f"(?P<n{index}>")
+    guard = {"ar": r"(?<![\d.])", "cn": f"(?<![{_CN_NUMERALS}])"}.get(style["numeral"], "")
+    return f"(?P<s{index}>{guard}{pattern}){_FOLLOWED_BY_TEXT}"
+
+
+_MARKER = re.compile("|".join(_style_regex(i, s) for i, s in enumerate(STYLES)))
+# Used by the cleaning stage: does a numbering marker start here (after a line break)?
+MARKER_AT_START = re.compile(r"[ ]*(?:" + _MARKER.pattern + ")")
+# 一、二、三级: a Chinese numeral list, not a heading.
+_NUMERAL_LIST = re.compile(f"[{_CN_NUMERALS}]+、")
+
+
+@lru_cache(maxsize=512)
+def chinese_to_int(numeral: str) -> int:
+    """一 -> 1, 十二 -> 12, 二十 -> 20, 一百零五 -> 105 (what headings use)."""
+    total = 0
+    current = 0
+    for char in numeral:
+        if char == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGITS.get(char, 0)
+    return total + current
+
+
+def _value(style: dict, text: str) -> int:
+    kind = style["numeral"]
+    if kind == "ar":
+        return int(text)
+    if kind == "circled":
+        return ord(text) - 0x2460 + 1
+    return chinese_to_int(text)
+
+
+@dataclass
+class Marker:
+    """An accepted numbering marker in the cleaned text."""
+
+    start: int
+    end: int  # end of the marker itself (the heading text starts here)
+    style: str
+    value: int
+    rank: int  # 0 = outermost style in this document
+    number: str  # as printed in the cleaned text, e.g. "（一）", "1."
+    strong: bool  # at the start of a paragraph / after a sentence end
+    in_sequence: bool  # continues its sequence (n+1) or starts one (1)
+    epoch: int = 0  # bumped when numbering restarts at the outermost level (a new sub-document)
+
+
+@dataclass
+class Node:
+    """A heading with its place in the outline; ``body`` runs to the next marker of any level."""
+
+    index: int
+    marker: Marker
+    parent: int | None
+    heading: str | None
+    heading_end: int
+    body_end: int
+    children: list[int] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.marker.start
+
+
+def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
+    """Accepted numbering markers in document order; ``boundaries`` restart numbering (parts)."""
+    ranks: dict[str, int] = {}
+    accepted: list[Marker] = []
+    stack: list[Marker] = []
+    last_value: dict[str, int] = {}
+    max_value: dict[str, int] = {}
+    cuts = sorted(b for b in boundaries if b > 0)
+    cut_index = 0
+    last_end = -(10**9)
+    epoch = 0
+    for match in _MARKER.finditer(text):
+        start = match.start()
+        while cut_index < len(cuts) and start >= cuts[cut_index]:
+            # A new sub-document: its numbering starts afresh, its styles keep their ranks.
+            stack.clear()
+            last_value.clear()
+            max_value.clear()
+            cut_index += 1
+            epoch += 1
+        index = int(match.lastgroup[1:])
+        style = STYLES[index]
+        name = style["name"]
+        end = match.end()
+        if style["numeral"] == "cn" and _NUMERAL_LIST.match(text, end):
+            continue
+        value = _value(style, match.group(f"n{index}"))
+        if value <= 0:
+            continue
+        strong = start == 0 or text[start - 1] in _STRONG_BEFORE
+        near_heading = (
+            0 <= start - last_end <= _NEAR_HEADING and text.find("。", last_end, start) == -1
+        )
+        open_at = next((i for i, m in enumerate(stack) if m.style == name), None)
+        previous = last_value.get(name)
+        in_sequence = True
+        if previous is not None and value == previous + 1:
+            pass  # continues its sequence (also across parents: 000 numbers 1﹒…25﹒ throughout)
+        elif value == 1 and (strong or near_heading) and open_at is None:
+            pass  # a new level, or a level restarting under a new parent
+        elif value == 1 and strong and open_at == 0:
+            epoch += 1  # the outermost level restarting: a sub-document without a title line
+        elif (
+            (strong or near_heading)
+            and previous is not None
+            and value <= max_value.get(name, 0) + _MAX_JUMP
+        ):
+            in_sequence = False  # re-appears out of order (scrambled page); passages will judge
+        else:
+            continue
+        if name not in ranks:
+            ranks[name] = len(ranks)
+        rank = ranks[name]
+        while stack and stack[-1].rank >= rank:
+            stack.pop()
+        marker = Marker(
+            start, end, name, value, rank, match.group(0).strip(), strong, in_sequence, epoch
+        )
+        stack.append(marker)
+        accepted.append(marker)
+        last_value[name] = value
+        max_value[name] = max(value, max_value.get(name, 0))
+        last_end = end
+    return accepted
+
+
+_HEADING_STOP = re.compile(r"[。！？；\n]")
+_HEADING_MAX = 30
+
+
+def build(text: str, markers: list[Marker], stops: list[int] | None = None) -> list[Node]:
+    """Nodes with parents (by rank), heading text and body extent.
+
+    ``stops`` are extra positions where a heading ends (the start of a responsibility block).
+    """
+    nodes: list[Node] = []
+    stack: list[Node] = []
+    stop_points = sorted(stops or [])
+    stop_index = 0
+    for i, marker in enumerate(markers):
+        body_end = markers[i + 1].start if i + 1 < len(markers) else len(text)
+        while stack and stack[-1].marker.rank >= marker.rank:
+            stack.pop()
+        parent = stack[-1].index if stack else None
+        limit = body_end
+        while stop_index < len(stop_points) and stop_points[stop_index] < marker.end:
+            stop_index += 1
+        if stop_index < len(stop_points) and stop_points[stop_index] < limit:
+            limit = stop_points[stop_index]
+        found = _HEADING_STOP.search(text, marker.end, limit)
+        heading_end = found.start() if found else limit
+        heading = text[marker.end : heading_end].strip()
+        if len(heading) > _HEADING_MAX:
+            heading = heading[:_HEADING_MAX]
+        node = Node(len(nodes), marker, parent, heading or None, heading_end, body_end)
+        if parent is not None:
+            nodes[parent].children.append(node.index)
+        nodes.append(node)
+        stack.append(node)
+    return nodes
