@@ -1,0 +1,416 @@
+"""Quantified targets in a measure's text: money, percentages, ratios, counts and deadlines.
+
+Five precompiled patterns, one ``finditer`` pass each; overlaps are settled by kind (money > percent >
+ratio > date > count), so "11万张、100万元" gives a count and an amount, and a year is never a count.
+
+Conventions (they follow tests/data/gold/README.md):
+
+- money: ``value`` in yuan, ``unit`` always "元". 1-10万元 is a range whose 万 applies to both ends
+  (value ``[10000, 100000]``, qualifier "range"). "500 万以上" without 元 is money. Chinese numerals
+  before 元 (五千万元) go through cn2an.
+- qualifier, one rule for money, percents and counts: "range" for a range; else "max" when a cap
+  word applies (最高/不超过/以内 ...); else "min" for a floor (不低于/以上 ...); else "per" when the amount
+  is per recipient (每人, 每家企业, 200元/人, 15元一张); else "total" when a budget verb precedes it
+  (安排/统筹/发放 ...); else null. ``per`` is filled whenever a per-recipient word is found, so
+  "每家最高20万元" is qualifier "max" with per "家". The words are in ``data/quantity_markers.tsv``.
+- percent: ``value`` the number, ``unit`` "%". "0.5个百分点" is a count, not a percent.
+- ratio: ``value`` ``[a, b]`` (2:1, 2：1, 1比1).
+- count: Arabic numerals with a measure word from ``data/count_units.txt``; ``value`` as printed
+  (10万张 -> 10, unit "万张"); a range "3—5个" keeps the string "3—5". Designations (5G, 4A级,
+  110千伏, 24小时便利店, 12315), ordinals (第八届), years, Chinese-numeral counts are not counts.
+- date: only deadlines are reported, qualifier "max" (the latest date): 2022年底前 / 2022年年底 ->
+  "2022-12-31", 至2022年12月31日 -> "2022-12-31", 2022年6月底 -> "2022-06-30", 到2025年 -> "2025",
+  and 年底前 without a year -> ``f"{year}-12-31"`` when the document's ``year`` is given. Start dates
+  and periods (自2022年起, 2022年1—6月), event years (举办2022年房展会) and signing dates are skipped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+import cn2an
+
+from policyledger.parsing.model import Target
+
+DATA = Path(__file__).resolve().parent / "data"
+
+__all__ = ["extract_targets"]
+
+# A number that does not continue a longer token (no digit, letter, decimal point, 第, × before it).
+_START = r"(?<![\dA-Za-z.．×xX*+/])(?<!\d,)"
+_NUM = r"\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?(?!\d)|\d{1,15}(?:\.\d{1,6})?"
+_SP = r"[ \t\u00a0\u3000\r\n]{0,3}"
+_DASH = r"(?:[-—–~～－]{1,2}|至|到)"
+_MULT = r"万亿|千万|百万|亿|万|千|百"
+_CN_DIGIT = "零〇一二两三四五六七八九十百千万亿"
+_MULTIPLIER = {
+    "": 1,
+    "百": 100,
+    "千": 1000,
+    "万": 10_000,
+    "百万": 1_000_000,
+    "千万": 10_000_000,
+    "亿": 100_000_000,
+    "万亿": 1_000_000_000_000,
+}
+_BOUNDARY = "。；;！？!?\n，,："
+
+_MONEY_RE = re.compile(
+    rf"{_START}(?:"
+    rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
+    rf"(?P<b>{_NUM}){_SP}(?P<bm>{_MULT})?{_SP}元"
+    rf"|(?P<n>{_NUM}){_SP}(?P<nm>{_MULT})?{_SP}元"
+    rf"|(?P<w>{_NUM}){_SP}(?P<wm>万|亿)(?={_SP}(?:以上|以下|以内|左右))"
+    rf")"
+    rf"|(?<![{_CN_DIGIT}\d])(?P<c>[一二两三四五六七八九十][{_CN_DIGIT}]{{0,10}})元"
+)
+_PERCENT_RE = re.compile(
+    rf"{_START}(?:"
+    rf"(?P<a>{_NUM}){_SP}(?:[%％]{_SP})?{_DASH}{_SP}(?P<b>{_NUM}){_SP}[%％]"
+    rf"|(?P<n>{_NUM}){_SP}[%％]"
+    rf")"
+    rf"|百分之(?P<c>[零〇一二两三四五六七八九十百点]{{1,8}})"
+)
+_RATIO_RE = re.compile(
+    rf"{_START}(?P<a>\d{{1,4}}(?:\.\d{{1,3}})?){_SP}(?:[:：∶]|比){_SP}"
+    rf"(?P<b>\d{{1,4}}(?:\.\d{{1,3}})?)(?![\d.:：∶])"
+)
+_DATE_RE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})[ \t\u00a0\u3000]{0,2}年[ \t\u00a0\u3000]{0,2}(?:"
+    r"(?P<m>\d{1,2})[ \t\u00a0\u3000]{0,2}月[ \t\u00a0\u3000]{0,2}(?:"
+    r"(?P<d>\d{1,2})[ \t\u00a0\u3000]{0,2}[日号]|(?P<mend>底|末))"
+    r"|(?P<yend>年?(?:底|末))"
+    r"|(?P<bare>)(?![ \t\u00a0\u3000]{0,2}(?:\d|度|代)))"
+    r"|(?<![\d年每去前上明后])(?P<rel>(?:今|本|当)?年(?:底|末))"
+)
+
+
+@dataclass(frozen=True)
+class _Markers:
+    max_before: tuple[str, ...]
+    max_after: tuple[str, ...]
+    min_before: tuple[str, ...]
+    min_after: tuple[str, ...]
+    total_before: tuple[str, ...]
+    deadline_before: tuple[str, ...]
+    year_deadline_before: tuple[str, ...]
+    deadline_after: tuple[str, ...]
+    start_before: tuple[str, ...]
+    start_after: tuple[str, ...]
+    year_target_after: tuple[str, ...]
+    per_before: re.Pattern[str]
+    per_after: re.Pattern[str]
+    count_re: re.Pattern[str]
+
+
+def _lines(name: str) -> list[str]:
+    out = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def _longest_first(words: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def _markers() -> _Markers:
+    roles: dict[str, list[str]] = {}
+    for line in _lines("quantity_markers.tsv"):
+        role, _, word = line.partition("\t")
+        roles.setdefault(role.strip(), []).append(word.strip())
+    per_alt = "|".join(map(re.escape, _longest_first(roles.get("per_word", []))))
+    units_alt = "|".join(map(re.escape, _longest_first(_lines("count_units.txt"))))
+    count_re = re.compile(
+        rf"{_START}(?P<a>{_NUM})(?:{_SP}(?P<dash>[-—–~～－]{{1,2}}|至){_SP}(?P<b>{_NUM}))?"
+        rf"{_SP}(?:余|多)?{_SP}(?P<unit>(?:万|亿)?(?:{units_alt}))"
+    )
+
+    def get(role: str) -> tuple[str, ...]:
+        return _longest_first(roles.get(role, []))
+
+    return _Markers(
+        max_before=get("max_before"),
+        max_after=get("max_after"),
+        min_before=get("min_before"),
+        min_after=get("min_after"),
+        total_before=get("total_before"),
+        deadline_before=get("deadline_before"),
+        year_deadline_before=get("year_deadline_before"),
+        deadline_after=get("deadline_after"),
+        start_before=get("start_before"),
+        start_after=get("start_after"),
+        year_target_after=get("year_target_after"),
+        # 每家企业, 每个项目: an optional classifier between 每 and the recipient.
+        per_before=re.compile(rf"每(?:个|位|名)?({per_alt})"),
+        per_after=re.compile(rf"^{_SP}(?:/|／|每|一)({per_alt})"),
+        count_re=count_re,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _number(raw: str) -> int | float:
+    value = Decimal(re.sub(r"[,\s]", "", raw))
+    return _tidy(value)
+
+
+def _tidy(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _decimal(raw: str) -> Decimal:
+    return Decimal(re.sub(r"[,\s]", "", raw))
+
+
+def _before(text: str, start: int, floor: int, width: int = 14) -> str:
+    """The words right before a number, back to the previous number or clause boundary."""
+    lo = max(floor, start - width, 0)
+    segment = text[lo:start]
+    cut = max(segment.rfind(ch) for ch in _BOUNDARY)
+    return segment[cut + 1 :].strip()
+
+
+def _after(text: str, end: int, width: int = 6) -> str:
+    return text[end : end + width].lstrip(" \t\u00a0\u3000")
+
+
+def _qualifier(
+    before: str, after: str, *, is_range: bool, per: str | None, money: bool
+) -> str | None:
+    m = _markers()
+    if is_range:
+        return "range"
+    if any(w in before for w in m.max_before) or after.startswith(m.max_after):
+        return "max"
+    if any(w in before for w in m.min_before) or after.startswith(m.min_after):
+        return "min"
+    if per:
+        return "per"
+    if money and any(w in before for w in m.total_before):
+        return "total"
+    return None
+
+
+def _per(before: str, after: str) -> str | None:
+    m = _markers()
+    found = m.per_after.match(after)
+    if found:
+        return found.group(1)
+    hits = list(m.per_before.finditer(before))
+    return hits[-1].group(1) if hits else None
+
+
+@dataclass
+class _Candidate:
+    priority: int
+    target: Target
+
+
+# ---------------------------------------------------------------------------------------------------
+# One pass per kind
+
+
+def _money(text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    floor = 0
+    for match in _MONEY_RE.finditer(text):
+        start, end = match.span()
+        g = match.groupdict()
+        try:
+            if g["a"] is not None:
+                mult_b = _MULTIPLIER[g["bm"] or ""]
+                mult_a = _MULTIPLIER[g["am"]] if g["am"] else mult_b
+                value: int | float | list[int | float] = [
+                    _tidy(_decimal(g["a"]) * mult_a),
+                    _tidy(_decimal(g["b"]) * mult_b),
+                ]
+            elif g["n"] is not None:
+                value = _tidy(_decimal(g["n"]) * _MULTIPLIER[g["nm"] or ""])
+            elif g["w"] is not None:
+                value = _tidy(_decimal(g["w"]) * _MULTIPLIER[g["wm"]])
+            else:
+                value = _tidy(Decimal(str(cn2an.cn2an(g["c"], "normal"))))
+        except (ValueError, InvalidOperation, KeyError):
+            continue
+        before, after = _before(text, start, floor), _after(text, end)
+        per = _per(before, after)
+        qualifier = _qualifier(before, after, is_range=isinstance(value, list), per=per, money=True)
+        out.append(
+            _Candidate(
+                0, Target("money", value, "元", qualifier, per, text[start:end], (start, end))
+            )
+        )
+        floor = end
+    return out
+
+
+def _percent(text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    floor = 0
+    for match in _PERCENT_RE.finditer(text):
+        start, end = match.span()
+        g = match.groupdict()
+        try:
+            if g["a"] is not None:
+                value: int | float | list[int | float] = [_number(g["a"]), _number(g["b"])]
+            elif g["n"] is not None:
+                value = _number(g["n"])
+            else:
+                value = _tidy(Decimal(str(cn2an.cn2an(g["c"], "normal"))))
+        except (ValueError, InvalidOperation):
+            continue
+        before, after = _before(text, start, floor), _after(text, end)
+        qualifier = _qualifier(
+            before, after, is_range=isinstance(value, list), per=None, money=False
+        )
+        out.append(
+            _Candidate(
+                1, Target("percent", value, "%", qualifier, None, text[start:end], (start, end))
+            )
+        )
+        floor = end
+    return out
+
+
+def _ratio(text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for match in _RATIO_RE.finditer(text):
+        a, b = match.group("a"), match.group("b")
+        after = _after(text, match.end(), 4)
+        # 8:30 and 22:00 are times of day, not ratios.
+        looks_like_time = len(b) == 2 and b[0] in "012345" and _decimal(a) <= 24
+        if looks_like_time and "比例" not in after and "配套" not in after:
+            continue
+        start, end = match.span()
+        value = [_number(a), _number(b)]
+        out.append(
+            _Candidate(2, Target("ratio", value, None, None, None, text[start:end], (start, end)))
+        )
+    return out
+
+
+def _counts(text: str) -> list[_Candidate]:
+    m = _markers()
+    out: list[_Candidate] = []
+    floor = 0
+    for match in m.count_re.finditer(text):
+        start, end = match.span()
+        a, b, unit = match.group("a"), match.group("b"), match.group("unit")
+        lead = text[max(0, start - 3) : start].rstrip(" \t\u00a0\u3000")
+        if lead.endswith("第"):
+            continue  # ordinals: 第11次, 第八届
+        if unit.startswith("年") and b is None and len(a) == 4 and a[:2] in ("19", "20"):
+            continue  # a year, not a count of years
+        if b is not None:
+            value: int | float | str = re.sub(r"\s", "", text[match.start("a") : match.end("b")])
+        else:
+            value = _number(a)
+        before, after = _before(text, start, floor), _after(text, end)
+        qualifier = _qualifier(before, after, is_range=b is not None, per=None, money=False)
+        out.append(
+            _Candidate(
+                4,
+                Target(
+                    "count",
+                    value,
+                    re.sub(r"\s", "", unit),
+                    qualifier,
+                    None,
+                    text[start:end],
+                    (start, end),
+                ),
+            )
+        )
+        floor = end
+    return out
+
+
+def _dates(text: str, year: int | None) -> list[_Candidate]:
+    m = _markers()
+    out: list[_Candidate] = []
+    for match in _DATE_RE.finditer(text):
+        start, end = match.span()
+        before = _before(text, start, 0, width=8)
+        if match.group("rel") is not None:
+            if year is None:
+                continue
+            value = f"{year}-12-31"
+            end = _absorb_after(text, end, m.deadline_after)
+            out.append(_date_candidate(text, start, end, value))
+            continue
+        y = int(match.group("y"))
+        tail = _after(text, end, 4)
+        if before.endswith(m.start_before) or tail.startswith(m.start_after):
+            continue  # 自2022年起: a start, not a deadline
+        if match.group("d") is not None:
+            month, day = int(match.group("m")), int(match.group("d"))
+            if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(y, month)[1]):
+                continue
+            if not (before.endswith(m.deadline_before) or tail.startswith(m.deadline_after)):
+                continue  # a signing or event date
+            value = f"{y:04d}-{month:02d}-{day:02d}"
+        elif match.group("mend") is not None:
+            month = int(match.group("m"))
+            if not 1 <= month <= 12:
+                continue
+            value = f"{y:04d}-{month:02d}-{calendar.monthrange(y, month)[1]:02d}"
+        elif match.group("yend") is not None:
+            value = f"{y:04d}-12-31"
+        else:
+            # A bare year: a deadline after 到/力争/于 or before 前, or a target year opening a clause.
+            if not (
+                before.endswith(m.deadline_before + m.year_deadline_before)
+                or tail.startswith(m.deadline_after)
+                or (before == "" and tail.startswith(m.year_target_after))
+            ):
+                continue
+            value = f"{y:04d}"
+        end = _absorb_after(text, end, m.deadline_after)
+        out.append(_date_candidate(text, start, end, value))
+    return out
+
+
+def _absorb_after(text: str, end: int, words: tuple[str, ...]) -> int:
+    for w in words:
+        if text.startswith(w, end):
+            return end + len(w)
+    return end
+
+
+def _date_candidate(text: str, start: int, end: int, value: str) -> _Candidate:
+    return _Candidate(3, Target("date", value, None, "max", None, text[start:end], (start, end)))
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def extract_targets(text: str, *, year: int | None = None) -> list[Target]:
+    """All quantified targets in ``text``, sorted by span (spans relative to ``text``)."""
+    candidates = _money(text) + _percent(text) + _ratio(text) + _dates(text, year) + _counts(text)
+    candidates.sort(key=lambda c: (c.priority, c.target.span))
+    starts: list[int] = []
+    ends: list[int] = []
+    kept: list[Target] = []
+    for cand in candidates:
+        s, e = cand.target.span
+        i = bisect.bisect_left(starts, s)
+        if i > 0 and ends[i - 1] > s:
+            continue
+        if i < len(starts) and starts[i] < e:
+            continue
+        starts.insert(i, s)
+        ends.insert(i, e)
+        kept.insert(i, cand.target)
+    return kept
