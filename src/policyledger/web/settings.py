@@ -30,7 +30,9 @@ def envint(name: str, default: int) -> int:
 DEBUG = envbool("DEBUG", False)
 # A fixed key only makes sense for the local demo; anything served for real must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "policyledger-demo-insecure-key-set-SECRET_KEY"
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "policyledger.web.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -77,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "policyledger.web.accounts.context.navigation",
             ],
         },
     },
@@ -88,6 +92,10 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Test runs in parallel (several engineers, CI and a bench on one server) must not share or
+    # drop each other's test database, so each process gets its own.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and task workers read while one writes; the timeout makes a
     # second writer wait for the lock instead of failing at once.
@@ -106,6 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Paths that answer for themselves (token auth, JSON 401) instead of redirecting to the login page.
+LOGIN_EXEMPT_PREFIXES = ["/api/", "/static/"]
 
 # Brute-force lockout (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
@@ -125,6 +135,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+MAX_ATTACHMENT_BYTES = envint("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+
+# Tracking: a task is 临期 when its deadline is this many days away or fewer; a cycle's report is
+# 未按期报送 once this many days have passed after the cycle's end.
+WARNING_DAYS = envint("WARNING_DAYS", 15)
+REPORT_GRACE_DAYS = envint("REPORT_GRACE_DAYS", 5)
+# Local time at which the worker runs the daily warning job.
+WARNING_HOUR = envint("WARNING_HOUR", 6)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {
