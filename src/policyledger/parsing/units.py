@@ -169,8 +169,8 @@ def canonical_unit(name: str, aliases: Mapping[str, str] | None = None) -> str:
     return name
 
 
-def _has_suffix(name: str) -> bool:
-    return len(name) >= 3 and name.endswith(_vocab().suffixes)
+def _has_suffix(name: str, shortest: int = 3) -> bool:
+    return len(name) >= shortest and name.endswith(_vocab().suffixes)
 
 
 def _is_local(name: str) -> bool:
@@ -194,7 +194,7 @@ def _is_bare(name: str) -> bool:
         return False
     if name.endswith(v.standalone_tails) or _EMBEDDED_PLACE_RE.search(name[1:]):
         return False
-    return _has_suffix(name)
+    return _has_suffix(name, shortest=2)  # 农委, 侨办: two characters once the prefix is shared
 
 
 def _split_top(content: str) -> list[str]:
