@@ -1,0 +1,204 @@
+"""Throughput, linearity and peak memory of the whole parse pipeline, against JioNLP in the same run.
+
+    .venv/bin/python bench/parse.py [--mb 10]
+
+- Throughput: MB of UTF-8 per second over the five samples repeated to about ``--mb`` MB, parsed in
+  document-sized pieces (how the CLI sees a folder) and as one big concatenation (a worst case: one
+  file, mostly repeated passages).
+- Linearity: one concatenation at 1x, 4x and 16x the size; time ratios near 4 and 16 mean linear.
+- Memory: tracemalloc peak while parsing, as a multiple of the input's UTF-8 size.
+- Baseline: ``jionlp.ner.extract_money`` over the same pieces (the extractor a user would reach for),
+  its throughput, and money precision / recall on distinct amounts per sample, ours against its.
+Targets (issue 3): >= 5 MB/s on one core, peak < 20x the input, faster than the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import io
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accuracy import load_gold  # noqa: E402  (sibling script, not a package)
+
+MB = 1_000_000
+
+
+def _utf8(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """Best wall time of ``repeat`` runs (best, not mean: noise only ever adds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _peak(fn: Callable[[], object]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _pieces(texts: list[str], target_bytes: int) -> list[str]:
+    pieces, size = [], 0
+    while size < target_bytes:
+        for text in texts:
+            pieces.append(text)
+            size += _utf8(text)
+    return pieces
+
+
+def _money_values(amounts: list[float | int | list]) -> set[float]:
+    values = set()
+    for amount in amounts:
+        for value in amount if isinstance(amount, list | tuple) else [amount]:
+            values.add(round(float(value), 2))
+    return values
+
+
+def _pr(predicted: set, gold: set) -> tuple[int, int, int]:
+    return len(predicted & gold), len(predicted), len(gold)
+
+
+def _ratio(tp: int, n: int) -> str:
+    return f"{tp / n:.2f}" if n else "–"
+
+
+def _load_jionlp():
+    try:
+        # JioNLP prints an advert on import; keep stdout for figures.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            import jionlp
+        return jionlp
+    except Exception as exc:  # not installed, or its segmenter failed to load
+        print(
+            f"baseline: JioNLP unavailable ({type(exc).__name__}: {exc}); install the bench extra"
+        )
+        return None
+
+
+def _jionlp_money(jionlp, text: str) -> list:
+    found = []
+    for item in jionlp.ner.extract_money(text, with_parsing=True):
+        number = item.get("detail", {}).get("num")
+        if isinstance(number, list):
+            found.append([float(n) for n in number])
+        elif number is not None:
+            found.append(float(number))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mb", type=float, default=10.0, help="input size for throughput (MB)")
+    args = parser.parse_args()
+
+    from policyledger.parsing import parse
+
+    samples = [(path, gold, path.read_text(encoding="utf-8")) for path, gold in load_gold()]
+    texts = [text for _, _, text in samples]
+    corpus_bytes = sum(_utf8(t) for t in texts)
+    for text in texts:  # warm up: imports, compiled patterns, data files
+        parse(text, name="warmup")
+
+    print(f"samples: {len(texts)} files, {corpus_bytes / MB:.3f} MB UTF-8")
+    pieces = _pieces(texts, int(args.mb * MB))
+    total = sum(_utf8(p) for p in pieces)
+
+    def parse_pieces() -> None:
+        for piece in pieces:
+            parse(piece, name="piece")
+
+    seconds = _timed(parse_pieces)
+    ours_mbps = total / MB / seconds
+    print(f"\n== throughput, whole pipeline, document-sized pieces ({len(pieces)} documents)")
+    print(f"ours: {total / MB:.2f} MB in {seconds:.2f} s = {ours_mbps:.2f} MB/s (target >= 5)")
+
+    big = "\n".join(pieces)
+    big_bytes = _utf8(big)
+    seconds_big = _timed(lambda: parse(big, name="big"))
+    print(f"\n== throughput, one concatenation ({big_bytes / MB:.2f} MB in one text)")
+    print(f"ours: {seconds_big:.2f} s = {big_bytes / MB / seconds_big:.2f} MB/s")
+
+    print("\n== linearity (one concatenation; ratios near 1.00 mean linear)")
+    unit = "\n".join(_pieces(texts, int(args.mb * MB / 16)))
+    base_time = None
+    for factor in (1, 4, 16):
+        text = "\n".join([unit] * factor)
+        seconds_n = _timed(
+            lambda text=text: parse(text, name="linear"), repeat=2 if factor < 16 else 1
+        )
+        base_time = base_time or seconds_n
+        growth = seconds_n / base_time
+        print(
+            f"{factor:>3}x {_utf8(text) / MB:6.2f} MB: {seconds_n:7.3f} s, "
+            f"time ratio {growth:6.2f}, per-byte ratio {growth / factor:5.2f}"
+        )
+
+    print("\n== peak memory (tracemalloc), multiple of the UTF-8 input")
+    largest = max(texts, key=_utf8)
+    doc_peak = _peak(lambda: parse(largest, name="peak"))
+    print(f"largest sample ({_utf8(largest) / MB:.3f} MB): peak {doc_peak / _utf8(largest):.1f}x")
+    concat4 = "\n".join([unit] * 4)
+    big_peak = _peak(lambda: parse(concat4, name="peak"))
+    print(
+        f"one concatenation ({_utf8(concat4) / MB:.2f} MB): peak {big_peak / MB:.1f} MB = "
+        f"{big_peak / _utf8(concat4):.1f}x (target < 20x)"
+    )
+
+    print("\n== money against gold (distinct amounts per sample, summed)")
+    ours_tp = ours_pred = gold_n = 0
+    parsed = {path: parse(text, name=path.name) for path, _, text in samples}
+    for path, gold, _ in samples:
+        expected = _money_values([v for m in gold["measures"] for v in m["money_yuan"]])
+        found = _money_values(
+            [t.value for m in parsed[path].measures for t in m.targets if t.kind == "money"]
+        )
+        tp, pred, n = _pr(found, expected)
+        ours_tp, ours_pred, gold_n = ours_tp + tp, ours_pred + pred, gold_n + n
+    ours_p, ours_r = _ratio(ours_tp, ours_pred), _ratio(ours_tp, gold_n)
+    print(
+        f"ours:   {ours_tp}/{gold_n} found, precision {ours_p}, recall {ours_r} (pred {ours_pred})"
+    )
+
+    jionlp = _load_jionlp()
+    if jionlp is None:
+        return
+    jio_tp = jio_pred = 0
+    for _, gold, text in samples:
+        expected = _money_values([v for m in gold["measures"] for v in m["money_yuan"]])
+        tp, pred, _ = _pr(_money_values(_jionlp_money(jionlp, text)), expected)
+        jio_tp, jio_pred = jio_tp + tp, jio_pred + pred
+    jio_p, jio_r = _ratio(jio_tp, jio_pred), _ratio(jio_tp, gold_n)
+    print(f"JioNLP: {jio_tp}/{gold_n} found, precision {jio_p}, recall {jio_r} (pred {jio_pred})")
+
+    jionlp.ner.extract_money(texts[0])  # warm up its lexicons
+    seconds_jio = _timed(lambda: [jionlp.ner.extract_money(p) for p in pieces])
+    jio_mbps = total / MB / seconds_jio
+    print("\n== baseline throughput, same pieces")
+    print(f"JioNLP extract_money: {seconds_jio:.2f} s = {jio_mbps:.2f} MB/s")
+    print("\n== ratios (ours / JioNLP)")
+    print(f"throughput: {ours_mbps / jio_mbps:.2f}x (whole pipeline vs one extractor)")
+    for label, ours, theirs in (("precision", ours_p, jio_p), ("recall", ours_r, jio_r)):
+        if "–" not in (ours, theirs) and float(theirs):
+            print(f"money {label}: {float(ours) / float(theirs):.2f}x ({ours} vs {theirs})")
+
+
+if __name__ == "__main__":
+    main()
