@@ -13,10 +13,24 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from policyledger.parsing.reading import ReadError, decode
 
+# Starts of files the sniffer treats specially: zip, PDF, BOMs, OLE2, images.
+MAGIC_PREFIXES = [
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"%PDF-1.4\n",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xff\xfe\x00\x00",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"\x89PNG\r\n\x1a\n",
+]
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples" / "corpus").glob("*.txt"))
 
@@ -236,3 +250,21 @@ def test_image_only_pdf_says_there_is_no_text_layer() -> None:
 def test_truncated_pdf_is_a_read_error(libreoffice_pdf: bytes) -> None:
     with pytest.raises(ReadError, match="PDF"):
         decode(libreoffice_pdf[: len(libreoffice_pdf) // 3], "坏.pdf")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=2048),
+        st.builds(lambda prefix, rest: prefix + rest, st.sampled_from(MAGIC_PREFIXES), st.binary()),
+        st.text(max_size=500).map(lambda t: t.encode("utf-8")),
+    )
+)
+def test_any_bytes_give_text_or_a_read_error(data: bytes) -> None:
+    try:
+        text = decode(data)
+    except ReadError as error:
+        assert str(error)  # a message a user can read, never empty
+    else:
+        assert isinstance(text, str)
+        assert "\r\n" not in text
