@@ -1,0 +1,401 @@
+"""Outline nodes + responsibility clauses -> the actionable measures, each once, in numeric order.
+
+Which numbered level holds the measures is decided per document:
+
+* with responsibility clauses, the measures are the headings that carry a clause (the clause lies in
+  their text), plus the leaves of the same style whose siblings carry clauses (a measure whose clause
+  was lost). A group heading whose items carry the clauses (（一）实施投资带动消费行动 over 1. 2. 3.)
+  is not a measure, and a 保障措施 section whose items carry none is skipped by the same rule;
+* without any clause, the style with the most leaves under the action sections; introductory and
+  safeguard sections (总体要求, 指导思想, 保障措施, … in ``data/sections.json``) are skipped, because
+  they state aims and arrangements rather than tasks that someone is assigned.
+
+A scrambled text (headings out of order) is read by number, not by position: a measure is the set of
+passages printed after any copy of its heading, and a clause belongs to the measure *before* the
+heading that follows it (pages that lose or shuffle headings keep the clause glued to the next one).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from policyledger.parsing.model import Diagnostic
+from policyledger.parsing.outline import Node
+from policyledger.parsing.passages import Passages
+
+
+def _load() -> dict:
+    with (
+        resources.files("policyledger.parsing.data")
+        .joinpath("sections.json")
+        .open(encoding="utf-8") as handle
+    ):
+        return json.load(handle)
+
+
+_SECTIONS = _load()
+_NON_ACTION = re.compile("|".join(map(re.escape, _SECTIONS["non_action"])))
+_CN = "零一二三四五六七八九"
+
+
+@dataclass
+class Clause:
+    """A responsibility clause in cleaned coordinates with its units."""
+
+    start: int
+    end: int
+    lead: list[str]
+    support: list[str]
+
+
+@dataclass
+class Draft:
+    """A measure before targets: where its text is (cleaned ranges) and what it carries."""
+
+    part: int
+    key: tuple
+    node: Node
+    number: str
+    path: list[str]
+    section: str | None
+    heading: str | None
+    pieces: list[tuple[int, int]]
+    lead: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)
+
+
+def int_to_chinese(value: int) -> str:
+    """1 -> 一, 11 -> 十一, 20 -> 二十, 105 -> 一百零五, 110 -> 一百一十."""
+    if value < 10:
+        return _CN[value]
+    if value < 20:
+        return "十" + (_CN[value % 10] if value % 10 else "")
+    if value < 100:
+        return _CN[value // 10] + "十" + (_CN[value % 10] if value % 10 else "")
+    head, rest = _CN[value // 100 % 10] + "百", value % 100
+    if rest == 0:
+        return head
+    if rest < 10:
+        return head + "零" + _CN[rest]
+    return head + ("一" if rest < 20 else "") + int_to_chinese(rest)
+
+
+_FORMATS = {
+    "chapter": "第{c}章",
+    "article": "第{c}条",
+    "cn_comma": "{c}、",
+    "cn_paren": "（{c}）",
+    "ar_paren": "（{a}）",
+    "ar_dot": "{a}.",
+    "ar_comma": "{a}、",
+}
+
+
+def format_number(style: str, value: int) -> str:
+    if style == "circled":
+        return chr(0x2460 + value - 1) if 1 <= value <= 20 else str(value)
+    template = _FORMATS.get(style, "{a}")
+    return template.format(c=int_to_chinese(value), a=value)
+
+
+def _label(node: Node) -> str:
+    return node.marker.number + (node.heading or "")
+
+
+def select(
+    text: str,
+    nodes: list[Node],
+    clauses: list[Clause],
+    passages: Passages,
+    part_starts: list[int],
+    to_original,
+) -> tuple[list[Draft], list[Diagnostic]]:
+    """The measures of a document (cleaned coordinates) and the diagnostics about their numbers."""
+    diagnostics: list[Diagnostic] = []
+    alive = [n for n in nodes if not passages.is_removed(n.start)]
+    if not alive:
+        return [], diagnostics
+    by_index = {n.index: n for n in alive}
+
+    def part_of(position: int) -> int:
+        return max(0, bisect.bisect_right(part_starts, position) - 1)
+
+    def parent(node: Node) -> Node | None:
+        index = node.parent
+        while index is not None and index not in by_index:
+            index = nodes[index].parent
+        return by_index.get(index) if index is not None else None
+
+    def ancestors(node: Node) -> list[Node]:
+        chain = []
+        current = parent(node)
+        while current is not None:
+            chain.append(current)
+            current = parent(current)
+        return chain[::-1]
+
+    scrambled = any(not n.marker.in_sequence for n in alive)
+
+    def key(node: Node) -> tuple:
+        part = part_of(node.start)
+        if scrambled:
+            return (part, node.marker.style, node.marker.value)
+        chain = [*ancestors(node), node]
+        return (part, node.marker.epoch, tuple((n.marker.style, n.marker.value) for n in chain))
+
+    starts = [n.start for n in alive]
+
+    def container(position: int) -> Node | None:
+        index = bisect.bisect_right(starts, position) - 1
+        return alive[index] if index >= 0 else None
+
+    live_clauses = [c for c in clauses if not passages.is_removed(c.start)]
+    carried: dict[tuple, list[Clause]] = {}
+    measure_styles: set[str] = set()
+    for clause in live_clauses:
+        holder = container(clause.start)
+        if holder is None or holder.heading_end > clause.start:
+            continue
+        carried.setdefault(key(holder), []).append(clause)
+        measure_styles.add(holder.marker.style)
+
+    children: dict[int, int] = {}
+    for node in alive:
+        above = parent(node)
+        if above is not None:
+            children[above.index] = children.get(above.index, 0) + 1
+
+    def group(node: Node) -> tuple:
+        if scrambled:
+            return (part_of(node.start),)
+        above = parent(node)
+        return (part_of(node.start), node.marker.epoch, above.index if above else None)
+
+    chosen: list[Node] = []
+    if carried:
+        carrying_groups = {group(n) for n in alive if key(n) in carried}
+        for node in alive:
+            if node.marker.style not in measure_styles:
+                continue
+            if key(node) in carried or (
+                node.index not in children and group(node) in carrying_groups
+            ):
+                chosen.append(node)
+    else:
+        chosen = _without_clauses(alive, children, ancestors)
+
+    if scrambled:
+        carried = _reattach(alive, live_clauses, chosen, key)
+
+    # One draft per key, from its first occurrence; later copies add their passages.
+    drafts: dict[tuple, Draft] = {}
+    occurrences: dict[tuple, list[Node]] = {}
+    for node in chosen:
+        occurrences.setdefault(key(node), []).append(node)
+    chosen_starts = sorted(n.start for n in chosen)
+    for k, copies in occurrences.items():
+        first = copies[0]
+        heading = next((c.heading for c in copies if c.heading), None)
+        chain = ancestors(first)
+        section_node = chain[-1] if chain else None
+        pieces: list[tuple[int, int]] = []
+        for copy in copies:
+            end = _region_end(copy, alive, chosen_starts, part_starts, len(text), scrambled)
+            own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
+            if own and not scrambled:
+                end = max(c.end for c in own)
+            for a, b in passages.subtract(copy.start, end):
+                a, b = _strip(text, a, b)
+                if b > a:
+                    pieces.append((a, b))
+        draft = Draft(
+            part=part_of(first.start),
+            key=k,
+            node=first,
+            number=first.marker.number,
+            path=[n.marker.number for n in chain] + [first.marker.number],
+            section=_label(section_node) if section_node else None,
+            heading=heading,
+            pieces=pieces,
+        )
+        for clause in carried.get(k, []):
+            _merge(draft.lead, clause.lead)
+            _merge(draft.support, clause.support)
+        drafts[k] = draft
+
+    result = list(drafts.values())
+    if scrambled:
+        _infer_sections(result, alive, parent)
+        rank = {}
+        for node in alive:
+            rank.setdefault(node.marker.style, node.marker.rank)
+        result.sort(key=lambda d: (d.part, rank[d.node.marker.style], d.node.marker.value))
+        diagnostics.extend(_order_diagnostics(alive, chosen, key, to_original))
+    diagnostics.extend(_missing(result, scrambled))
+    return [d for d in result if d.pieces], diagnostics
+
+
+def _merge(target: list[str], names: list[str]) -> None:
+    for name in names:
+        if name not in target:
+            target.append(name)
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in " \n":
+        a += 1
+    while b > a and text[b - 1] in " \n":
+        b -= 1
+    return a, b
+
+
+def _region_end(
+    node: Node,
+    alive: list[Node],
+    chosen_starts: list[int],
+    part_starts: list[int],
+    limit: int,
+    scrambled: bool,
+) -> int:
+    """Where a measure's text ends: at the next heading of its level or above (children inside)."""
+    end = node.body_end
+    if not scrambled:
+        position = bisect.bisect_right([n.start for n in alive], node.start)
+        end = limit
+        for other in alive[position:]:
+            if other.marker.rank <= node.marker.rank:
+                end = other.start
+                break
+    following = bisect.bisect_right(chosen_starts, node.start)
+    if following < len(chosen_starts):
+        end = min(end, chosen_starts[following])
+    next_part = bisect.bisect_right(part_starts, node.start)
+    if next_part < len(part_starts):
+        end = min(end, part_starts[next_part])
+    return max(end, node.start)
+
+
+def _without_clauses(alive: list[Node], children: dict[int, int], ancestors) -> list[Node]:
+    def action(node: Node) -> bool:
+        return not any(_NON_ACTION.search(n.heading or "") for n in [*ancestors(node), node])
+
+    leaves = [n for n in alive if n.index not in children and action(n)]
+    if not leaves:
+        return []
+    counts: dict[str, int] = {}
+    for node in leaves:
+        counts[node.marker.style] = counts.get(node.marker.style, 0) + 1
+    style = max(counts, key=counts.__getitem__)
+    return [n for n in alive if n.marker.style == style and action(n)]
+
+
+def _reattach(alive, clauses, chosen, key) -> dict[tuple, list[Clause]]:
+    """Scrambled text: a clause belongs to the measure numbered one below the heading after it."""
+    styles = {n.marker.style for n in chosen}
+    keys = {key(n) for n in chosen}
+    starts = [n.start for n in alive]
+    result: dict[tuple, list[Clause]] = {}
+    for clause in clauses:
+        position = bisect.bisect_left(starts, clause.end)
+        target = None
+        for node in alive[position:]:
+            if node.marker.style in styles:
+                k = key(node)
+                if node.marker.value > 1:
+                    target = (k[0], k[1], node.marker.value - 1)
+                break
+        if target is None:
+            index = bisect.bisect_right(starts, clause.start) - 1
+            if index < 0:
+                continue
+            target = key(alive[index])
+        if target in keys:
+            result.setdefault(target, []).append(clause)
+    return result
+
+
+def _infer_sections(drafts: list[Draft], alive: list[Node], parent) -> None:
+    """Scrambled text: a section starts at the measure printed right after its heading."""
+    styles = {d.node.marker.style for d in drafts}
+    starts: list[tuple[int, int, Node]] = []  # (part, first measure value, section node)
+    for i, node in enumerate(alive):
+        if node.marker.style in styles or i + 1 >= len(alive):
+            continue
+        following = alive[i + 1]
+        if following.marker.style in styles and parent(following) is node:
+            starts.append((drafts[0].part, following.marker.value, node))
+    for draft in drafts:
+        best = None
+        for _part, value, node in starts:
+            if value <= draft.node.marker.value and (best is None or value >= best[0]):
+                best = (value, node)
+        if best is not None:
+            draft.section = _label(best[1])
+            draft.path = [best[1].marker.number, draft.number]
+        else:
+            draft.path = [draft.number]
+
+
+def _order_diagnostics(alive, chosen, key, to_original) -> list[Diagnostic]:
+    diagnostics = []
+    seen: set[tuple] = set()
+    chosen_ids = {n.index for n in chosen}
+    for node in alive:
+        if node.index not in chosen_ids:
+            continue
+        k = key(node)
+        span = to_original(node.marker.start, node.heading_end)
+        if k in seen:
+            diagnostics.append(
+                Diagnostic(
+                    "duplicate_passage",
+                    f"标题{node.marker.number}{node.heading or ''}重复出现；其后的内容已并入该措施",
+                    span,
+                )
+            )
+            continue
+        seen.add(k)
+        if not node.marker.in_sequence:
+            diagnostics.append(
+                Diagnostic(
+                    "out_of_order",
+                    f"措施{node.marker.number}{node.heading or ''}出现的位置不合编号顺序，已按编号移到正确位置",
+                    span,
+                )
+            )
+    return diagnostics
+
+
+def _missing(drafts: list[Draft], scrambled: bool) -> list[Diagnostic]:
+    groups: dict[tuple, list[int]] = {}
+    for draft in drafts:
+        marker = draft.node.marker
+        if scrambled:
+            group = (draft.part, marker.style)
+        else:
+            group = (draft.part, marker.epoch, marker.style, tuple(draft.path[:-1]))
+        groups.setdefault(group, []).append(marker.value)
+    # Numbering that runs on across sections (000: 1﹒…25﹒ under 二、…七、) is one sequence.
+    merged: dict[tuple, list[int]] = {}
+    for group, values in groups.items():
+        whole = group[:2] if scrambled else (group[0], group[1], group[2])
+        merged.setdefault(whole, []).extend(values)
+    diagnostics = []
+    for whole, values in merged.items():
+        style = whole[-1]
+        runs_on = len(set(values)) == len(values)
+        checks = [values] if runs_on else [v for g, v in groups.items() if g[: len(whole)] == whole]
+        lost: list[int] = []
+        for sequence in checks:
+            present = set(sequence)
+            lost.extend(v for v in range(1, max(present) + 1) if v not in present)
+        if lost:
+            names = "、".join(format_number(style, v) for v in sorted(set(lost)))
+            diagnostics.append(
+                Diagnostic("missing_number", f"未找到编号为{names}的措施（原文可能缺失这些标题）")
+            )
+    return diagnostics

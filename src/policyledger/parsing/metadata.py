@@ -1,0 +1,216 @@
+"""Document facts from the cleaned text: title, issuer, 文号, dates, region, addressees, sub-documents.
+
+A notice (通知) often carries one or more documents: a title line of their own, then a preamble
+(为… / 根据…). Those titles become the ``parts``; the wrapping notice is not a part when it carries
+others. All vocabulary (document types, issuer endings, region endings, labels) is in
+``data/metadata.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from policyledger.parsing.outline import MARKER_AT_START
+
+
+def _load() -> dict:
+    with (
+        resources.files("policyledger.parsing.data")
+        .joinpath("metadata.json")
+        .open(encoding="utf-8") as handle
+    ):
+        return json.load(handle)
+
+
+_WORDS = _load()
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first, so 人民政府办公厅 wins over 办公厅.
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_DOC_TYPES = _alternation(_WORDS["doc_types"])
+_ISSUER_END = _alternation(_WORDS["issuer_suffixes"])
+_REGION_END = _alternation(_WORDS["region_suffixes"])
+_ADDRESSEE_END = _alternation(_WORDS["addressee_endings"])
+_WRAPPER = re.compile(_alternation(_WORDS["wrapper_words"]))
+_PREAMBLE = _alternation(_WORDS["preamble_starts"])
+
+_HAN = "\u4e00-\u9fff"
+_DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
+DOC_NUMBER = re.compile(rf"[{_HAN}]{{1,10}}[〔\[【（]\d{{4}}[〕\]】）]\d{{1,5}}号")
+_DATE_RE = re.compile(_DATE)
+_SIGNATURE = re.compile(
+    rf"(?:^|(?<=[。！？）]))[ ]*([{_HAN}]{{2,24}}?(?:{_ISSUER_END}))\n?[ ]*{_DATE}",
+    re.M,
+)
+_ISSUER_AT_START = re.compile(rf"([{_HAN}]{{2,24}}?(?:{_ISSUER_END}))(?=印发|转发|关于)")
+_REGION = re.compile(rf"^([{_HAN}]{{1,12}}?(?:{_REGION_END}))(?:人民政府|政府|委员会|党委)")
+_PUBLISHED = re.compile(
+    rf"(?:{_alternation(_WORDS['published_labels'])})[：:]?[ ]*"
+    r"(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})日?"
+)
+_SIGNED = re.compile(
+    rf"(?:{_alternation(_WORDS['signed_labels'])})[：:]?[ ]*(\d{{4}})[-年/.](\d{{1,2}})[-月/.](\d{{1,2}})日?"
+)
+_ADDRESSEE = re.compile(rf"(各[^。：；！？\n]{{1,150}}?(?:{_ADDRESSEE_END}))：")
+_ADDRESSEE_LINE = re.compile(rf"^([^。：；！？\n]{{2,150}}?(?:{_ADDRESSEE_END}))：", re.M)
+# A title line of its own: no sentence punctuation, ends with a document type.
+_TITLE_LINE = re.compile(
+    rf"^[ ]*((?:附件\d*[ ]*)?[^\n。，；！？：]{{2,80}}?(?:{_DOC_TYPES}))[ ]*$",
+    re.M,
+)
+# A title run into the text after a signature date (scraped pages without line breaks).
+_TITLE_AFTER_DATE = re.compile(
+    rf"(?<=日)([^\n。，；！？：、\d]{{4,60}}?(?:{_DOC_TYPES}))(?=(?:{_PREAMBLE}))"
+)
+_FIELD_NOISE = re.compile(
+    rf"(?:{_alternation(_WORDS['published_labels'] + _WORDS['signed_labels'])})[：:]?[ ]*[\d\-年月日/.]+"
+    rf"|{DOC_NUMBER.pattern}|{_DATE}|（此件公开发布）|索引号[：:]?[ ]*\S+"
+)
+_HEAD_LIMIT = 800  # the addressee line comes within the first lines of a document
+
+
+@dataclass
+class PartTitle:
+    title: str
+    start: int  # cleaned offsets of the title
+    end: int
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    date: str | None = None
+    published: str | None = None
+    region: str | None = None
+    addressees: list[str] = field(default_factory=list)
+    addressee_span: tuple[int, int] | None = None
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    y, m, d = int(year), int(month), int(day)
+    if not (1949 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on ，/, outside brackets: 各市、县（市、区）人民政府 stays one addressee."""
+    items: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char in "（【〔《":
+            depth += 1
+        elif char in "）】〕》":
+            depth = max(0, depth - 1)
+        if char in "，," and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
+def find_addressees(text: str) -> tuple[list[str], tuple[int, int] | None]:
+    """The 主送 line (各…：) near the start, split into addressees; its cleaned span."""
+    head = text[:_HEAD_LIMIT]
+    match = _ADDRESSEE.search(head)
+    if match is None:
+        match = _ADDRESSEE_LINE.search(head)
+        if match is None or ("，" not in match.group(1) and "、" not in match.group(1)):
+            return [], None
+    return _split_top_level(match.group(1)), (match.start(1), match.end(1) + 1)
+
+
+def find_parts(text: str, meta: Metadata | None = None) -> list[PartTitle]:
+    """Titles of the documents this text holds, in order; a wrapping 印发 notice is dropped.
+
+    A title line above the addressee line is the document's own title (which may run over several
+    lines, so ``meta.title`` is used for it).
+    """
+    found: dict[str, PartTitle] = {}
+    head_end = meta.addressee_span[0] if meta and meta.addressee_span else 0
+    if meta and meta.title and head_end:
+        found[meta.title] = PartTitle(meta.title, 0, head_end)
+    candidates = [
+        (m.group(1).strip(), m.start(1), m.end(1)) for m in _TITLE_LINE.finditer(text)
+    ] + [(m.group(1), m.start(1), m.end(1)) for m in _TITLE_AFTER_DATE.finditer(text)]
+    candidates.sort(key=lambda c: c[1])
+    for title, start, end in candidates:
+        if start < head_end or MARKER_AT_START.match(title):
+            continue
+        squeezed = title.replace(" ", "")
+        if squeezed.startswith("附件"):
+            squeezed = squeezed.lstrip("附件0123456789")
+        if len(squeezed) < 6 or squeezed in found:
+            continue
+        found[squeezed] = PartTitle(squeezed, start, end)
+    parts = list(found.values())
+    if len(parts) > 1:
+        carried = [p for p in parts if not (_WRAPPER.search(p.title) and p.title.endswith("通知"))]
+        if carried:
+            parts = carried
+    return parts
+
+
+def extract(text: str) -> Metadata:
+    """Title, issuer, 文号, signing and publishing dates, region and addressees of a cleaned text."""
+    meta = Metadata()
+    meta.addressees, meta.addressee_span = find_addressees(text)
+    head_end = meta.addressee_span[0] if meta.addressee_span else 0
+    head = text[:head_end]
+
+    own = DOC_NUMBER.search(head) if head else None
+    if own is None:
+        # No addressee line: a 文号 on a line of its own near the top is still the document's own.
+        own = re.search(rf"^[ ]*({DOC_NUMBER.pattern})", text[:_HEAD_LIMIT], re.M)
+        if own is not None:
+            meta.doc_number = own.group(1)
+    else:
+        meta.doc_number = own.group(0)
+
+    meta.title = _title(head) if head else None
+
+    signature = _SIGNATURE.search(text)
+    if signature is not None:
+        meta.issuer = signature.group(1)
+        meta.date = _iso(*signature.group(2, 3, 4))
+    signed = _SIGNED.search(text[:_HEAD_LIMIT])
+    if signed is not None:
+        meta.date = _iso(*signed.groups()) or meta.date
+    if meta.date is None and own is not None:
+        after = _DATE_RE.match(text, own.end())
+        if after is not None:
+            meta.date = _iso(*after.groups())
+    if meta.issuer is None and meta.title:
+        at_start = _ISSUER_AT_START.match(meta.title)
+        if at_start is not None:
+            meta.issuer = at_start.group(1)
+    published = _PUBLISHED.search(text[:_HEAD_LIMIT])
+    if published is not None:
+        meta.published = _iso(*published.groups())
+    if meta.issuer:
+        region = _REGION.match(meta.issuer)
+        if region is not None:
+            meta.region = region.group(1)
+    return meta
+
+
+def _title(head: str) -> str | None:
+    lines = [_FIELD_NOISE.sub("", line).strip() for line in head.split("\n")]
+    lines = [line for line in lines if line]
+    if not lines:
+        return None
+    title = "".join(lines).replace(" ", "")
+    if len(title) > 120 or "。" in title or not re.search(f"(?:{_DOC_TYPES})$", title):
+        return None
+    return title

@@ -1,0 +1,164 @@
+"""The parser as a short list of stages: text -> ``Document``.
+
+reading (bytes -> str) -> cleaning -> responsibility clauses -> metadata and parts -> outline
+-> passages (repeats) -> measures -> targets per measure -> citations.
+
+Every stage works on the cleaned text; spans go back to the original through ``Cleaned.span``.
+Any text gives a ``Document``: a stage that fails on strange input is reported as a diagnostic,
+never as a traceback (the error is logged for us).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from policyledger.parsing import citations, measures, metadata, outline, passages, quantities
+from policyledger.parsing import units as units_stage
+from policyledger.parsing.cleaning import Cleaned, clean
+from policyledger.parsing.model import Diagnostic, Document, Measure, Part, Source, Target
+from policyledger.parsing.reading import decode
+
+logger = logging.getLogger("policyledger.parsing.pipeline")
+
+_STAGE_NAMES = {
+    "units": "责任单位识别",
+    "targets": "量化指标识别",
+    "citations": "引用文件识别",
+    "metadata": "文件信息识别",
+    "structure": "结构识别",
+}
+
+
+def parse_file(path: str | Path) -> Document:
+    """Read a .txt (UTF-8, BOM, GB18030/GBK), .docx or .pdf file and parse it.
+
+    Raises ``OSError`` when the file cannot be read and ``ReadError`` when it is not a readable document.
+    """
+    path = Path(path)
+    return parse_bytes(path.read_bytes(), name=path.name)
+
+
+def parse_bytes(data: bytes, *, name: str) -> Document:
+    """Decode bytes (see ``reading.decode``; raises ``ReadError``) and parse the text."""
+    return parse(decode(data, name), name=name)
+
+
+def parse(text: str, *, name: str | None = None) -> Document:
+    """Parse the text of a policy document into metadata, parts, measures and citations."""
+    source = Source(
+        name=name or "<text>",
+        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        chars=len(text),
+    )
+    document = Document(source=source)
+    if not text.strip():
+        document.diagnostics.append(Diagnostic("empty_text", "文本为空，没有可解析的内容"))
+        return document
+    cleaned = clean(text)
+    _Run(document, cleaned).run()
+    return document
+
+
+class _Run:
+    """One parse: the stages in order, sharing the cleaned text and the diagnostics."""
+
+    def __init__(self, document: Document, cleaned: Cleaned) -> None:
+        self.document = document
+        self.cleaned = cleaned
+        self.text = cleaned.text
+
+    def _guard(self, stage: str, function, *args, default=None, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception:  # a stage must not turn odd input into a traceback for the user
+            logger.exception("stage %s failed on %s", stage, self.document.source.name)
+            self.document.diagnostics.append(
+                Diagnostic("stage_error", f"{_STAGE_NAMES[stage]}未能完成，结果可能不完整")
+            )
+            return default
+
+    def run(self) -> None:
+        doc, text, cleaned = self.document, self.text, self.cleaned
+        blocks = self._guard("units", units_stage.find_unit_blocks, text, default=[])
+        clauses = [
+            measures.Clause(b.span[0], b.span[1], list(b.lead), list(b.support)) for b in blocks
+        ]
+
+        meta = self._guard("metadata", metadata.extract, text, default=metadata.Metadata())
+        doc.title, doc.issuer, doc.doc_number = meta.title, meta.issuer, meta.doc_number
+        doc.date, doc.published, doc.region = meta.date, meta.published, meta.region
+        doc.addressees = meta.addressees
+        titles = self._guard("metadata", metadata.find_parts, text, meta, default=[])
+        if not titles:
+            titles = [metadata.PartTitle(meta.title or "", 0, 0)]
+        part_starts = [t.start for t in titles]
+        part_starts[0] = 0
+        for i, title in enumerate(titles):
+            end = part_starts[i + 1] if i + 1 < len(titles) else len(text)
+            doc.parts.append(Part(title.title, cleaned.span(title.start, end)))
+
+        structure = self._guard("structure", self._structure, clauses, part_starts)
+        drafts, removed, diagnostics = structure or ([], None, [])
+        doc.diagnostics.extend(diagnostics)
+
+        year = int((doc.date or doc.published or "0")[:4]) or None
+        counters: dict[int, int] = {}
+        for draft in drafts:
+            counters[draft.part] = counters.get(draft.part, 0) + 1
+            first = draft.pieces[0]
+            measure = Measure(
+                id=f"{draft.part}-{counters[draft.part]}",
+                part=draft.part,
+                number=draft.number,
+                path=draft.path,
+                section=draft.section,
+                heading=draft.heading,
+                text="".join(text[a:b] for a, b in draft.pieces),
+                span=cleaned.span(*first),
+                lead_units=draft.lead,
+                support_units=draft.support,
+            )
+            for a, b in draft.pieces:
+                found = self._guard(
+                    "targets", quantities.extract_targets, text[a:b], year=year, default=[]
+                )
+                measure.targets.extend(self._shift(t, a) for t in found)
+            doc.measures.append(measure)
+        if not doc.measures:
+            doc.diagnostics.append(
+                Diagnostic("no_measures", "未识别出带编号的措施条目（文中没有可识别的编号层级）")
+            )
+
+        found = self._guard(
+            "citations",
+            citations.extract_citations,
+            text,
+            own_doc_number=doc.doc_number,
+            default=[],
+        )
+        for citation in found:
+            if removed is not None and removed.is_removed(citation.span[0]):
+                continue
+            citation.span = cleaned.span(*citation.span)
+            doc.citations.append(citation)
+
+    def _structure(self, clauses, part_starts):
+        text, cleaned = self.text, self.cleaned
+        markers = outline.find_markers(text, tuple(part_starts[1:]))
+        nodes = outline.build(text, markers, [c.start for c in clauses])
+        removed = passages.find_duplicates(
+            text,
+            [m.start for m in markers],
+            [(c.start, c.end) for c in clauses],
+            cleaned.span,
+        )
+        drafts, diagnostics = measures.select(
+            text, nodes, clauses, removed, part_starts, cleaned.span
+        )
+        return drafts, removed, removed.diagnostics + diagnostics
+
+    def _shift(self, target: Target, offset: int) -> Target:
+        target.span = self.cleaned.span(target.span[0] + offset, target.span[1] + offset)
+        return target
