@@ -20,6 +20,7 @@ All vocabulary lives in ``data/`` so users extend it without touching code.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -374,14 +375,19 @@ def find_unit_blocks(
             continue
         blocks.append(_block(text, m.start(), m.end(), parsed, first_leads))
         taken.append((m.start(), m.end()))
+    bracketed = len(taken)
+    scanned = (
+        0  # later labels up to here belong to a clause already read ("牵头单位：…；配合单位：…")
+    )
     for m in v.loose_label_re.finditer(text):
         start = m.start()
-        if any(a <= start < b for a, b in taken):
+        if start < scanned or _inside(taken[:bracketed], start):
             continue
         end = m.end()
         limit = min(len(text), end + 400)
         while end < limit and text[end] not in _UNBRACKETED_STOP:
             end += 1
+        scanned = end
         parsed = _parse_content(text[start:end], aliases)
         if parsed is None:
             continue
@@ -393,6 +399,12 @@ def find_unit_blocks(
         taken.append((start, end))
     blocks.sort(key=lambda b: b.span)
     return blocks
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    # spans are sorted and disjoint (finditer order)
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _block(text: str, start: int, end: int, parsed: _Parsed, first_leads: bool) -> UnitBlock:
