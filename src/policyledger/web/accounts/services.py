@@ -1,0 +1,160 @@
+"""Units, users and API tokens: the use cases that pages, API and CLI share."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from policyledger.web.accounts.models import ApiToken, Profile, Unit
+
+logger = logging.getLogger("policyledger.web.accounts")
+
+# Below this rapidfuzz score a registry unit is not offered as a suggestion.
+SUGGESTION_CUTOFF = 60
+
+
+class UnitError(ValueError):
+    """Bad input for a unit; ``str(error)`` is a message for the user (Chinese)."""
+
+
+def normalise_name(name: str) -> str:
+    return "".join(name.split()).strip("，,、;；。")
+
+
+def find_unit(name: str, units: list[Unit] | None = None) -> Unit | None:
+    """The registry unit with this name or alias, exactly (after removing spaces)."""
+    key = normalise_name(name)
+    if not key:
+        return None
+    pool = units if units is not None else list(Unit.objects.filter(active=True))
+    for unit in pool:
+        if unit.name == key or key in (unit.aliases or []):
+            return unit
+    return None
+
+
+@dataclass
+class Suggestion:
+    unit: Unit
+    score: float
+
+
+def suggest_units(name: str, limit: int = 5, units: list[Unit] | None = None) -> list[Suggestion]:
+    """Registry units that look like ``name`` (fuzzy, best first), for an unknown printed name."""
+    from rapidfuzz import fuzz, process
+
+    key = normalise_name(name)
+    pool = units if units is not None else list(Unit.objects.filter(active=True))
+    if not key or not pool:
+        return []
+    choices: dict[int, str] = {}
+    owners: dict[int, Unit] = {}
+    i = 0
+    for unit in pool:
+        for label in [unit.name, *(unit.aliases or [])]:
+            choices[i] = label
+            owners[i] = unit
+            i += 1
+    best: dict[int, Suggestion] = {}
+    for _label, score, idx in process.extract(
+        key, choices, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=SUGGESTION_CUTOFF
+    ):
+        unit = owners[idx]
+        if unit.pk not in best or best[unit.pk].score < score:
+            best[unit.pk] = Suggestion(unit, float(score))
+    return sorted(best.values(), key=lambda s: -s.score)[:limit]
+
+
+def create_unit(
+    name: str, *, level: str = "", parent: Unit | None = None, aliases: list[str] | None = None
+) -> Unit:
+    key = normalise_name(name)
+    if not key:
+        raise UnitError("单位名称不能为空")
+    if len(key) > 100:
+        raise UnitError("单位名称过长（最多100个字）")
+    if level and level not in Unit.Level.values:
+        raise UnitError("单位层级只能是省、市或县")
+    with transaction.atomic():
+        if Unit.objects.filter(name=key).exists():
+            raise UnitError(f"单位“{key}”已存在")
+        unit = Unit.objects.create(
+            name=key, level=level, parent=parent, aliases=[a for a in aliases or [] if a]
+        )
+    logger.info("unit created: %s (%s)", unit.name, unit.pk)
+    return unit
+
+
+def get_or_create_unit(name: str) -> Unit:
+    key = normalise_name(name)
+    unit = find_unit(key)
+    if unit is not None:
+        return unit
+    unit, created = Unit.objects.get_or_create(name=key)
+    if created:
+        logger.info("unit created: %s (%s)", unit.name, unit.pk)
+    return unit
+
+
+def create_user(
+    username: str,
+    password: str,
+    *,
+    role: str,
+    unit: Unit | None = None,
+    email: str = "",
+    full_name: str = "",
+):
+    """A user with a profile; a reporter must belong to a unit."""
+    if role not in Profile.Role.values:
+        raise ValueError(f"unknown role {role!r}")
+    if role == Profile.Role.REPORTER and unit is None:
+        raise ValueError("a reporter needs a unit")
+    user_model = get_user_model()
+    with transaction.atomic():
+        user = user_model.objects.create_user(
+            username=username, password=password, email=email, first_name=full_name
+        )
+        Profile.objects.create(user=user, role=role, unit=unit)
+    logger.info("user created: %s role=%s unit=%s", username, role, unit)
+    return user
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(user, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token; the plain key is returned once and never stored."""
+    key = "pl_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=hash_key(key), prefix=key[:10])
+    logger.info("api token issued for %s (%s)", user, token.prefix)
+    return token, key
+
+
+def user_for_token(key: str):
+    """The active user behind a bearer key, or None; records when the token was last used."""
+    if not key:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_key(key), revoked=False, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    # Two concurrent calls may both write last_used_at; either value is right enough.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+def split_aliases(text: str) -> list[str]:
+    import re
+
+    return [a for a in (normalise_name(p) for p in re.split(r"[、，,；;\s]+", text or "")) if a]

@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from policyledger.web.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("units/", views.units, name="units"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
+]

@@ -1,0 +1,121 @@
+"""Login, units (registry and each unit's page), notifications and personal API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from policyledger.web.accounts import permissions, services
+from policyledger.web.accounts.models import ApiToken, Unit
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def units(request):
+    """The unit registry; administrators add units here."""
+    if request.method == "POST":
+        permissions.require_admin(request.user)
+        parent = Unit.objects.filter(pk=request.POST.get("parent") or None).first()
+        aliases = services.split_aliases(request.POST.get("aliases", ""))
+        try:
+            unit = services.create_unit(
+                request.POST.get("name", ""),
+                level=request.POST.get("level", ""),
+                parent=parent,
+                aliases=aliases,
+            )
+        except services.UnitError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已添加单位“{unit.name}”")
+        return redirect("accounts:units")
+    if permissions.role_of(request.user) == permissions.REPORTER:
+        own = permissions.unit_of(request.user)
+        return redirect("accounts:unit", pk=own.pk) if own else redirect("tracking:home")
+    rows = Unit.objects.select_related("parent").order_by("level", "name")
+    return render(
+        request,
+        "accounts/units.html",
+        {"units": rows, "levels": Unit.Level.choices},
+    )
+
+
+def unit_detail(request, pk: int):
+    """A unit's tasks and its history of warnings; a reporter sees only their own unit."""
+    if permissions.role_of(request.user) == permissions.REPORTER:
+        own = permissions.unit_of(request.user)
+        if own is None or own.pk != pk:
+            raise Http404("单位不存在")
+    unit = Unit.objects.filter(pk=pk).first()
+    if unit is None:
+        raise Http404("单位不存在")
+    from django.db.models import Q
+
+    from policyledger.web.tracking.models import Task, WarningFlip
+
+    tasks = (
+        permissions.visible_tasks(request.user)
+        .filter(Q(lead_unit=unit) | Q(support_units=unit))
+        .distinct()
+        .select_related("measure__document", "lead_unit")
+        .order_by("deadline", "pk")
+    )
+    flips = (
+        WarningFlip.objects.filter(Q(unit=unit) | Q(task__lead_unit=unit))
+        .select_related("task__measure")
+        .order_by("-at", "-pk")[:100]
+    )
+    counts = {w: 0 for w, _ in Task.Warning.choices}
+    for t in tasks:
+        counts[t.warning] += 1
+    return render(
+        request,
+        "accounts/unit_detail.html",
+        {
+            "unit": unit,
+            "tasks": tasks,
+            "flips": flips,
+            "warning_counts": [(label, counts[w]) for w, label in Task.Warning.choices],
+        },
+    )
+
+
+def notifications(request):
+    from policyledger.web.tracking.models import Notification
+
+    if request.method == "POST":
+        Notification.objects.filter(user=request.user, read=False).update(read=True)
+        messages.success(request, "已全部标记为已读")
+        return redirect("accounts:notifications")
+    page = Paginator(Notification.objects.filter(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+def tokens(request):
+    """Personal API tokens (for a unit's own systems); the key is shown once."""
+    new_key = None
+    if request.method == "POST":
+        if permissions.role_of(request.user) is None:
+            raise Http404
+        _token, new_key = services.issue_token(request.user, request.POST.get("name", "")[:100])
+        messages.success(request, "已生成新令牌，请立即复制保存，离开本页后将无法再次查看")
+    rows = ApiToken.objects.filter(user=request.user, revoked=False).order_by("-created_at")
+    return render(request, "accounts/tokens.html", {"tokens": rows, "new_key": new_key})
+
+
+@require_POST
+def revoke_token(request, pk: int):
+    updated = ApiToken.objects.filter(pk=pk, user=request.user).update(revoked=True)
+    if not updated:
+        raise Http404("令牌不存在")
+    messages.success(request, "令牌已停用")
+    return redirect("accounts:tokens")

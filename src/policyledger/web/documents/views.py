@@ -1,0 +1,308 @@
+"""Document pages: list, import (upload + parse status), review and publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from policyledger.web.accounts import permissions
+from policyledger.web.accounts.models import Unit
+from policyledger.web.accounts.services import suggest_units
+from policyledger.web.documents import services
+from policyledger.web.documents.highlight import document_marks, render_marked
+from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
+
+logger = logging.getLogger("policyledger.web.documents")
+
+MAX_FILES = 20
+
+
+def document_list(request):
+    docs = permissions.visible_documents(request.user).select_related("uploaded_by")
+    from policyledger.web.tracking.rollup import progress_by_document
+
+    docs = list(docs[:200])
+    progress = progress_by_document(d.pk for d in docs)
+    for d in docs:
+        d.progress = progress.get(d.pk)
+    return render(request, "documents/list.html", {"documents": docs})
+
+
+def import_page(request):
+    permissions.require_admin(request.user)
+    created: list[PolicyDocument] = []
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        if not files:
+            messages.error(request, "请选择要导入的文件")
+        elif len(files) > MAX_FILES:
+            messages.error(request, f"一次最多导入{MAX_FILES}个文件")
+        else:
+            for upload in files:
+                if upload.size > settings.MAX_UPLOAD_BYTES:
+                    messages.error(
+                        request,
+                        f"文件“{upload.name}”过大，上限为 {settings.MAX_UPLOAD_BYTES // 1048576} MB",
+                    )
+                    continue
+                try:
+                    created.append(services.import_upload(upload.read(), upload.name, request.user))
+                except services.UploadError as exc:
+                    messages.error(request, str(exc))
+            if created:
+                messages.success(request, f"已上传{len(created)}个文件，正在后台解析")
+                ids = ",".join(str(d.pk) for d in created)
+                return redirect(f"{reverse('documents:import')}?ids={ids}")
+    ids = _ids(request.GET.get("ids", ""))
+    tracked = list(PolicyDocument.objects.filter(pk__in=ids)) if ids else []
+    return render(
+        request,
+        "documents/import.html",
+        {
+            "tracked": tracked,
+            "max_mb": settings.MAX_UPLOAD_BYTES // 1048576,
+            "max_files": MAX_FILES,
+        },
+    )
+
+
+def _ids(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if part.isdigit() and len(part) < 12:
+            out.append(int(part))
+    return out[:100]
+
+
+@require_GET
+def status_json(request):
+    """Parse status of the given documents, polled by the import page."""
+    permissions.require_admin(request.user)
+    ids = _ids(request.GET.get("ids", ""))
+    rows = PolicyDocument.objects.filter(pk__in=ids).order_by("pk")
+    return JsonResponse(
+        {
+            "documents": [
+                {
+                    "id": d.pk,
+                    "name": d.source_name,
+                    "title": d.title,
+                    "status": d.status,
+                    "status_label": d.get_status_display(),
+                    "error": d.error,
+                    "measures": d.measures.count(),
+                    "done": d.status
+                    not in (PolicyDocument.Status.UPLOADED, PolicyDocument.Status.PARSING),
+                    "url": reverse("documents:detail", args=[d.pk]),
+                }
+                for d in rows
+            ]
+        }
+    )
+
+
+def detail(request, pk: int):
+    document = permissions.document_for(request.user, pk)
+    measures = list(
+        document.measures.prefetch_related("unit_links__unit", "targets").order_by("order", "id")
+    )
+    editable = (
+        permissions.is_admin(request.user) and document.status == PolicyDocument.Status.REVIEW
+    )
+    registry = list(Unit.objects.filter(active=True)) if editable else []
+    for m in measures:
+        m.leads = [link for link in m.unit_links.all() if link.role == MeasureUnit.Role.LEAD]
+        m.supports = [link for link in m.unit_links.all() if link.role == MeasureUnit.Role.SUPPORT]
+        m.deadline = services.measure_deadline(m)
+        if editable:
+            for link in m.unit_links.all():
+                if link.unit_id is None:
+                    link.suggestions = suggest_units(link.raw_name, units=registry)
+    from policyledger.web.tracking.rollup import progress_by_measure
+
+    progress = progress_by_measure(m.pk for m in measures)
+    for m in measures:
+        m.progress = progress.get(m.pk)
+    draft = request.session.pop("review_draft", None)
+    for m in measures:
+        m.draft = draft if draft and draft.get("measure") == m.pk else None
+    marked = render_marked(document.original_text, document_marks(document, measures))
+    return render(
+        request,
+        "documents/detail.html",
+        {
+            "document": document,
+            "measures": measures,
+            "marked_text": marked,
+            "editable": editable,
+            "is_admin": permissions.is_admin(request.user),
+            "cycles": PolicyDocument.Cycle.choices,
+            "levels": Unit.Level.choices,
+            "diagnostics": (document.parsed or {}).get("diagnostics", []),
+        },
+    )
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise services.ReviewError("日期格式应为 年-月-日，例如 2022-12-31") from exc
+
+
+def _fail(request, exc: Exception, document_pk: int, anchor: str = "", form: dict | None = None):
+    messages.error(request, str(exc))
+    if form is not None:
+        # The text just typed is handed back to the page, so a conflict loses nothing.
+        request.session["review_draft"] = form
+    return redirect(reverse("documents:detail", args=[document_pk]) + anchor)
+
+
+def _review_target(request, measure_pk: int) -> Measure:
+    permissions.require_admin(request.user)
+    try:
+        return Measure.objects.select_related("document").get(pk=measure_pk)
+    except ObjectDoesNotExist as exc:
+        raise Http404("措施不存在") from exc
+
+
+@require_POST
+def edit_measure(request, pk: int):
+    measure = _review_target(request, pk)
+    anchor = f"#m-{measure.pk}"
+    form = {k: request.POST.get(k, "") for k in ("heading", "text", "lead", "support", "deadline")}
+    form["measure"] = measure.pk
+    try:
+        weight_text = request.POST.get("weight", "").strip()
+        services.edit_measure(
+            request.user,
+            measure.pk,
+            _version(request) or -1,
+            heading=form["heading"],
+            text=form["text"],
+            lead_units=services.split_names(form["lead"]),
+            support_units=services.split_names(form["support"]),
+            deadline=_date_or_none(form["deadline"]),
+            weight=float(weight_text) if weight_text else None,
+        )
+    except ValueError as exc:
+        return _fail(request, exc, measure.document_id, anchor, form)
+    messages.success(request, f"措施{measure.number}已保存")
+    return redirect(reverse("documents:detail", args=[measure.document_id]) + anchor)
+
+
+@require_POST
+def resolve_unit(request, pk: int):
+    permissions.require_admin(request.user)
+    link = MeasureUnit.objects.filter(pk=pk).select_related("measure").first()
+    if link is None:
+        raise Http404("单位不存在")
+    anchor = f"#m-{link.measure_id}"
+    try:
+        unit_id = request.POST.get("unit")
+        services.resolve_unit(
+            request.user,
+            link.pk,
+            unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
+            create=request.POST.get("create") == "1",
+            level=request.POST.get("level", ""),
+        )
+    except ValueError as exc:
+        return _fail(request, exc, link.measure.document_id, anchor)
+    messages.success(request, f"单位“{link.raw_name}”已匹配")
+    return redirect(reverse("documents:detail", args=[link.measure.document_id]) + anchor)
+
+
+@require_POST
+def merge(request, pk: int):
+    permissions.require_admin(request.user)
+    document = PolicyDocument.objects.filter(pk=pk).first()
+    if document is None:
+        raise Http404("文件不存在")
+    ids = [int(v) for v in request.POST.getlist("measures") if v.isdigit()]
+    try:
+        merged = services.merge_measures(request.user, document.pk, ids, _version(request) or -1)
+    except ValueError as exc:
+        return _fail(request, exc, document.pk)
+    messages.success(request, f"已合并{len(ids)}条措施")
+    return redirect(reverse("documents:detail", args=[document.pk]) + f"#m-{merged.pk}")
+
+
+@require_POST
+def split(request, pk: int):
+    measure = _review_target(request, pk)
+    try:
+        at = int(request.POST.get("at", ""))
+    except ValueError:
+        at = -1
+    try:
+        new = services.split_measure(request.user, measure.pk, at, _version(request) or -1)
+    except ValueError as exc:
+        return _fail(request, exc, measure.document_id, f"#m-{measure.pk}")
+    messages.success(request, "措施已拆分")
+    return redirect(reverse("documents:detail", args=[measure.document_id]) + f"#m-{new.pk}")
+
+
+@require_POST
+def document_settings(request, pk: int):
+    permissions.require_admin(request.user)
+    if not PolicyDocument.objects.filter(pk=pk).exists():
+        raise Http404("文件不存在")
+    try:
+        services.update_settings(
+            request.user,
+            pk,
+            _version(request) or -1,
+            cycle=request.POST.get("cycle", ""),
+            default_deadline=_date_or_none(request.POST.get("default_deadline", "")),
+            title=request.POST.get("title"),
+        )
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件设置已保存")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def publish(request, pk: int):
+    permissions.require_admin(request.user)
+    if not PolicyDocument.objects.filter(pk=pk).exists():
+        raise Http404("文件不存在")
+    try:
+        tasks = services.publish(request.user, pk, _version(request) or -1)
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, f"已发布，生成{len(tasks)}项任务")
+    return redirect("documents:detail", pk=pk)
+
+
+def source(request, pk: int):
+    """The uploaded file, for administrators only (served by the app, never from static)."""
+    permissions.require_admin(request.user)
+    document = PolicyDocument.objects.filter(pk=pk).first()
+    if document is None or not document.source_file:
+        raise Http404("文件不存在")
+    return FileResponse(
+        document.source_file.open("rb"),
+        as_attachment=True,
+        filename=document.source_name or "document",
+    )

@@ -1,0 +1,51 @@
+"""In-app notifications and email to the people of a unit or to the administrators."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+
+from policyledger.web.accounts.models import Profile
+from policyledger.web.tracking.models import Notification
+
+logger = logging.getLogger("policyledger.web.tracking.notify")
+
+
+def unit_users(unit_ids: Iterable[int]):
+    return get_user_model().objects.filter(
+        is_active=True, profile__unit_id__in=list(unit_ids), profile__role=Profile.Role.REPORTER
+    )
+
+
+def admin_users():
+    from django.db.models import Q
+
+    return get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(profile__role=Profile.Role.ADMIN), is_active=True
+    )
+
+
+def notify(users: Iterable, text: str, link: str = "") -> int:
+    rows = [Notification(user=u, text=text[:500], link=link) for u in users]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def email(messages: dict, subject: str) -> int:
+    """One email per user: ``messages`` maps a user to the lines meant for them."""
+    batch = []
+    for user, lines in messages.items():
+        if user.email and lines:
+            batch.append((subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email]))
+    if not batch:
+        return 0
+    try:
+        return send_mass_mail(batch, fail_silently=False)
+    except OSError:
+        # The state change is already committed; a mail server being down must not undo it.
+        logger.exception("sending %d warning emails failed", len(batch))
+        return 0

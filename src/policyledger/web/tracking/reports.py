@@ -1,0 +1,347 @@
+"""Progress reports: submit (reporter), accept or return (administrator), bulk update from xlsx.
+
+One report per task and period (a unique constraint): a resubmission updates the same row under a
+row lock, so concurrent submissions never lose or duplicate a report.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from policyledger.web.accounts import permissions
+from policyledger.web.documents.models import Target
+from policyledger.web.tracking import audit, notify
+from policyledger.web.tracking.models import (
+    Attachment,
+    Report,
+    ReportValue,
+    Task,
+    TaskStatus,
+)
+from policyledger.web.tracking.periods import Period
+
+logger = logging.getLogger("policyledger.web.tracking.reports")
+
+CONFLICT_MESSAGE = "该内容已被他人修改，请刷新后重试"
+
+
+class ReportError(ValueError):
+    """A report refused; ``str(error)`` is a message for the user (Chinese)."""
+
+
+class ReportConflict(ReportError):
+    def __init__(self) -> None:
+        super().__init__(CONFLICT_MESSAGE)
+
+
+@dataclass
+class Upload:
+    name: str
+    data: bytes
+
+
+# What an attachment may be, told by its first bytes (never by its name or the browser's word).
+def sniff_attachment(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "xl/workbook.xml" in archive.namelist():
+                    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+    return None
+
+
+ALLOWED_ATTACHMENTS = "PDF、图片（PNG/JPEG/GIF/WebP）或 Excel（.xlsx）"
+
+
+def check_attachment(upload: Upload) -> str:
+    limit = settings.MAX_ATTACHMENT_BYTES
+    if len(upload.data) > limit:
+        raise ReportError(
+            f"附件“{upload.name}”过大（{len(upload.data) / 1048576:.1f} MB），"
+            f"上限为 {limit / 1048576:.0f} MB"
+        )
+    if not upload.data:
+        raise ReportError(f"附件“{upload.name}”是空文件")
+    kind = sniff_attachment(upload.data)
+    if kind is None:
+        raise ReportError(f"附件“{upload.name}”的类型不受支持，只能上传{ALLOWED_ATTACHMENTS}")
+    return kind
+
+
+def _report_snapshot(report: Report) -> dict:
+    data = audit.snapshot(
+        report,
+        ["status", "task_status", "percent", "narrative", "period_label", "review_comment"],
+    )
+    data["values"] = {str(v.target_id): v.achieved for v in report.values.all()}
+    return data
+
+
+def _lock_or_create(task: Task, period: Period) -> tuple[Report, bool]:
+    """The task's report for the period, locked; created if missing (a racing creator wins)."""
+    qs = Report.objects.select_for_update().filter(task=task, period_start=period.start)
+    report = qs.first()
+    if report is not None:
+        return report, False
+    try:
+        with transaction.atomic():
+            return Report.objects.create(
+                task=task,
+                period_label=period.label,
+                period_start=period.start,
+                period_end=period.end,
+            ), True
+    except IntegrityError:
+        # Another request created it between our read and insert: use theirs.
+        return qs.get(), False
+
+
+def submit_report(
+    user,
+    task: Task,
+    period: Period,
+    *,
+    task_status: str,
+    percent: int,
+    narrative: str,
+    values: dict[int, float] | None = None,
+    attachments: list[Upload] | None = None,
+    expected_version: int | None = None,
+    draft: bool = False,
+) -> Report:
+    """Save (draft=True) or submit a report for a task and period."""
+    if not permissions.can_write(user):
+        raise ReportError("只读用户不能报送")
+    if task_status not in TaskStatus.values:
+        raise ReportError("任务状态无效")
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise ReportError("完成进度须为0到100之间的整数")
+    if task_status == TaskStatus.DONE and percent != 100:
+        raise ReportError("状态为“已完成”时完成进度应为100%")
+    if len(narrative or "") > 5000:
+        raise ReportError("进展情况不能超过5000字")
+    checked = [(u, check_attachment(u)) for u in attachments or []]
+    values = values or {}
+    target_ids = set(Target.objects.filter(measure_id=task.measure_id).values_list("pk", flat=True))
+    for target_id in values:
+        if target_id not in target_ids:
+            raise ReportError("完成值对应的指标不属于该任务")
+    with transaction.atomic():
+        report, created = _lock_or_create(task, period)
+        if expected_version is not None and not created and report.version != expected_version:
+            raise ReportConflict()
+        if report.status == Report.Status.ACCEPTED:
+            raise ReportError(f"{period.label}的报送已被采纳，不能再修改")
+        before = None if created else _report_snapshot(report)
+        report.task_status = task_status
+        report.percent = percent
+        report.narrative = (narrative or "").strip()
+        report.status = Report.Status.DRAFT if draft else Report.Status.SUBMITTED
+        if not draft:
+            report.submitted_by = user
+            report.submitted_at = timezone.now()
+        report.version = F("version") + 1
+        report.save()
+        report.refresh_from_db()
+        for target_id, achieved in values.items():
+            ReportValue.objects.update_or_create(
+                report=report, target_id=target_id, defaults={"achieved": float(achieved)}
+            )
+        for upload, kind in checked:
+            attachment = Attachment(
+                report=report,
+                original_name=upload.name[:255],
+                content_type=kind,
+                size=len(upload.data),
+                uploaded_by=user,
+            )
+            attachment.file.save(upload.name, ContentFile(upload.data), save=False)
+            attachment.save()
+        audit.record(
+            user,
+            "report.draft" if draft else "report.submit",
+            report,
+            before=before,
+            after=_report_snapshot(report),
+            task_id=task.pk,
+        )
+    if not draft:
+        notify.notify(
+            notify.admin_users(),
+            f"{task.lead_unit.name}提交了“{task.measure.heading or task.measure.number}”"
+            f"{period.label}的进展",
+            f"/tracking/reports/{report.pk}/",
+        )
+    logger.info("report %s %s by %s", report.pk, "saved" if draft else "submitted", user)
+    return report
+
+
+def _review(
+    user, report_id: int, expected_version: int | None, new_status: str, comment: str
+) -> Report:
+    permissions.require_admin(user)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("task").get(pk=report_id)
+        if expected_version is not None and report.version != expected_version:
+            raise ReportConflict()
+        if report.status != Report.Status.SUBMITTED:
+            raise ReportError(f"只能审核已提交的报送（当前状态：{report.get_status_display()}）")
+        before = _report_snapshot(report)
+        report.status = new_status
+        report.reviewed_by = user
+        report.reviewed_at = timezone.now()
+        report.review_comment = comment
+        report.version = F("version") + 1
+        report.save()
+        report.refresh_from_db()
+        task = report.task
+        if new_status == Report.Status.ACCEPTED:
+            latest = (
+                Report.objects.filter(task=task, status=Report.Status.ACCEPTED)
+                .order_by("-period_start")
+                .first()
+            )
+            # Only the newest accepted period moves the task; accepting an old one keeps it.
+            if latest is not None and latest.pk == report.pk:
+                task_before = audit.snapshot(task, ["status", "percent"])
+                Task.objects.filter(pk=task.pk).update(
+                    status=report.task_status,
+                    percent=report.percent,
+                    version=F("version") + 1,
+                    updated_at=timezone.now(),
+                )
+                task.refresh_from_db()
+                audit.record(
+                    user,
+                    "task.progress",
+                    task,
+                    before=task_before,
+                    after=audit.snapshot(task, ["status", "percent"]),
+                    task_id=task.pk,
+                )
+        audit.record(
+            user,
+            "report.accept" if new_status == Report.Status.ACCEPTED else "report.return",
+            report,
+            before=before,
+            after=_report_snapshot(report),
+            task_id=task.pk,
+        )
+    if report.submitted_by_id:
+        verb = "已采纳" if new_status == Report.Status.ACCEPTED else "被退回"
+        text = f"您报送的{report.period_label}进展{verb}"
+        if comment:
+            text += f"：{comment}"
+        notify.notify([report.submitted_by], text, f"/tracking/tasks/{task.pk}/")
+    logger.info("report %s -> %s by %s", report.pk, new_status, user)
+    return report
+
+
+def accept_report(user, report_id: int, expected_version: int | None = None, comment: str = ""):
+    return _review(user, report_id, expected_version, Report.Status.ACCEPTED, comment.strip())
+
+
+def return_report(user, report_id: int, comment: str, expected_version: int | None = None):
+    if not (comment or "").strip():
+        raise ReportError("退回时必须填写审核意见")
+    return _review(user, report_id, expected_version, Report.Status.RETURNED, comment.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk update from the exported ledger (进度台账)
+
+
+@dataclass
+class BulkResult:
+    updated: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+STATUS_BY_LABEL = {label: value for value, label in TaskStatus.choices}
+
+
+def bulk_update(user, data: bytes, period: Period) -> BulkResult:
+    """Submit one report per row of an xlsx shaped like the exported ledger.
+
+    The columns are found by their header (任务编号, 状态, 完成进度, 进展情况); every row is checked
+    first, and nothing is written unless all rows are valid, so a half-applied sheet cannot happen.
+    """
+    from policyledger.web.tracking.ledger import read_ledger_rows
+
+    result = BulkResult()
+    try:
+        rows = read_ledger_rows(data)
+    except ValueError as exc:
+        result.errors.append(str(exc))
+        return result
+    visible = permissions.visible_tasks(user).select_related("measure", "lead_unit")
+    plan: list[tuple[Task, str, int, str]] = []
+    for line, row in rows:
+        task_id = row.get("任务编号")
+        if task_id in (None, ""):
+            result.skipped += 1
+            continue
+        try:
+            pk = int(str(task_id).strip())
+        except ValueError:
+            result.errors.append(f"第{line}行：任务编号“{task_id}”不是数字")
+            continue
+        task = visible.filter(pk=pk).first()
+        if task is None:
+            result.errors.append(f"第{line}行：任务编号{pk}不存在或无权报送")
+            continue
+        status = STATUS_BY_LABEL.get(str(row.get("状态") or "").strip())
+        if status is None:
+            result.errors.append(f"第{line}行：状态须为未启动、推进中、已完成或滞后")
+            continue
+        try:
+            percent = int(round(float(str(row.get("完成进度")).strip().rstrip("%％"))))
+            if not 0 <= percent <= 100:
+                raise ValueError
+        except (TypeError, ValueError):
+            result.errors.append(f"第{line}行：完成进度须为0到100之间的数")
+            continue
+        plan.append((task, status, percent, str(row.get("进展情况") or "").strip()))
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            for task, status, percent, narrative in plan:
+                if status == TaskStatus.DONE:
+                    percent = 100
+                submit_report(
+                    user,
+                    task,
+                    period,
+                    task_status=status,
+                    percent=percent,
+                    narrative=narrative,
+                )
+                result.updated += 1
+    except ReportError as exc:
+        result.errors.append(str(exc))
+        result.updated = 0
+    logger.info("bulk update by %s: %d rows, %d errors", user, result.updated, len(result.errors))
+    return result

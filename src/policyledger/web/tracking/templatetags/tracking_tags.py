@@ -1,0 +1,109 @@
+"""Display helpers in Chinese conventions: warning/state labels, money, target values."""
+
+from __future__ import annotations
+
+from django import template
+
+from policyledger.web.accounts.models import Unit
+from policyledger.web.tracking.models import Task, TaskStatus
+
+register = template.Library()
+
+_LABELS = {
+    **dict(Task.Warning.choices),
+    **dict(Unit.ReportWarning.choices),
+    **dict(TaskStatus.choices),
+}
+
+
+@register.filter
+def state_label(code: str) -> str:
+    return _LABELS.get(code, code)
+
+
+def _number(value: float) -> str:
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+@register.filter
+def money(value) -> str:
+    """Yuan in Chinese convention: 10000000 -> 1,000万元, 150000000 -> 1.5亿元, 3000 -> 3,000元."""
+    try:
+        yuan = float(value)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    if abs(yuan) >= 1e8 and yuan % 1e6 == 0:
+        return f"{_number(yuan / 1e8)}亿元"
+    if abs(yuan) >= 1e4:
+        return f"{_number(yuan / 1e4)}万元"
+    return f"{_number(yuan)}元"
+
+
+@register.filter
+def target_value(target) -> str:
+    """A target's value as a person reads it."""
+    value = target.value
+    if target.kind == "money":
+        if isinstance(value, list) and len(value) == 2:
+            return f"{money(value[0])}—{money(value[1])}"
+        return money(value)
+    if target.kind == "percent":
+        if isinstance(value, list) and len(value) == 2:
+            return f"{_number(value[0])}%—{_number(value[1])}%"
+        return f"{_number(float(value))}%" if isinstance(value, int | float) else str(value)
+    if target.kind == "ratio" and isinstance(value, list):
+        return ":".join(_number(float(v)) for v in value)
+    if target.kind == "date" and target.deadline:
+        return target.deadline.strftime("%Y年%-m月%-d日")
+    if isinstance(value, list):
+        value = "—".join(_number(float(v)) for v in value)
+    elif isinstance(value, int | float):
+        value = _number(float(value))
+    return f"{value}{target.unit or ''}"
+
+
+@register.filter
+def achieved_value(achieved, target) -> str:
+    if achieved in (None, ""):
+        return ""
+    if target.kind == "money":
+        return money(achieved)
+    if target.kind == "percent":
+        return f"{_number(float(achieved))}%"
+    return f"{_number(float(achieved))}{target.unit or ''}"
+
+
+@register.filter
+def percent_of(achieved, target) -> str:
+    """Achieved as a share of a single-number target (800万 of 1000万 -> 80%)."""
+    try:
+        goal = float(target.value)
+        return f"{float(achieved) / goal * 100:.0f}%" if goal else ""
+    except (TypeError, ValueError):
+        return ""
+
+
+_ACTIONS = {
+    "document.upload": "上传文件",
+    "document.parsed": "解析完成",
+    "document.parse_failed": "解析失败",
+    "document.settings": "修改文件设置",
+    "document.publish": "发布文件",
+    "measure.edit": "修改措施",
+    "measure.merge": "合并措施",
+    "measure.split": "拆分措施",
+    "measure.unit_resolved": "匹配单位",
+    "task.create": "生成任务",
+    "task.progress": "更新任务进度",
+    "task.edit": "修改任务",
+    "report.draft": "保存报送草稿",
+    "report.submit": "提交报送",
+    "report.accept": "采纳报送",
+    "report.return": "退回报送",
+}
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return _ACTIONS.get(action, action)

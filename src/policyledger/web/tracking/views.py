@@ -1,0 +1,380 @@
+"""Task and report pages: overview, task list and detail, report form, review queue, ledger."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from policyledger.web.accounts import permissions
+from policyledger.web.accounts.models import Unit
+from policyledger.web.documents.models import PolicyDocument
+from policyledger.web.tracking import audit, ledger, reports
+from policyledger.web.tracking.models import (
+    Attachment,
+    AuditLog,
+    Report,
+    Task,
+    TaskStatus,
+    WarningFlip,
+)
+from policyledger.web.tracking.periods import (
+    parse_period,
+    period_containing,
+    periods_between,
+)
+
+logger = logging.getLogger("policyledger.web.tracking")
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    tasks = permissions.visible_tasks(request.user)
+    by_warning = dict(tasks.values_list("warning").annotate(n=Count("pk")).order_by())
+    by_status = dict(tasks.values_list("status").annotate(n=Count("pk")).order_by())
+    pending = permissions.visible_reports(request.user).filter(status=Report.Status.SUBMITTED)
+    returned = permissions.visible_reports(request.user).filter(status=Report.Status.RETURNED)
+    urgent = (
+        tasks.exclude(warning=Task.Warning.NORMAL)
+        .select_related("measure__document", "lead_unit")
+        .order_by("deadline", "pk")[:10]
+    )
+    return render(
+        request,
+        "tracking/home.html",
+        {
+            "total": sum(by_status.values()),
+            "warnings": [(w, label, by_warning.get(w, 0)) for w, label in Task.Warning.choices],
+            "statuses": [(s, label, by_status.get(s, 0)) for s, label in TaskStatus.choices],
+            "pending_count": pending.count(),
+            "returned_count": returned.count(),
+            "urgent": urgent,
+            "documents": permissions.visible_documents(request.user).count(),
+        },
+    )
+
+
+def _filtered_tasks(request):
+    tasks = permissions.visible_tasks(request.user)
+    f = request.GET
+    if f.get("unit", "").isdigit():
+        unit_id = int(f["unit"])
+        tasks = tasks.filter(Q(lead_unit_id=unit_id) | Q(support_units__id=unit_id)).distinct()
+    if f.get("status") in TaskStatus.values:
+        tasks = tasks.filter(status=f["status"])
+    if f.get("warning") in Task.Warning.values:
+        tasks = tasks.filter(warning=f["warning"])
+    if f.get("document", "").isdigit():
+        tasks = tasks.filter(measure__document_id=int(f["document"]))
+    q = f.get("q", "").strip()
+    if q:
+        tasks = tasks.filter(Q(measure__heading__icontains=q) | Q(measure__text__icontains=q))
+    return tasks
+
+
+def task_list(request):
+    tasks = (
+        _filtered_tasks(request)
+        .select_related("measure__document", "lead_unit")
+        .prefetch_related("support_units")
+        .order_by("measure__document_id", "measure__order", "pk")
+    )
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tracking/task_list.html",
+        {
+            "page": page,
+            "units": Unit.objects.filter(active=True).order_by("name")
+            if not permissions.is_reporter(request.user)
+            else [],
+            "documents": permissions.visible_documents(request.user).filter(
+                status=PolicyDocument.Status.PUBLISHED
+            ),
+            "statuses": TaskStatus.choices,
+            "warnings": Task.Warning.choices,
+            "f": request.GET,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def ledger_xlsx(request):
+    tasks = (
+        _filtered_tasks(request)
+        .select_related("measure__document", "lead_unit")
+        .prefetch_related("support_units")
+        .order_by("measure__document_id", "measure__order", "pk")
+    )
+    data = ledger.write_ledger(tasks)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"进度台账_{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def task_detail(request, pk: int):
+    task = permissions.task_for(request.user, pk)
+    task = (
+        Task.objects.select_related("measure__document", "lead_unit")
+        .prefetch_related("support_units", "measure__targets")
+        .get(pk=task.pk)
+    )
+    task_reports = task.reports.select_related("submitted_by", "reviewed_by").prefetch_related(
+        "values__target", "attachments"
+    )
+    history = AuditLog.objects.filter(task_id_ref=task.pk).select_related("actor")[:200]
+    entries = [(e, audit.changes(e)) for e in history]
+    can_report = permissions.can_write(request.user) and (
+        permissions.is_admin(request.user) or permissions.is_reporter(request.user)
+    )
+    return render(
+        request,
+        "tracking/task_detail.html",
+        {
+            "task": task,
+            "reports": task_reports,
+            "history": entries,
+            "flips": WarningFlip.objects.filter(task=task).order_by("-at")[:50],
+            "can_report": can_report,
+            "is_admin": permissions.is_admin(request.user),
+        },
+    )
+
+
+def _period_choices(task: Task) -> list:
+    cycle = task.measure.document.cycle
+    today = timezone.localdate()
+    start = timezone.localdate(task.created_at)
+    periods = periods_between(min(start, today), today, cycle)
+    return list(reversed(periods[-12:]))
+
+
+def report_form(request, pk: int):
+    """Submit or update this task's report for a period (the current one by default)."""
+    task = permissions.task_for(request.user, pk, write=request.method == "POST")
+    task = Task.objects.select_related("measure__document", "lead_unit").get(pk=task.pk)
+    if request.method == "POST" and permissions.role_of(request.user) not in (
+        permissions.ADMIN,
+        permissions.REPORTER,
+    ):
+        raise Http404
+    cycle = task.measure.document.cycle
+    period = parse_period(request.POST.get("period") or request.GET.get("period") or "", cycle)
+    period = period or period_containing(timezone.localdate(), cycle)
+    existing = Report.objects.filter(task=task, period_start=period.start).first()
+    targets = [t for t in task.measure.targets.all() if t.kind != "date"]
+    if request.method == "POST":
+        values, errors = {}, []
+        for t in targets:
+            raw = request.POST.get(f"target-{t.pk}", "").strip().replace(",", "")
+            if raw:
+                try:
+                    values[t.pk] = float(raw)
+                except ValueError:
+                    errors.append(f"指标“{t.text or t.pk}”的完成值须为数字")
+        try:
+            percent = int(request.POST.get("percent", ""))
+        except ValueError:
+            percent = -1
+        uploads = [
+            reports.Upload(f.name, f.read()) for f in request.FILES.getlist("attachments")[:10]
+        ]
+        version = request.POST.get("version", "")
+        try:
+            if errors:
+                raise reports.ReportError("；".join(errors))
+            report = reports.submit_report(
+                request.user,
+                task,
+                period,
+                task_status=request.POST.get("task_status", ""),
+                percent=percent,
+                narrative=request.POST.get("narrative", ""),
+                values=values,
+                attachments=uploads,
+                expected_version=int(version) if version.isdigit() else None,
+                draft=request.POST.get("draft") == "1",
+            )
+        except reports.ReportError as exc:
+            messages.error(request, str(exc))
+            return render(
+                request,
+                "tracking/report_form.html",
+                _form_context(task, period, existing, targets, request.POST),
+                status=400 if not isinstance(exc, reports.ReportConflict) else 409,
+            )
+        messages.success(
+            request,
+            f"{period.label}进展已{'保存为草稿' if report.status == Report.Status.DRAFT else '提交'}",
+        )
+        return redirect("tracking:task", pk=task.pk)
+    return render(
+        request, "tracking/report_form.html", _form_context(task, period, existing, targets, None)
+    )
+
+
+def _form_context(task, period, existing, targets, posted) -> dict:
+    values = {}
+    if existing is not None:
+        values = {v.target_id: v.achieved for v in existing.values.all()}
+    rows = []
+    for t in targets:
+        value = posted.get(f"target-{t.pk}", "") if posted is not None else values.get(t.pk, "")
+        rows.append((t, value))
+    initial = {
+        "task_status": existing.task_status if existing else task.status,
+        "percent": existing.percent if existing else task.percent,
+        "narrative": existing.narrative if existing else "",
+        "version": existing.version if existing else "",
+    }
+    if posted is not None:
+        initial.update({k: posted.get(k, "") for k in ("task_status", "percent", "narrative")})
+    return {
+        "task": task,
+        "period": period,
+        "periods": _period_choices(task),
+        "existing": existing,
+        "targets": rows,
+        "initial": initial,
+        "statuses": TaskStatus.choices,
+    }
+
+
+def report_queue(request):
+    """Reports waiting for review (administrators) or one's own reports (others)."""
+    status = request.GET.get("status") or Report.Status.SUBMITTED
+    qs = permissions.visible_reports(request.user).select_related(
+        "task__measure__document", "task__lead_unit", "submitted_by"
+    )
+    if status in Report.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("-submitted_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "tracking/report_queue.html",
+        {"page": page, "status": status, "statuses": Report.Status.choices},
+    )
+
+
+def report_detail(request, pk: int):
+    report = permissions.report_for(request.user, pk)
+    report = (
+        Report.objects.select_related(
+            "task__measure__document", "task__lead_unit", "submitted_by", "reviewed_by"
+        )
+        .prefetch_related("values__target", "attachments")
+        .get(pk=report.pk)
+    )
+    return render(
+        request,
+        "tracking/report_detail.html",
+        {"report": report, "is_admin": permissions.is_admin(request.user)},
+    )
+
+
+@require_POST
+def review_report(request, pk: int, action: str):
+    report = permissions.report_for(request.user, pk)
+    permissions.require_admin(request.user)
+    version = request.POST.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    comment = request.POST.get("comment", "")
+    try:
+        if action == "accept":
+            reports.accept_report(request.user, report.pk, expected, comment)
+            messages.success(request, "已采纳")
+        else:
+            reports.return_report(request.user, report.pk, comment, expected)
+            messages.success(request, "已退回")
+    except reports.ReportError as exc:
+        messages.error(request, str(exc))
+    return redirect("tracking:report", pk=report.pk)
+
+
+def attachment(request, pk: int):
+    item = Attachment.objects.filter(pk=pk).select_related("report").first()
+    if (
+        item is None
+        or not permissions.visible_reports(request.user).filter(pk=item.report_id).exists()
+    ):
+        raise Http404("附件不存在")
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=not item.content_type.startswith("image/"),
+        filename=item.original_name,
+        content_type=item.content_type,
+    )
+    return response
+
+
+def bulk_update(request):
+    """Upload the ledger xlsx with 状态 / 完成进度 / 进展情况 filled in: one report per row."""
+    if not permissions.can_write(request.user):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("只读用户不能报送")
+    result = None
+    today = timezone.localdate()
+    period_text = request.POST.get("period", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        cycle = request.POST.get("cycle", "monthly")
+        period = parse_period(
+            period_text, cycle if cycle in ("monthly", "quarterly") else "monthly"
+        )
+        if upload is None:
+            messages.error(request, "请选择进度台账文件")
+        elif period is None:
+            messages.error(request, "报送周期格式不正确，例如 2022年9月 或 2022年第3季度")
+        elif upload.size > 10 * 1024 * 1024:
+            messages.error(request, "文件过大（上限10 MB）")
+        else:
+            result = reports.bulk_update(request.user, upload.read(), period)
+            if result.errors:
+                messages.error(request, f"未导入：发现{len(result.errors)}处问题，请修改后重新上传")
+            else:
+                messages.success(request, f"已按{period.label}提交{result.updated}项任务的进展")
+    return render(
+        request,
+        "tracking/bulk_update.html",
+        {
+            "result": result,
+            "period_text": period_text or period_containing(today, "monthly").label,
+        },
+    )
+
+
+def warnings_page(request):
+    """Recent warning changes, for tasks and units the user may see."""
+    tasks = permissions.visible_tasks(request.user).values("pk")
+    flips = WarningFlip.objects.filter(task__in=tasks)
+    if not permissions.is_reporter(request.user):
+        flips = flips | WarningFlip.objects.filter(unit__isnull=False)
+    else:
+        unit = permissions.unit_of(request.user)
+        flips = flips | WarningFlip.objects.filter(unit=unit)
+    page = Paginator(
+        flips.select_related("task__measure", "task__lead_unit", "unit").order_by("-at", "-pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "tracking/warnings.html", {"page": page})
