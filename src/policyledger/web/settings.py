@@ -190,3 +190,11 @@ LOGGING = {
         "policyledger": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     },
 }
+
+# Vouchers: the claim lock may be switched off only by the control test and the benchmark's
+# naive baseline; the gate uses REDIS_URL when set; rate limits are per minute, 0 = off.
+VOUCHERS_CLAIM_LOCKING = envbool("VOUCHERS_CLAIM_LOCKING", True)
+VOUCHERS_GATE = envbool("VOUCHERS_GATE", True)
+VOUCHERS_GATE_RESERVATION_MS = envint("VOUCHERS_GATE_RESERVATION_MS", 30_000)
+VOUCHERS_RATE_USER_PER_MIN = envint("VOUCHERS_RATE_USER_PER_MIN", 20)
+VOUCHERS_RATE_IP_PER_MIN = envint("VOUCHERS_RATE_IP_PER_MIN", 600)

@@ -1,0 +1,297 @@
+"""The Redis claim gate: one atomic Lua script checks stock and per-person limits in memory.
+
+PostgreSQL stays the durable ledger and the final judge: the gate only turns away requests that
+cannot succeed, so the database sees about as many claim transactions as there are vouchers.
+A pass through the gate leaves a *reservation* (id -> deadline in a sorted set). The claim
+confirms it after the database commit; a failed claim releases it; a worker killed in between
+leaves it pending, and `reconcile()` later looks the reservation up in the database: committed
+-> confirm, not committed -> give the stock back. A Redis restart loses the counters: the first
+claim that finds them missing (or `reconcile()`) reloads them from the database.
+
+All keys of a campaign share the hash tag {vcID}, so a campaign lives on one Redis Cluster slot.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import redis
+from django.conf import settings
+from django.db.models import Count
+
+from ..models import Batch, Campaign, Claim, Voucher
+from .errors import LimitReached, SoldOut
+
+log = logging.getLogger("policyledger.vouchers.gate")
+
+RESERVE = """
+local stock = redis.call('GET', KEYS[1])
+if not stock then return -3 end
+if tonumber(stock) <= 0 then return -1 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[1]) then return -2 end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return -2 end
+redis.call('DECR', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])
+return 1
+"""
+
+# Undo a reservation once: only the caller whose ZREM removed it gives the counts back.
+RELEASE = """
+if redis.call('ZREM', KEYS[4], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[5], ARGV[1])
+if ARGV[2] == '1' then redis.call('INCR', KEYS[1]) end
+redis.call('DECR', KEYS[2])
+redis.call('DECR', KEYS[3])
+return 1
+"""
+
+CONFIRM = """
+redis.call('HDEL', KEYS[2], ARGV[1])
+return redis.call('ZREM', KEYS[1], ARGV[1])
+"""
+
+
+class GateUnavailable(Exception):
+    """Redis is down or not loaded yet: the caller falls back to the database alone."""
+
+
+def _tag(campaign_id: int) -> str:
+    return f"vg:{{vc{campaign_id}}}"
+
+
+def stock_key(campaign_id: int, batch_id: int) -> str:
+    return f"{_tag(campaign_id)}:b{batch_id}:stock"
+
+
+def user_batch_key(campaign_id: int, batch_id: int, user_id: int) -> str:
+    return f"{_tag(campaign_id)}:b{batch_id}:u{user_id}"
+
+
+def user_campaign_key(campaign_id: int, user_id: int) -> str:
+    return f"{_tag(campaign_id)}:u{user_id}"
+
+
+def pending_key(campaign_id: int) -> str:
+    return f"{_tag(campaign_id)}:pending"
+
+
+def info_key(campaign_id: int) -> str:
+    return f"{_tag(campaign_id)}:resv"
+
+
+@dataclass
+class Reservation:
+    id: str
+    campaign_id: int
+    batch_id: int
+    user_id: int
+    deadline_ms: int
+
+    def keys(self) -> list[str]:
+        return [
+            stock_key(self.campaign_id, self.batch_id),
+            user_batch_key(self.campaign_id, self.batch_id, self.user_id),
+            user_campaign_key(self.campaign_id, self.user_id),
+            pending_key(self.campaign_id),
+            info_key(self.campaign_id),
+        ]
+
+
+class Gate:
+    def __init__(self, url: str, ttl_ms: int = 30_000):
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.ttl_ms = ttl_ms
+        self._reserve = self.redis.register_script(RESERVE)
+        self._release = self.redis.register_script(RELEASE)
+        self._confirm = self.redis.register_script(CONFIRM)
+
+    # -- the hot path -------------------------------------------------------------------------
+    def reserve(self, campaign: Campaign, batch: Batch, user_id: int) -> Reservation:
+        """Take one unit of stock and of the person's limits, or raise SoldOut / LimitReached."""
+        resv = Reservation(
+            id=uuid.uuid4().hex,
+            campaign_id=campaign.pk,
+            batch_id=batch.pk,
+            user_id=user_id,
+            deadline_ms=int(time.time() * 1000) + self.ttl_ms,
+        )
+        args = [
+            batch.per_person_limit,
+            campaign.per_person_limit,
+            resv.id,
+            resv.deadline_ms,
+            f"{batch.pk}:{user_id}",
+        ]
+        for attempt in range(2):
+            try:
+                result = self._reserve(keys=resv.keys()[:5], args=args)
+            except redis.RedisError as exc:
+                raise GateUnavailable(str(exc)) from exc
+            if result == 1:
+                return resv
+            if result == -1:
+                raise SoldOut()
+            if result == -2:
+                raise LimitReached()
+            # -3: counters missing (new campaign, or Redis restarted): load them once and retry.
+            if attempt == 0 and not self.load(campaign):
+                break
+        raise GateUnavailable("counters not loaded")
+
+    def confirm(self, resv: Reservation) -> None:
+        try:
+            self._confirm(
+                keys=[pending_key(resv.campaign_id), info_key(resv.campaign_id)], args=[resv.id]
+            )
+        except redis.RedisError:
+            # Left pending: reconcile() finds the committed claim and confirms it then.
+            log.warning("gate confirm failed for %s; reconcile will finish it", resv.id)
+
+    def release(self, resv: Reservation, restore_stock: bool = True) -> bool:
+        try:
+            return bool(
+                self._release(keys=resv.keys(), args=[resv.id, "1" if restore_stock else "0"])
+            )
+        except redis.RedisError:
+            log.warning("gate release failed for %s; reconcile will release it", resv.id)
+            return False
+
+    # -- loading and reconciling --------------------------------------------------------------
+    def load(self, campaign: Campaign, force: bool = False) -> bool:
+        """Write the campaign's counters from the database. One loader at a time (SET NX lock).
+
+        Returns False when another process is loading (the caller uses the database alone).
+        """
+        lock = f"{_tag(campaign.pk)}:loading"
+        try:
+            if not self.redis.set(lock, "1", nx=True, ex=30):
+                return False
+            try:
+                batches = list(campaign.batches.all())
+                if not force and all(
+                    self.redis.exists(stock_key(campaign.pk, b.pk)) for b in batches
+                ):
+                    return True
+                pending = self._uncommitted_pending(campaign.pk)
+                pipe = self.redis.pipeline(transaction=True)
+                per_campaign: dict[int, int] = {}
+                rows = (
+                    Voucher.objects.filter(campaign=campaign, owner__isnull=False)
+                    .values_list("owner_id", "batch_id")
+                    .annotate(n=Count("id"))
+                )
+                per_batch: dict[tuple[int, int], int] = {}
+                for owner_id, batch_id, n in rows:
+                    per_batch[(batch_id, owner_id)] = n
+                for (batch_id, user_id), n in pending.items():
+                    per_batch[(batch_id, user_id)] = per_batch.get((batch_id, user_id), 0) + n
+                for (batch_id, user_id), n in per_batch.items():
+                    per_campaign[user_id] = per_campaign.get(user_id, 0) + n
+                    pipe.set(user_batch_key(campaign.pk, batch_id, user_id), n)
+                for user_id, n in per_campaign.items():
+                    pipe.set(user_campaign_key(campaign.pk, user_id), n)
+                # Stock last: its presence is what tells the reserve script "loaded".
+                for b in batches:
+                    available = Voucher.objects.filter(
+                        batch=b, state=Voucher.State.AVAILABLE
+                    ).count()
+                    held = sum(n for (batch_id, _), n in pending.items() if batch_id == b.pk)
+                    pipe.set(stock_key(campaign.pk, b.pk), max(0, available - held))
+                pipe.execute()
+                log.info("gate: loaded counters of campaign %s", campaign.pk)
+                return True
+            finally:
+                self.redis.delete(lock)
+        except redis.RedisError as exc:
+            raise GateUnavailable(str(exc)) from exc
+
+    def _uncommitted_pending(self, campaign_id: int) -> dict[tuple[int, int], int]:
+        """Reservations still pending whose claim has not reached the database."""
+        info = {
+            k.decode(): v.decode() for k, v in self.redis.hgetall(info_key(campaign_id)).items()
+        }
+        committed = set(
+            Claim.objects.filter(reservation__in=list(info)).values_list("reservation", flat=True)
+        )
+        out: dict[tuple[int, int], int] = {}
+        for resv_id, payload in info.items():
+            if resv_id in committed:
+                continue
+            batch_id, user_id = (int(x) for x in payload.split(":"))
+            out[(batch_id, user_id)] = out.get((batch_id, user_id), 0) + 1
+        return out
+
+    def reconcile(self, campaign: Campaign, now_ms: int | None = None) -> dict:
+        """Settle reservations past their deadline against the database; report counter drift."""
+        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        report = {"campaign": campaign.pk, "confirmed": 0, "released": 0, "drift": {}}
+        expired = [
+            r.decode() for r in self.redis.zrangebyscore(pending_key(campaign.pk), "-inf", now_ms)
+        ]
+        if expired:
+            committed = set(
+                Claim.objects.filter(reservation__in=expired).values_list("reservation", flat=True)
+            )
+            info = self.redis.hmget(info_key(campaign.pk), expired)
+            for resv_id, payload in zip(expired, info, strict=True):
+                if resv_id in committed:
+                    self._confirm(
+                        keys=[pending_key(campaign.pk), info_key(campaign.pk)], args=[resv_id]
+                    )
+                    report["confirmed"] += 1
+                    continue
+                if payload is None:
+                    self.redis.zrem(pending_key(campaign.pk), resv_id)
+                    continue
+                batch_id, user_id = (int(x) for x in payload.decode().split(":"))
+                resv = Reservation(resv_id, campaign.pk, batch_id, user_id, 0)
+                if self._release(keys=resv.keys(), args=[resv_id, "1"]):
+                    report["released"] += 1
+        pending = self._uncommitted_pending(campaign.pk)
+        for b in campaign.batches.all():
+            raw = self.redis.get(stock_key(campaign.pk, b.pk))
+            available = Voucher.objects.filter(batch=b, state=Voucher.State.AVAILABLE).count()
+            held = sum(n for (batch_id, _), n in pending.items() if batch_id == b.pk)
+            truth = max(0, available - held)
+            if raw is None or int(raw) != truth:
+                report["drift"][b.pk] = {
+                    "redis": None if raw is None else int(raw),
+                    "database": truth,
+                }
+        return report
+
+    def stock(self, campaign_id: int, batch_id: int) -> int | None:
+        raw = self.redis.get(stock_key(campaign_id, batch_id))
+        return None if raw is None else int(raw)
+
+    def pending_count(self, campaign_id: int) -> int:
+        return int(self.redis.zcard(pending_key(campaign_id)))
+
+
+@dataclass
+class _Cache:
+    gates: dict[str, Gate] = field(default_factory=dict)
+
+
+_cache = _Cache()
+
+
+def get_gate(url: str | None = None) -> Gate | None:
+    """The gate for the configured Redis, or None (embedded default: the database alone)."""
+    if url is None:
+        if not getattr(settings, "VOUCHERS_GATE", True):
+            return None
+        url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    gate = _cache.gates.get(url)
+    if gate is None:
+        ttl = int(getattr(settings, "VOUCHERS_GATE_RESERVATION_MS", 30_000))
+        gate = _cache.gates[url] = Gate(url, ttl_ms=ttl)
+    return gate

@@ -1,0 +1,193 @@
+"""Redeeming at a merchant, refunds, voiding and expiry.
+
+Each voucher moves by compare-and-set on its state, inside a transaction that holds the row
+(select_for_update on PostgreSQL; SQLite transactions are IMMEDIATE), and every money movement
+is one LedgerEntry, so `vouchers audit` can add it all up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Campaign, LedgerEntry, Merchant, Redemption, Voucher
+from . import codes
+from .errors import InvalidCode, KeyReused, RedeemRefused, SetupError
+
+log = logging.getLogger("policyledger.vouchers.redemption")
+
+
+@dataclass
+class RedeemOutcome:
+    redemption: Redemption
+    replayed: bool = False
+
+
+def parse_amount(text) -> Decimal:
+    try:
+        value = Decimal(str(text).strip().replace(",", "").replace("元", ""))
+    except (InvalidOperation, ValueError) as exc:
+        raise RedeemRefused("消费金额格式不正确") from exc
+    if not value.is_finite() or value <= 0 or value > Decimal("10000000"):
+        raise RedeemRefused("消费金额须为正数")
+    return value.quantize(Decimal("0.01"))
+
+
+def merchant_eligible(merchant: Merchant, campaign: Campaign) -> bool:
+    if merchant.sector not in campaign.sectors:
+        return False
+    listed = campaign.merchants.values_list("id", flat=True)
+    return not listed.exists() or merchant.pk in set(listed)
+
+
+def redeem(
+    merchant: Merchant,
+    code: str,
+    bill_amount,
+    *,
+    idempotency_key: str,
+    operator=None,
+    now=None,
+) -> RedeemOutcome:
+    """Redeem `code` against a bill at `merchant`. The same key twice redeems once."""
+    now = now or timezone.now()
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise SetupError("缺少幂等键")
+    code = codes.normalise(code)
+    bill = parse_amount(bill_amount)
+    if not codes.verify(code):
+        raise InvalidCode("券码无效（校验未通过）")
+    with transaction.atomic():
+        first = (
+            Redemption.objects.filter(merchant=merchant, idempotency_key=key)
+            .select_related("voucher")
+            .first()
+        )
+        if first is not None:
+            if first.voucher.code != code:
+                raise KeyReused()
+            return RedeemOutcome(first, replayed=True)
+        voucher = (
+            Voucher.objects.select_for_update()
+            .select_related("batch", "campaign")
+            .filter(code=code)
+            .first()
+        )
+        if voucher is None:
+            raise InvalidCode("券码不存在")
+        campaign = voucher.campaign
+        if voucher.state == Voucher.State.REDEEMED:
+            raise RedeemRefused("该券已核销")
+        if voucher.state == Voucher.State.EXPIRED:
+            raise RedeemRefused("该券已过期")
+        if voucher.state == Voucher.State.VOID:
+            raise RedeemRefused("该券已作废")
+        if voucher.state != Voucher.State.CLAIMED:
+            raise RedeemRefused("该券尚未被领取")
+        if now < campaign.valid_from:
+            raise RedeemRefused("未到使用时间")
+        if now > campaign.valid_until:
+            raise RedeemRefused("该券已过使用期限")
+        if merchant.sector not in campaign.sectors:
+            raise RedeemRefused(f"本券不适用于{merchant.sector}行业")
+        if not merchant_eligible(merchant, campaign):
+            raise RedeemRefused("本商户不在活动指定商户内")
+        if bill < voucher.batch.threshold:
+            raise RedeemRefused(f"消费满{voucher.batch.threshold:g}元方可使用（本单{bill:g}元）")
+        moved = Voucher.objects.filter(pk=voucher.pk, state=Voucher.State.CLAIMED).update(
+            state=Voucher.State.REDEEMED, redeemed_at=now
+        )
+        if moved != 1:
+            raise RedeemRefused("该券状态已变化，请重试")
+        redemption = Redemption.objects.create(
+            voucher=voucher,
+            merchant=merchant,
+            campaign=campaign,
+            bill_amount=bill,
+            face_value=voucher.batch.face_value,
+            idempotency_key=key,
+            operator=operator,
+            created_at=now,
+        )
+        LedgerEntry.objects.create(
+            campaign=campaign,
+            redemption=redemption,
+            kind=LedgerEntry.Kind.REDEEM,
+            amount=redemption.face_value,
+            bill_amount=bill,
+            created_at=now,
+        )
+    log.info("redeemed voucher %s at merchant %s, bill %s", voucher.pk, merchant.pk, bill)
+    return RedeemOutcome(redemption)
+
+
+def refund(
+    redemption: Redemption, *, merchant: Merchant | None = None, reason: str = "", now=None
+) -> Redemption:
+    """Reverse a redemption; the voucher goes back to its owner if still valid, else expires.
+
+    Refunding twice is a no-op that returns the refunded redemption.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Redemption.objects.select_for_update().select_related("campaign").get(pk=redemption.pk)
+        )
+        if merchant is not None and locked.merchant_id != merchant.pk:
+            raise RedeemRefused("只能退本商户的核销")
+        if locked.refunded:
+            return locked
+        changed = Redemption.objects.filter(pk=locked.pk, refunded=False).update(
+            refunded=True, refunded_at=now, refund_reason=reason[:200]
+        )
+        if changed != 1:
+            return Redemption.objects.get(pk=locked.pk)
+        back = Voucher.State.CLAIMED if locked.campaign.is_valid_at(now) else Voucher.State.EXPIRED
+        Voucher.objects.filter(pk=locked.voucher_id, state=Voucher.State.REDEEMED).update(
+            state=back,
+            redeemed_at=None,
+            expired_at=now if back == Voucher.State.EXPIRED else None,
+        )
+        LedgerEntry.objects.create(
+            campaign=locked.campaign,
+            redemption=locked,
+            kind=LedgerEntry.Kind.REFUND,
+            amount=-locked.face_value,
+            bill_amount=-locked.bill_amount,
+            created_at=now,
+        )
+    log.info("refunded redemption %s (voucher %s -> %s)", locked.pk, locked.voucher_id, back)
+    locked.refresh_from_db()
+    return locked
+
+
+def void(voucher: Voucher, *, now=None) -> bool:
+    """Cancel an unused voucher (e.g. confirmed fraud). False if it was no longer unused."""
+    now = now or timezone.now()
+    changed = Voucher.objects.filter(
+        pk=voucher.pk, state__in=[Voucher.State.CLAIMED, Voucher.State.AVAILABLE]
+    ).update(state=Voucher.State.VOID, voided_at=now)
+    if changed:
+        log.info("voided voucher %s", voucher.pk)
+    return bool(changed)
+
+
+def expire(now=None) -> int:
+    """Expire unused vouchers of campaigns past their validity window, and close the campaigns."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = Voucher.objects.filter(
+            campaign__valid_until__lt=now,
+            state__in=[Voucher.State.CLAIMED, Voucher.State.AVAILABLE],
+        ).update(state=Voucher.State.EXPIRED, expired_at=now)
+        Campaign.objects.filter(valid_until__lt=now).exclude(status=Campaign.Status.CLOSED).update(
+            status=Campaign.Status.CLOSED
+        )
+    if count:
+        log.info("expired %s vouchers", count)
+    return count

@@ -1,0 +1,155 @@
+"""Daily settlement per merchant: face value redeemed split by the co-funding ratio, with caps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from ..models import Campaign, Merchant, Redemption, Settlement
+from .errors import SetupError
+
+log = logging.getLogger("policyledger.vouchers.settlement")
+CENT = Decimal("0.01")
+
+
+def split(face_total: Decimal, campaign: Campaign) -> tuple[Decimal, Decimal, Decimal]:
+    """(government share, merchant share, amount over the daily cap). The merchant bears the
+    part over the cap, so the two shares always add up to the face value."""
+    raw = (face_total * campaign.gov_fraction).quantize(CENT, rounding=ROUND_HALF_UP)
+    gov = raw
+    capped = Decimal(0)
+    if campaign.merchant_daily_cap is not None and raw > campaign.merchant_daily_cap:
+        gov = campaign.merchant_daily_cap
+        capped = raw - gov
+    return gov, face_total - gov, capped
+
+
+def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement]:
+    """(Re)compute the day's settlement rows; released rows are final and left alone."""
+    now = now or timezone.now()
+    rows = (
+        Redemption.objects.filter(campaign=campaign, refunded=False, created_at__date=day)
+        .values("merchant_id")
+        .annotate(n=Count("id"), bills=Sum("bill_amount"), face=Sum("face_value"))
+    )
+    out = []
+    with transaction.atomic():
+        seen = set()
+        for row in rows:
+            merchant = Merchant.objects.get(pk=row["merchant_id"])
+            seen.add(merchant.pk)
+            existing = Settlement.objects.filter(
+                campaign=campaign, merchant=merchant, day=day
+            ).first()
+            if existing and existing.status == Settlement.Status.RELEASED:
+                out.append(existing)
+                continue
+            gov, own, capped = split(row["face"], campaign)
+            obj, _ = Settlement.objects.update_or_create(
+                campaign=campaign,
+                merchant=merchant,
+                day=day,
+                defaults={
+                    "count": row["n"],
+                    "bill_total": row["bills"],
+                    "face_total": row["face"],
+                    "gov_share": gov,
+                    "merchant_share": own,
+                    "capped": capped,
+                    "status": Settlement.Status.HELD
+                    if merchant.flagged
+                    else Settlement.Status.PENDING,
+                    "computed_at": now,
+                },
+            )
+            out.append(obj)
+        # A day whose redemptions were all refunded keeps a zero row rather than a stale one.
+        Settlement.objects.filter(campaign=campaign, day=day).exclude(merchant_id__in=seen).exclude(
+            status=Settlement.Status.RELEASED
+        ).update(count=0, bill_total=0, face_total=0, gov_share=0, merchant_share=0, capped=0)
+    log.info("settled campaign %s for %s: %s merchants", campaign.pk, day, len(out))
+    return out
+
+
+def release(settlement: Settlement) -> Settlement:
+    if settlement.merchant.flagged:
+        raise SetupError("该商户有待审核的风险标记，结算暂缓")
+    changed = Settlement.objects.filter(pk=settlement.pk, status=Settlement.Status.PENDING).update(
+        status=Settlement.Status.RELEASED
+    )
+    if not changed:
+        raise SetupError("只有待结算的记录可以放款")
+    settlement.refresh_from_db()
+    log.info("settlement %s released", settlement.pk)
+    return settlement
+
+
+def hold_merchant(merchant: Merchant) -> int:
+    return Settlement.objects.filter(merchant=merchant, status=Settlement.Status.PENDING).update(
+        status=Settlement.Status.HELD
+    )
+
+
+def unhold_merchant(merchant: Merchant) -> int:
+    return Settlement.objects.filter(merchant=merchant, status=Settlement.Status.HELD).update(
+        status=Settlement.Status.PENDING
+    )
+
+
+HEADERS = [
+    "结算日",
+    "商户",
+    "行业",
+    "核销笔数",
+    "消费总额",
+    "券面总额",
+    "政府承担",
+    "商户承担",
+    "超上限未补",
+    "状态",
+]
+
+
+def export_xlsx(campaign: Campaign, day: dt.date | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "结算"
+    ws.append([f"{campaign.name} 商户结算单"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(HEADERS)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    qs = (
+        Settlement.objects.filter(campaign=campaign)
+        .select_related("merchant")
+        .order_by("day", "merchant__name")
+    )
+    if day:
+        qs = qs.filter(day=day)
+    totals = [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
+    for s in qs:
+        values = [s.count, s.bill_total, s.face_total, s.gov_share, s.merchant_share, s.capped]
+        ws.append([s.day, s.merchant.name, s.merchant.sector, *values, s.get_status_display()])
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+    ws.append(["合计", "", "", *totals, ""])
+    for row in ws.iter_rows(min_row=3, min_col=5, max_col=9):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    for row in ws.iter_rows(min_row=3, max_col=1):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    for col, width in zip("ABCDEFGHIJ", [12, 24, 8, 10, 14, 14, 14, 14, 12, 12], strict=True):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
