@@ -45,9 +45,9 @@ def normalise_doc_number(doc_number: str) -> str:
     return re.sub(r"\s+", "", doc_number).translate(_BRACKETS)
 
 
-def _issuer_start(text: str, bracket: int) -> int:
+def _issuer_start(text: str, bracket: int, floor: int) -> int:
     start = bracket
-    while start > 0 and bracket - start < _MAX_ISSUER and _CJK.match(text[start - 1]):
+    while start > floor and bracket - start < _MAX_ISSUER and _CJK.match(text[start - 1]):
         start -= 1
     # Drop lead-in words (贯彻国办发〔…〕 -> 国办发〔…〕), repeatedly (根据并贯彻…).
     changed = True
@@ -72,8 +72,12 @@ def extract_citations(
     own = normalise_doc_number(own_doc_number) if own_doc_number else None
     skip_titles = {_squeeze(t).strip("《》") for t in own_titles if t}
     numbers: list[tuple[int, int, str]] = []
+    previous_end = (
+        0  # 国办发〔2016〕24号和国办发〔2015〕72号: an issuer never reaches into the last 文号
+    )
     for match in _YEAR_NO_RE.finditer(text):
-        start = _issuer_start(text, match.start())
+        start = _issuer_start(text, match.start(), previous_end)
+        previous_end = match.end()
         if start == match.start():
             continue  # a bracketed year with no issuer code is not a 文号
         doc_number = re.sub(r"\s+", "", text[start : match.end()])

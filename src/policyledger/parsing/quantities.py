@@ -68,6 +68,7 @@ _MONEY_RE = re.compile(
     rf"|(?P<n>{_NUM}){_SP}(?P<nm>{_MULT})?{_SP}元"
     rf"|(?P<w>{_NUM}){_SP}(?P<wm>万|亿)(?={_SP}(?:以上|以下|以内|左右))"
     rf")"
+    # Chinese numerals only with a magnitude (三百元, 五千万元): 一元化 and 三元里 are words.
     rf"|(?<![{_CN_DIGIT}\d])(?P<c>[一二两三四五六七八九十][{_CN_DIGIT}]{{0,10}})元"
 )
 _PERCENT_RE = re.compile(
@@ -241,6 +242,8 @@ def _money(text: str) -> list[_Candidate]:
             elif g["w"] is not None:
                 value = _tidy(_decimal(g["w"]) * _MULTIPLIER[g["wm"]])
             else:
+                if not any(ch in g["c"] for ch in "十百千万亿"):
+                    continue
                 value = _tidy(Decimal(str(cn2an.cn2an(g["c"], "normal"))))
         except (ValueError, InvalidOperation, KeyError):
             continue
