@@ -1,0 +1,135 @@
+"""Import: upload one or many files, type sniffed from content, parsing in the background."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from policyledger.web.documents.models import PolicyDocument
+
+SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "corpus"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def upload(client, *files):
+    return client.post(
+        "/documents/import/",
+        {"files": [SimpleUploadedFile(name, data) for name, data in files]},
+    )
+
+
+def docx_bytes(text: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for line in text.split("\n"):
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_upload_many_parses_in_background_and_bad_file_is_marked_failed(login, alice, run_tasks):
+    sample = (SAMPLES / "004_2d60cdc4fc4386b8.txt").read_bytes()
+    gbk = (SAMPLES / "002_a89f3145f57a051d.txt").read_text(encoding="utf-8").encode("gb18030")
+    client = login(alice)
+    response = upload(client, ("004.txt", sample), ("002-gbk.txt", gbk), ("picture.txt", PNG))
+    assert response.status_code == 302
+    docs = {d.source_name: d for d in PolicyDocument.objects.all()}
+    assert set(docs) == {"004.txt", "002-gbk.txt", "picture.txt"}
+    # The picture is refused by content, whatever its name says, with a Chinese reason.
+    assert docs["picture.txt"].status == PolicyDocument.Status.FAILED
+    assert "PNG" in docs["picture.txt"].error
+    assert docs["004.txt"].status == PolicyDocument.Status.UPLOADED
+
+    status = client.get(
+        response["Location"].replace("/documents/import/", "/documents/status.json")
+    )
+    by_name = {d["name"]: d for d in status.json()["documents"]}
+    assert by_name["004.txt"]["done"] is False
+    assert by_name["picture.txt"]["done"] is True
+
+    assert run_tasks() == 2
+    docs = {d.source_name: d for d in PolicyDocument.objects.all()}
+    assert docs["004.txt"].status == PolicyDocument.Status.REVIEW
+    assert docs["004.txt"].measures.count() == 20
+    assert docs["004.txt"].doc_number == "连政办发〔2022〕61号"
+    assert docs["002-gbk.txt"].status == PolicyDocument.Status.REVIEW
+    assert docs["002-gbk.txt"].measures.count() > 0
+    # Nothing of the good files was lost because of the bad one.
+    assert docs["picture.txt"].status == PolicyDocument.Status.FAILED
+    status = client.get(f"/documents/status.json?ids={docs['004.txt'].pk}").json()
+    assert status["documents"][0]["status_label"] == "待审核"
+    assert status["documents"][0]["measures"] == 20
+
+
+def test_docx_is_read_from_its_content_even_when_named_txt(login, alice, run_tasks):
+    text = (SAMPLES / "004_2d60cdc4fc4386b8.txt").read_text(encoding="utf-8")
+    upload(login(alice), ("renamed.txt", docx_bytes(text)))
+    run_tasks()
+    document = PolicyDocument.objects.get()
+    assert document.status == PolicyDocument.Status.REVIEW
+    assert document.measures.count() == 20
+
+
+def test_upload_over_the_size_limit_is_refused_and_nothing_stored(login, alice, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    response = upload(login(alice), ("big.txt", "消费".encode() * 1000))
+    assert response.status_code == 200
+    assert "过大" in response.content.decode()
+    assert PolicyDocument.objects.count() == 0
+
+
+def test_stored_file_has_a_random_name_outside_static(login, alice, settings):
+    upload(login(alice), ("../../etc/passwd.txt", "一、发放消费券。".encode()))
+    document = PolicyDocument.objects.get()
+    stored = Path(document.source_file.path)
+    assert stored.is_file()
+    assert "passwd" not in stored.name
+    assert Path(settings.MEDIA_ROOT) in stored.parents
+    assert Path(settings.STATIC_ROOT) not in stored.parents
+    # The original name is kept for display only, without its path part.
+    assert document.source_name == "passwd.txt"
+
+
+def test_pdf_without_text_layer_fails_with_reason_and_keeps_file(login, alice, run_tasks):
+    """A scanned PDF has no text: the document is kept, marked 解析失败, with the reason."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    upload(login(alice), ("scan.pdf", out.getvalue()))
+    assert run_tasks() == 0
+    document = PolicyDocument.objects.get()
+    assert document.status == PolicyDocument.Status.FAILED
+    assert "文本层" in document.error
+    assert Path(document.source_file.path).read_bytes() == out.getvalue()
+    page = login(alice).get(f"/documents/{document.pk}/").content.decode()
+    assert "解析失败" in page and "文本层" in page
+
+
+def test_parse_is_claimed_once(alice):
+    from policyledger.web.documents import services
+
+    document = services.import_upload("一、发放消费券。".encode(), "a.txt", alice)
+    assert services.run_parse(document.pk) == PolicyDocument.Status.REVIEW
+    # A second worker picking up the same job finds it already done and changes nothing.
+    assert services.run_parse(document.pk) == PolicyDocument.Status.REVIEW
+
+
+@pytest.mark.parametrize("who", ["bob", "dave"])
+def test_only_administrators_import(login, people, who):
+    client = login(people[who])
+    assert client.get("/documents/import/").status_code == 403
+    response = upload(client, ("a.txt", "一、发放消费券。".encode()))
+    assert response.status_code == 403
+    assert PolicyDocument.objects.count() == 0
+    assert client.get("/documents/status.json?ids=1").status_code == 403
+
+
+def test_import_page_has_no_inline_script(login, alice):
+    body = login(alice).get("/documents/import/").content.decode()
+    assert "<script>" not in body and "onclick" not in body

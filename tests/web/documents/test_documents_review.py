@@ -1,0 +1,213 @@
+"""Review: original text beside the measures with spans highlighted; edits with optimistic locking."""
+
+import re
+
+from policyledger.web.accounts.models import Unit
+from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
+from policyledger.web.tracking.models import AuditLog
+
+CONFLICT = "该内容已被他人修改，请刷新后重试"
+
+
+def measure(document, number):
+    return document.measures.get(number=number)
+
+
+def test_review_page_marks_each_field_at_its_span(login, alice, reviewed, sample_text):
+    page = login(alice).get(f"/documents/{reviewed.pk}/").content.decode()
+    targets = re.findall(r'<mark class="[^"]*hl-target[^"]*"[^>]*>([^<]*)</mark>', page)
+    assert "1000万元" in targets
+    assert "最高不超过3000元" in targets
+    assert "不少于50场次" in targets
+    units = re.findall(r'<mark class="[^"]*hl-unit[^"]*"[^>]*>([^<]*)</mark>', page)
+    assert "市商务局" in units and "市财政局" in units
+    m1 = measure(reviewed, "一、")
+    assert f'id="src-m-{m1.pk}"' in page
+    # The whole original text is there, escaped, in order.
+    plain = re.sub(r"<[^>]+>", "", page.split('class="original">', 1)[1].split("</div>", 1)[0])
+    assert plain.strip() == sample_text.strip()
+
+
+def test_review_page_escapes_document_text(login, alice, units):
+    from policyledger.web.documents.services import apply_parsed
+
+    text = "一、<script>alert(1)</script>发放消费券。"
+    document = PolicyDocument.objects.create(source_name="x.txt", original_text=text)
+    apply_parsed(
+        document,
+        {
+            "measures": [
+                {
+                    "number": "一、",
+                    "heading": "<b>x</b>",
+                    "text": text,
+                    "span": [0, len(text)],
+                    "lead_units": [],
+                    "support_units": [],
+                    "targets": [],
+                }
+            ]
+        },
+    )
+    page = login(alice).get(f"/documents/{document.pk}/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_unknown_unit_gets_fuzzy_suggestions_and_can_be_matched(login, alice, reviewed, units):
+    client = login(alice)
+    m2 = measure(reviewed, "二、")
+    # 市发改委 is an alias of 市发展改革委 in the registry: matched on import.
+    assert m2.unit_links.get().unit == units["市发展改革委"]
+    # A name typed differently is not in the registry: the page offers the close ones.
+    client.post(
+        f"/documents/measures/{m2.pk}/edit/",
+        {"version": m2.version, "heading": m2.heading, "text": m2.text, "lead": "市市场监督管理局"},
+    )
+    link = m2.unit_links.get()
+    assert link.unit is None
+    page = client.get(f"/documents/{reviewed.pk}/").content.decode()
+    assert "采用“市市场监管局”" in page
+    response = client.post(
+        f"/documents/units/{link.pk}/resolve/", {"unit": units["市市场监管局"].pk}
+    )
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.unit == units["市市场监管局"]
+    # The printed name is remembered as an alias for the next document.
+    assert "市市场监督管理局" in Unit.objects.get(name="市市场监管局").aliases
+
+
+def test_a_new_unit_can_be_created_from_the_printed_name(login, alice, reviewed):
+    client = login(alice)
+    m3 = measure(reviewed, "三、")
+    client.post(
+        f"/documents/measures/{m3.pk}/edit/",
+        {
+            "version": m3.version,
+            "heading": m3.heading,
+            "text": m3.text,
+            "lead": "市商务局",
+            "support": "市文广旅局",
+        },
+    )
+    link = m3.unit_links.get(raw_name="市文广旅局")
+    client.post(f"/documents/units/{link.pk}/resolve/", {"create": "1", "level": "city"})
+    link.refresh_from_db()
+    assert link.unit.name == "市文广旅局"
+    assert link.unit.level == "city"
+
+
+def test_edit_heading_and_deadline_and_audit(login, alice, reviewed):
+    client = login(alice)
+    m1 = measure(reviewed, "一、")
+    response = client.post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": m1.version,
+            "heading": "发放惠民消费券",
+            "text": m1.text,
+            "lead": "市商务局、市财政局",
+            "deadline": "2022-11-30",
+        },
+    )
+    assert response.status_code == 302
+    m1.refresh_from_db()
+    assert m1.heading == "发放惠民消费券"
+    assert m1.version == 2
+    assert m1.targets.get(kind="date").deadline.isoformat() == "2022-11-30"
+    entry = AuditLog.objects.get(action="measure.edit")
+    assert entry.actor == alice
+    assert entry.before["heading"] == "发放消费券"
+    assert entry.after["heading"] == "发放惠民消费券"
+
+
+def test_stale_edit_is_refused_with_clear_message_and_nothing_lost(login, alice, reviewed):
+    from policyledger.web.accounts.services import create_user
+
+    other = create_user("erin", "correct-horse-电池-42", role="admin")
+    first, second = login(alice), login(other)
+    m1 = measure(reviewed, "一、")
+    stale_version = m1.version
+    first.post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {"version": stale_version, "heading": "甲的修改", "text": m1.text, "lead": "市商务局"},
+    )
+    response = second.post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": stale_version,
+            "heading": "乙的修改",
+            "text": "乙写的很长的内容",
+            "lead": "市财政局",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert CONFLICT in page
+    # The second editor's typing comes back in the form, so nothing they wrote is lost...
+    assert "乙写的很长的内容" in page
+    # ...and the first editor's change stands.
+    m1.refresh_from_db()
+    assert m1.heading == "甲的修改"
+    assert list(m1.unit_links.values_list("raw_name", flat=True)) == ["市商务局"]
+
+
+def test_merge_and_split(login, alice, reviewed):
+    client = login(alice)
+    m2, m3 = measure(reviewed, "二、"), measure(reviewed, "三、")
+    reviewed.refresh_from_db()
+    response = client.post(
+        f"/documents/{reviewed.pk}/merge/",
+        {"version": reviewed.version, "measures": [m2.pk, m3.pk]},
+    )
+    assert response.status_code == 302
+    assert reviewed.measures.count() == 2
+    merged = Measure.objects.get(pk=m2.pk)
+    assert "支持汽车消费" in merged.text and "活跃夜间经济" in merged.text
+    assert merged.targets.count() == 2
+    assert {link.raw_name for link in merged.unit_links.all()} == {
+        "市发改委",
+        "市商务局",
+        "市市场监管局",
+    }
+
+    at = merged.text.index("三、")
+    response = client.post(
+        f"/documents/measures/{merged.pk}/split/", {"version": merged.version, "at": at}
+    )
+    assert response.status_code == 302
+    assert reviewed.measures.count() == 3
+    merged.refresh_from_db()
+    tail = reviewed.measures.exclude(pk__in=[merged.pk, measure(reviewed, "一、").pk]).get()
+    assert tail.text.startswith("三、活跃夜间经济")
+    # Each target follows the half its text is in.
+    assert [t.text for t in merged.targets.all()] == ["最高不超过3000元"]
+    assert [t.text for t in tail.targets.all()] == ["不少于50场次"]
+    assert list(reviewed.measures.values_list("order", flat=True)) == [0, 1, 2]
+
+
+def test_merge_with_stale_document_version_is_refused(login, alice, reviewed):
+    client = login(alice)
+    ids = list(reviewed.measures.values_list("pk", flat=True))
+    response = client.post(
+        f"/documents/{reviewed.pk}/merge/",
+        {"version": reviewed.version - 1, "measures": ids[:2]},
+        follow=True,
+    )
+    assert CONFLICT in response.content.decode()
+    assert reviewed.measures.count() == 3
+
+
+def test_viewer_and_reporter_cannot_edit(login, people, reviewed):
+    m1 = measure(reviewed, "一、")
+    for who in ("bob", "dave"):
+        client = login(people[who])
+        response = client.post(
+            f"/documents/measures/{m1.pk}/edit/",
+            {"version": m1.version, "heading": "x", "text": "x", "lead": "市商务局"},
+        )
+        assert response.status_code == 403
+    m1.refresh_from_db()
+    assert m1.heading == "发放消费券"
+    assert MeasureUnit.objects.filter(measure=m1).count() == 2
