@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # For the API docs page's bundled Swagger UI (no CDN: the CSP allows only our own scripts).
+    "ninja",
     "axes",
     "policyledger.web.accounts",
     "policyledger.web.documents",

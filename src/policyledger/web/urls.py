@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("policyledger.web.api.urls")),
     path("accounts/", include("policyledger.web.accounts.urls")),
     path("documents/", include("policyledger.web.documents.urls")),
     path("", include("policyledger.web.tracking.urls")),

@@ -1,0 +1,244 @@
+"""Tasks: list with filters (unit, status, warning level, document), detail, history, and the
+reports of a task, including submitting one (the reporter's main write)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from policyledger.web.accounts import permissions
+from policyledger.web.api.auth import caller
+from policyledger.web.api.errors import ApiError
+from policyledger.web.api.reports import ReportOut, ReportPage, report_out, reports_with_details
+from policyledger.web.api.schemas import (
+    ERRORS,
+    MAX_ID,
+    WRITE_ERRORS,
+    IdName,
+    OptionalId,
+    PageIn,
+    PathId,
+    Text,
+    page,
+)
+from policyledger.web.tracking import reports as report_services
+from policyledger.web.tracking.models import AuditLog, Task
+from policyledger.web.tracking.periods import parse_period, period_containing
+
+router = Router(tags=["任务"])
+
+StatusCode = Literal["not_started", "in_progress", "done", "lagging"]
+WarningCode = Literal["normal", "due_soon", "overdue"]
+
+
+class TaskOut(Schema):
+    id: int
+    measure_id: int
+    document_id: int
+    document_title: str
+    number: str
+    heading: str
+    text: str
+    lead_unit: IdName
+    support_units: list[IdName]
+    deadline: dt.date | None
+    status: str = Field(..., description="not_started 未启动 / in_progress 推进中 / done / lagging")
+    status_label: str
+    percent: int
+    warning: str = Field(..., description="normal 正常 / due_soon 临期 / overdue 逾期")
+    warning_label: str
+    weight: float
+    version: int
+    updated_at: dt.datetime
+
+
+class TaskPage(Schema):
+    items: list[TaskOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class TaskFilter(Schema):
+    unit: OptionalId = Field(None, description="牵头或配合单位编号")
+    status: StatusCode | None = None
+    warning: WarningCode | None = None
+    document: OptionalId = None
+    q: Text | None = Field(None, max_length=100, description="重点任务或措施内容包含")
+
+
+class HistoryOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    before: Any
+    after: Any
+
+
+class HistoryPage(Schema):
+    items: list[HistoryOut]
+    count: int
+    limit: int
+    offset: int
+
+
+Achieved = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ReportIn(Schema):
+    period: Text | None = Field(
+        None,
+        max_length=40,
+        description="报送周期，如 2022年9月、2022年第3季度、2022-09、2022Q3；缺省为当前周期",
+    )
+    task_status: StatusCode
+    percent: int = Field(..., ge=0, le=100)
+    narrative: Text = Field("", max_length=5000)
+    values: dict[TargetId, Achieved] = Field(
+        default_factory=dict, description="指标编号 -> 完成值（与该任务措施的量化指标对应）"
+    )
+    version: int | None = Field(
+        None, ge=1, le=MAX_ID, description="修改已有报送时传读取时的版本号；不一致返回 409"
+    )
+    draft: bool = Field(False, description="true 只保存草稿，不提交审核")
+
+
+def task_out(t: Task) -> dict[str, Any]:
+    measure = t.measure
+    return {
+        "id": t.pk,
+        "measure_id": t.measure_id,
+        "document_id": measure.document_id,
+        "document_title": measure.document.title,
+        "number": measure.number,
+        "heading": measure.heading,
+        "text": measure.text,
+        "lead_unit": {"id": t.lead_unit_id, "name": t.lead_unit.name},
+        "support_units": [{"id": u.pk, "name": u.name} for u in t.support_units.all()],
+        "deadline": t.deadline,
+        "status": t.status,
+        "status_label": t.get_status_display(),
+        "percent": t.percent,
+        "warning": t.warning,
+        "warning_label": t.get_warning_display(),
+        "weight": t.weight,
+        "version": t.version,
+        "updated_at": t.updated_at,
+    }
+
+
+def with_details(qs):
+    # Only the document's title is needed; its original text and parse can be megabytes.
+    return (
+        qs.select_related("measure__document", "lead_unit")
+        .defer("measure__document__original_text", "measure__document__parsed")
+        .prefetch_related("support_units")
+    )
+
+
+def filter_tasks(qs, f: TaskFilter):
+    if f.unit is not None:
+        # Exists() rather than a join on support_units: no duplicate rows, no DISTINCT.
+        support = Task.support_units.through.objects.filter(task_id=OuterRef("pk"), unit_id=f.unit)
+        qs = qs.filter(Q(lead_unit_id=f.unit) | Exists(support))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.warning:
+        qs = qs.filter(warning=f.warning)
+    if f.document is not None:
+        qs = qs.filter(measure__document_id=f.document)
+    if f.q:
+        qs = qs.filter(Q(measure__heading__icontains=f.q) | Q(measure__text__icontains=f.q))
+    return qs
+
+
+@router.get("/", response={200: TaskPage, **ERRORS}, summary="任务列表（可按单位、状态、预警筛选）")
+def list_tasks(request, filters: Query[TaskFilter], pagination: Query[PageIn]):
+    qs = filter_tasks(permissions.visible_tasks(caller(request)), filters)
+    qs = with_details(qs).order_by("measure__document_id", "measure__order", "pk")
+    result = page(qs, pagination)
+    result["items"] = [task_out(t) for t in result["items"]]
+    return result
+
+
+@router.get("/{id}", response={200: TaskOut, **ERRORS}, summary="任务详情")
+def get_task(request, id: PathId):
+    task = permissions.task_for(caller(request), id)
+    return task_out(with_details(Task.objects.filter(pk=task.pk)).get())
+
+
+@router.get("/{id}/history", response={200: HistoryPage, **ERRORS}, summary="任务的修改历史")
+def task_history(request, id: PathId, pagination: Query[PageIn]):
+    task = permissions.task_for(caller(request), id)
+    qs = AuditLog.objects.filter(task_id_ref=task.pk).select_related("actor").order_by("-at", "-id")
+    result = page(qs, pagination)
+    result["items"] = [
+        {
+            "id": e.pk,
+            "at": e.at,
+            "actor": e.actor.get_username() if e.actor_id and e.actor else None,
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in result["items"]
+    ]
+    return result
+
+
+@router.get("/{id}/reports", response={200: ReportPage, **ERRORS}, summary="任务的各期报送")
+def task_reports(request, id: PathId, pagination: Query[PageIn]):
+    user = caller(request)
+    task = permissions.task_for(user, id)
+    qs = reports_with_details(permissions.visible_reports(user).filter(task_id=task.pk))
+    result = page(qs.order_by("-period_start", "-pk"), pagination)
+    result["items"] = [report_out(r) for r in result["items"]]
+    return result
+
+
+@router.post(
+    "/{id}/reports",
+    response={201: ReportOut, **WRITE_ERRORS},
+    summary="报送进展（填报人：本单位任务；管理员：全部）",
+    description="同一任务同一周期只有一条报送，重复提交即更新该条（已采纳的不能再改）。"
+    "修改已有报送时传 version，若他人已修改则返回 409。",
+)
+def submit_report(request, id: PathId, payload: ReportIn):
+    user = caller(request)
+    task = permissions.task_for(user, id, write=True)
+    task = Task.objects.select_related("measure__document", "lead_unit").get(pk=task.pk)
+    cycle = task.measure.document.cycle
+    if payload.period:
+        period = parse_period(payload.period, cycle)
+        if period is None:
+            raise ApiError(
+                422,
+                "invalid_period",
+                "报送周期格式不正确，例如 2022年9月、2022年第3季度、2022-09 或 2022Q3",
+            )
+    else:
+        period = period_containing(timezone.localdate(), cycle)
+    report = report_services.submit_report(
+        user,
+        task,
+        period,
+        task_status=payload.task_status,
+        percent=payload.percent,
+        narrative=payload.narrative,
+        values=dict(payload.values),
+        expected_version=payload.version,
+        draft=payload.draft,
+    )
+    return Status(
+        201, report_out(reports_with_details(type(report).objects.filter(pk=report.pk)).get())
+    )
