@@ -1,6 +1,7 @@
 """Quantified targets in a measure's text: money, percentages, ratios, counts and deadlines.
 
-Five precompiled patterns, one ``finditer`` pass each; overlaps are settled by kind (money > percent >
+One fast scan finds where numbers start; the five precompiled patterns are tried only there (and
+three literal-led patterns for Chinese numerals and 年底 run as ``finditer``); overlaps are settled by kind (money > percent >
 ratio > date > count), so "11万张、100万元" gives a count and an amount, and a year is never a count.
 
 Conventions (they follow tests/data/gold/README.md):
@@ -42,8 +43,10 @@ DATA = Path(__file__).resolve().parent / "data"
 
 __all__ = ["extract_targets"]
 
-# A number that does not continue a longer token (no digit, letter, decimal point, 第, × before it).
-_START = r"(?<![\dA-Za-z.．×xX*+/])(?<!\d,)"
+# Every numeric pattern is tried only where a number starts: one fast scan finds the digit runs, and
+# a run that continues a longer token (a decimal, a code like G20 or 7×24, 1,000) is not a start.
+_DIGITS = re.compile(r"\d+")
+_NOT_BEFORE_NUMBER = frozenset(".．×xX*+/")
 _NUM = r"\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?(?!\d)|\d{1,15}(?:\.\d{1,6})?"
 _SP = r"[ \t\u00a0\u3000\r\n]{0,3}"
 _DASH = r"(?:[-—–~～－]{1,2}|至|到)"
@@ -62,34 +65,64 @@ _MULTIPLIER = {
 _BOUNDARY = "。；;！？!?\n，,："
 
 _MONEY_RE = re.compile(
-    rf"{_START}(?:"
     rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
     rf"(?P<b>{_NUM}){_SP}(?P<bm>{_MULT})?{_SP}元"
     rf"|(?P<n>{_NUM}){_SP}(?P<nm>{_MULT})?{_SP}元"
     rf"|(?P<w>{_NUM}){_SP}(?P<wm>万|亿)(?={_SP}(?:以上|以下|以内|左右))"
-    rf")"
-    # Chinese numerals only with a magnitude (三百元, 五千万元): 一元化 and 三元里 are words.
-    rf"|(?<![{_CN_DIGIT}\d])(?P<c>[一二两三四五六七八九十][{_CN_DIGIT}]{{0,10}})元"
 )
+# Chinese numerals only with a magnitude (三百元, 五千万元): 一元化 and 三元里 are words.
+_MONEY_CN_RE = re.compile(rf"(?P<c>[一二两三四五六七八九十][{_CN_DIGIT}]{{0,10}})元")
 _PERCENT_RE = re.compile(
-    rf"{_START}(?:"
     rf"(?P<a>{_NUM}){_SP}(?:[%％]{_SP})?{_DASH}{_SP}(?P<b>{_NUM}){_SP}[%％]"
     rf"|(?P<n>{_NUM}){_SP}[%％]"
-    rf")"
-    rf"|百分之(?P<c>[零〇一二两三四五六七八九十百点]{{1,8}})"
 )
+_PERCENT_CN_RE = re.compile(r"百分之(?P<c>[零〇一二两三四五六七八九十百点]{1,8})")
 _RATIO_RE = re.compile(
-    rf"{_START}(?P<a>\d{{1,4}}(?:\.\d{{1,3}})?){_SP}(?:[:：∶]|比){_SP}"
+    rf"(?P<a>\d{{1,4}}(?:\.\d{{1,3}})?){_SP}(?:[:：∶]|比){_SP}"
     rf"(?P<b>\d{{1,4}}(?:\.\d{{1,3}})?)(?![\d.:：∶])"
 )
 _DATE_RE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})[ \t\u00a0\u3000]{0,2}年[ \t\u00a0\u3000]{0,2}(?:"
+    r"(?P<y>(?:19|20)\d{2})[ \t\u00a0\u3000]{0,2}年[ \t\u00a0\u3000]{0,2}(?:"
     r"(?P<m>\d{1,2})[ \t\u00a0\u3000]{0,2}月[ \t\u00a0\u3000]{0,2}(?:"
     r"(?P<d>\d{1,2})[ \t\u00a0\u3000]{0,2}[日号]|(?P<mend>底|末))"
     r"|(?P<yend>年?(?:底|末))"
     r"|(?P<bare>)(?![ \t\u00a0\u3000]{0,2}(?:\d|度|代)))"
-    r"|(?<![\d年每去前上明后])(?P<rel>(?:今|本|当)?年(?:底|末))"
 )
+# 年底 with no year (今年年底, 年底前); 每年年底, 去年底, 2022年底 are not this.
+_YEAR_END_RE = re.compile(r"年[底末]")
+_THIS_YEAR = ("今年", "本年", "当年")
+_NOT_BEFORE_YEAR_END = frozenset("0123456789年每去前上明后")
+
+
+def _number_starts(text: str) -> list[int]:
+    starts = []
+    for match in _DIGITS.finditer(text):
+        s = match.start()
+        if s:
+            prev = text[s - 1]
+            if prev in _NOT_BEFORE_NUMBER or (prev.isascii() and prev.isalpha()):
+                continue
+            if prev == "," and s > 1 and text[s - 2].isdigit():
+                continue
+        starts.append(s)
+    return starts
+
+
+def _scan(
+    text: str, starts: list[int], pattern: re.Pattern[str], other: re.Pattern[str] | None = None
+) -> list[re.Match[str]]:
+    """``pattern`` anchored at each number start, merged with ``other``'s matches; no overlaps."""
+    found = [m for s in starts if (m := pattern.match(text, s))]
+    if other is not None:
+        found.extend(other.finditer(text))
+        found.sort(key=lambda m: m.start())
+    out: list[re.Match[str]] = []
+    last = 0
+    for m in found:
+        if m.start() >= last:
+            out.append(m)
+            last = m.end()
+    return out
 
 
 @dataclass(frozen=True)
@@ -132,7 +165,7 @@ def _markers() -> _Markers:
     per_alt = "|".join(map(re.escape, _longest_first(roles.get("per_word", []))))
     units_alt = "|".join(map(re.escape, _longest_first(_lines("count_units.txt"))))
     count_re = re.compile(
-        rf"{_START}(?P<a>{_NUM})(?:{_SP}(?P<dash>[-—–~～－]{{1,2}}|至){_SP}(?P<b>{_NUM}))?"
+        rf"(?P<a>{_NUM})(?:{_SP}(?P<dash>[-—–~～－]{{1,2}}|至){_SP}(?P<b>{_NUM}))?"
         rf"{_SP}(?:余|多)?{_SP}(?P<unit>(?:万|亿)?(?:{units_alt}))"
     )
 
@@ -223,26 +256,28 @@ class _Candidate:
 # One pass per kind
 
 
-def _money(text: str) -> list[_Candidate]:
+def _money(text: str, starts: list[int]) -> list[_Candidate]:
     out: list[_Candidate] = []
     floor = 0
-    for match in _MONEY_RE.finditer(text):
+    for match in _scan(text, starts, _MONEY_RE, _MONEY_CN_RE):
         start, end = match.span()
         g = match.groupdict()
         try:
-            if g["a"] is not None:
+            if g.get("c") is None and g["a"] is not None:
                 mult_b = _MULTIPLIER[g["bm"] or ""]
                 mult_a = _MULTIPLIER[g["am"]] if g["am"] else mult_b
                 value: int | float | list[int | float] = [
                     _tidy(_decimal(g["a"]) * mult_a),
                     _tidy(_decimal(g["b"]) * mult_b),
                 ]
-            elif g["n"] is not None:
+            elif g.get("c") is None and g["n"] is not None:
                 value = _tidy(_decimal(g["n"]) * _MULTIPLIER[g["nm"] or ""])
-            elif g["w"] is not None:
+            elif g.get("c") is None and g["w"] is not None:
                 value = _tidy(_decimal(g["w"]) * _MULTIPLIER[g["wm"]])
             else:
                 if not any(ch in g["c"] for ch in "十百千万亿"):
+                    continue
+                if start and (text[start - 1] in _CN_DIGIT or text[start - 1].isdigit()):
                     continue
                 value = _tidy(Decimal(str(cn2an.cn2an(g["c"], "normal"))))
         except (ValueError, InvalidOperation, KeyError):
@@ -259,16 +294,16 @@ def _money(text: str) -> list[_Candidate]:
     return out
 
 
-def _percent(text: str) -> list[_Candidate]:
+def _percent(text: str, starts: list[int]) -> list[_Candidate]:
     out: list[_Candidate] = []
     floor = 0
-    for match in _PERCENT_RE.finditer(text):
+    for match in _scan(text, starts, _PERCENT_RE, _PERCENT_CN_RE):
         start, end = match.span()
         g = match.groupdict()
         try:
-            if g["a"] is not None:
+            if g.get("c") is None and g["a"] is not None:
                 value: int | float | list[int | float] = [_number(g["a"]), _number(g["b"])]
-            elif g["n"] is not None:
+            elif g.get("c") is None and g["n"] is not None:
                 value = _number(g["n"])
             else:
                 value = _tidy(Decimal(str(cn2an.cn2an(g["c"], "normal"))))
@@ -287,9 +322,9 @@ def _percent(text: str) -> list[_Candidate]:
     return out
 
 
-def _ratio(text: str) -> list[_Candidate]:
+def _ratio(text: str, starts: list[int]) -> list[_Candidate]:
     out: list[_Candidate] = []
-    for match in _RATIO_RE.finditer(text):
+    for match in _scan(text, starts, _RATIO_RE):
         a, b = match.group("a"), match.group("b")
         after = _after(text, match.end(), 4)
         # 8:30 and 22:00 are times of day, not ratios.
@@ -304,11 +339,11 @@ def _ratio(text: str) -> list[_Candidate]:
     return out
 
 
-def _counts(text: str) -> list[_Candidate]:
+def _counts(text: str, starts: list[int]) -> list[_Candidate]:
     m = _markers()
     out: list[_Candidate] = []
     floor = 0
-    for match in m.count_re.finditer(text):
+    for match in _scan(text, starts, m.count_re):
         start, end = match.span()
         a, b, unit = match.group("a"), match.group("b"), match.group("unit")
         lead = text[max(0, start - 3) : start].rstrip(" \t\u00a0\u3000")
@@ -340,19 +375,21 @@ def _counts(text: str) -> list[_Candidate]:
     return out
 
 
-def _dates(text: str, year: int | None) -> list[_Candidate]:
+def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
     m = _markers()
     out: list[_Candidate] = []
-    for match in _DATE_RE.finditer(text):
+    if year is not None:
+        for match in _YEAR_END_RE.finditer(text):
+            start, end = match.span()
+            if text[max(0, start - 2) : start] in _THIS_YEAR:
+                start -= 2  # 今年年底
+            elif start and text[start - 1] in _NOT_BEFORE_YEAR_END:
+                continue  # 2022年底 (read below), 每年年底, 去年底
+            end = _absorb_after(text, end, m.deadline_after)
+            out.append(_date_candidate(text, start, end, f"{year}-12-31"))
+    for match in _scan(text, starts, _DATE_RE):
         start, end = match.span()
         before = _before(text, start, 0, width=8)
-        if match.group("rel") is not None:
-            if year is None:
-                continue
-            value = f"{year}-12-31"
-            end = _absorb_after(text, end, m.deadline_after)
-            out.append(_date_candidate(text, start, end, value))
-            continue
         y = int(match.group("y"))
         tail = _after(text, end, 4)
         if before.endswith(m.start_before) or tail.startswith(m.start_after):
@@ -401,7 +438,14 @@ def _date_candidate(text: str, start: int, end: int, value: str) -> _Candidate:
 
 def extract_targets(text: str, *, year: int | None = None) -> list[Target]:
     """All quantified targets in ``text``, sorted by span (spans relative to ``text``)."""
-    candidates = _money(text) + _percent(text) + _ratio(text) + _dates(text, year) + _counts(text)
+    starts = _number_starts(text)
+    candidates = (
+        _money(text, starts)
+        + _percent(text, starts)
+        + _ratio(text, starts)
+        + _dates(text, starts, year)
+        + _counts(text, starts)
+    )
     candidates.sort(key=lambda c: (c.priority, c.target.span))
     starts: list[int] = []
     ends: list[int] = []

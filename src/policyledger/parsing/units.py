@@ -106,6 +106,7 @@ class _Vocab:
     first_leads: re.Pattern[str]
     label_re: re.Pattern[str]
     loose_label_re: re.Pattern[str]
+    maybe_units: re.Pattern[str]
 
 
 def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
@@ -126,8 +127,11 @@ def _vocab() -> _Vocab:
     label_alt = "|".join(map(re.escape, labels))
     # A label may be broken by a PDF line break ("责任单\n位："): allow whitespace between its characters.
     loose_alt = "|".join(r"\s*".join(map(re.escape, label)) for label in labels)
+    suffixes = _longest_first(_data_lines("unit_suffixes.txt"))
+    # A bracket holding none of these characters cannot hold a unit name or a label.
+    telling = {w[-1] for w in suffixes} | {ch for w in labels for ch in w} | {"各"}
     return _Vocab(
-        suffixes=_longest_first(_data_lines("unit_suffixes.txt")),
+        suffixes=suffixes,
         standalone_heads=_longest_first(heads),
         standalone_tails=_longest_first(tails),
         lead_labels=_longest_first(roles.get("lead_label", [])),
@@ -139,7 +143,8 @@ def _vocab() -> _Vocab:
         shared_suffixes=_longest_first(roles.get("shared_suffix", [])),
         first_leads=re.compile("|".join(f"(?:{p})" for p in roles.get("first_leads", ["(?!)"]))),
         label_re=re.compile(f"({label_alt})[：:]"),
-        loose_label_re=re.compile(rf"(?<![\w（(])({loose_alt})\s*[：:]"),
+        loose_label_re=re.compile(rf"({loose_alt})\s*[：:]"),
+        maybe_units=re.compile("[" + re.escape("".join(sorted(telling))) + "]"),
     )
 
 
@@ -272,6 +277,8 @@ class _Parsed:
 
 
 def _strip_end(item: str, words: tuple[str, ...]) -> tuple[str, str]:
+    if not item.endswith(words):
+        return item, ""
     for w in words:
         if item.endswith(w) and len(item) > len(w):
             return item[: -len(w)], w
@@ -370,6 +377,8 @@ def find_unit_blocks(
     blocks: list[UnitBlock] = []
     taken: list[tuple[int, int]] = []
     for m in _BRACKET_RE.finditer(text):
+        if not v.maybe_units.search(m.group(1)):
+            continue  # （一）, （含）, （2020）: nothing that could end a unit name or start a label
         parsed = _parse_content(m.group(1), aliases)
         if parsed is None or not _accept(parsed):
             continue
@@ -383,6 +392,8 @@ def find_unit_blocks(
         start = m.start()
         if start < scanned or _inside(taken[:bracketed], start):
             continue
+        if start and (text[start - 1].isalnum() or text[start - 1] in "（("):
+            continue  # 明确责任单位：… is prose; （责任单位：… was read with its brackets
         end = m.end()
         limit = min(len(text), end + 400)
         while end < limit and text[end] not in _UNBRACKETED_STOP:
