@@ -263,7 +263,14 @@ def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
 # A bracketed group, one level of nesting allowed inside (各县（市、区）人民政府). Bounded, and the two
 # alternatives start with disjoint characters, so a failed attempt costs at most the bound.
 _BRACKET_RE = re.compile(r"[（(]((?:[^（）()]|[（(][^（）()]{0,16}[）)]){1,600})[）)]")
-_UNBRACKETED_STOP = "。\n（）()"
+# Where a clause written without brackets ends: a full stop, a line end, a bracket other than a role
+# marker (市商务局（牵头）), or the number of the next item when lines were joined (…市财政局2.加强…).
+_UNBRACKETED_END = re.compile(
+    r"(?P<role>[（(](?:牵头|配合|参与|协助|协同|主责)(?:单位|部门)?[）)])"
+    r"|[。\n（）()]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
+)
+# A role written in brackets after a name: 市商务局（牵头）.
+_BRACKETED_ROLE = re.compile(r"[（(]((?:牵头|配合|参与|协助|协同)(?:单位|部门)?)[）)]")
 
 
 @dataclass
@@ -288,13 +295,20 @@ def _strip_end(item: str, words: tuple[str, ...]) -> tuple[str, str]:
 def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed | None:
     v = _vocab()
     content = _squeeze(content).replace(":", "：")
-    segments: list[tuple[str | None, str]] = []
+    content = _BRACKETED_ROLE.sub(
+        lambda m: m.group(1).removesuffix("单位").removesuffix("部门"), content
+    )
+    segments: list[tuple[str | None, str]] = []  # (role from the label, text)
     labelled = False
     pos, role = 0, None
     for m in v.label_re.finditer(content):
         if content[pos : m.start()].strip("；;，,、"):
             segments.append((role, content[pos : m.start()]))
-        role = "lead" if m.group(1) in v.lead_labels else "support"
+        if m.group(1) in v.lead_labels:
+            # 牵头单位 names the lead outright; 责任单位 may be followed by its own 牵头 marker.
+            role = "explicit-lead" if "牵头" in m.group(1) or "主责" in m.group(1) else "lead"
+        else:
+            role = "support"
         labelled = True
         pos = m.end()
     segments.append((role, content[pos:]))
@@ -334,7 +348,10 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
                 pending = []
         if pending:
             names = _expand(pending, aliases)
-            target = seg_role or ("support" if lead_seen else "lead")
+            if seg_role == "support" or (lead_seen and seg_role != "explicit-lead"):
+                target = "support"  # 市商务局（牵头）、市财政局: the others support
+            else:
+                target = "lead"
             (lead if target == "lead" else support).extend(names)
             all_names.extend(pending)
     if not lead and not support:
@@ -346,6 +363,12 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
 
 def _dedupe(names: list[str]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _mostly_units(parsed: _Parsed) -> bool:
+    # A label without brackets may open prose (责任单位：要高度重视…): most names must read as units.
+    names = parsed.lead + parsed.support
+    return sum(map(_looks_like_unit, names)) * 2 >= len(names)
 
 
 def _accept(parsed: _Parsed) -> bool:
@@ -384,30 +407,30 @@ def find_unit_blocks(
             continue
         blocks.append(_block(text, m.start(), m.end(), parsed, first_leads))
         taken.append((m.start(), m.end()))
-    bracketed = len(taken)
-    scanned = (
-        0  # later labels up to here belong to a clause already read ("牵头单位：…；配合单位：…")
-    )
+    bracket_spans = list(taken)
+    scanned = 0  # labels before here belong to a clause already read (牵头单位：…；配合单位：…)
     for m in v.loose_label_re.finditer(text):
         start = m.start()
-        if start < scanned or _inside(taken[:bracketed], start):
+        if start < scanned or _inside(bracket_spans, start):
             continue
         if start and (text[start - 1].isalnum() or text[start - 1] in "（("):
             continue  # 明确责任单位：… is prose; （责任单位：… was read with its brackets
-        end = m.end()
-        limit = min(len(text), end + 400)
-        while end < limit and text[end] not in _UNBRACKETED_STOP:
-            end += 1
+        limit = min(len(text), m.end() + 400)
+        end, at = limit, m.end()
+        while stop := _UNBRACKETED_END.search(text, at, limit):
+            if stop.group("role") is None:
+                end = stop.start()
+                break
+            at = stop.end()
         scanned = end
         parsed = _parse_content(text[start:end], aliases)
-        if parsed is None:
+        if parsed is None or not _mostly_units(parsed):
             continue
         while end > start and text[end - 1].isspace():
             end -= 1
         if end < len(text) and text[end] == "。":
             end += 1
         blocks.append(_block(text, start, end, parsed, first_leads))
-        taken.append((start, end))
     blocks.sort(key=lambda b: b.span)
     return blocks
 
