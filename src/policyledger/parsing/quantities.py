@@ -21,8 +21,9 @@ Conventions (they follow tests/data/gold/README.md):
   110千伏, 24小时便利店, 12315), ordinals (第八届), years, Chinese-numeral counts are not counts.
 - date: only deadlines are reported, qualifier "max" (the latest date): 2022年底前 / 2022年年底 ->
   "2022-12-31", 至2022年12月31日 -> "2022-12-31", 2022年6月底 -> "2022-06-30", 到2025年 -> "2025",
-  and 年底前 without a year -> ``f"{year}-12-31"`` when the document's ``year`` is given. Start dates
-  and periods (自2022年起, 2022年1—6月), event years (举办2022年房展会) and signing dates are skipped.
+  2022年上半年 -> "2022-06-30", and 年底前 without a year -> ``f"{year}-12-31"`` when the document's
+  ``year`` is given. Start dates and periods (自2022年起, 2022年1—6月), event years (举办2022年房展会),
+  signing dates and dates before the document's year (截至2019年底, a status report) are skipped.
 """
 
 from __future__ import annotations
@@ -86,9 +87,22 @@ _DATE_RE = re.compile(
     r"(?P<m>\d{1,2})[ \t\u00a0\u3000]{0,2}月[ \t\u00a0\u3000]{0,2}(?:"
     r"(?P<d>\d{1,2})[ \t\u00a0\u3000]{0,2}[日号]|(?P<mend>底|末))"
     r"|(?P<yend>年?(?:底|末))"
+    r"|(?P<part>上半年|下半年|前三季度|第?[一二三四1-4]季度)"
     r"|(?P<bare>)(?![ \t\u00a0\u3000]{0,2}(?:\d|度|代)))"
 )
 # 年底 with no year (今年年底, 年底前); 每年年底, 去年底, 2022年底 are not this.
+_PART_END = {
+    "上半年": "06-30",
+    "下半年": "12-31",
+    "前三季度": "09-30",
+    **{
+        f"{q}季度": d
+        for qs, d in zip(
+            ("一1", "二2", "三3", "四4"), ("03-31", "06-30", "09-30", "12-31"), strict=True
+        )
+        for q in qs
+    },
+}
 _YEAR_END_RE = re.compile(r"年[底末]")
 _THIS_YEAR = ("今年", "本年", "当年")
 _NOT_BEFORE_YEAR_END = frozenset("0123456789年每去前上明后")
@@ -391,6 +405,8 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
         start, end = match.span()
         before = _before(text, start, 0, width=8)
         y = int(match.group("y"))
+        if year is not None and y < year:
+            continue  # 截至2019年底…: a date before the document's year reports, it sets no deadline
         tail = _after(text, end, 4)
         if before.endswith(m.start_before) or tail.startswith(m.start_after):
             continue  # 自2022年起: a start, not a deadline
@@ -408,6 +424,10 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
             value = f"{y:04d}-{month:02d}-{calendar.monthrange(y, month)[1]:02d}"
         elif match.group("yend") is not None:
             value = f"{y:04d}-12-31"
+        elif match.group("part") is not None:
+            if tail.startswith("的"):
+                continue  # 2022年上半年的数据: a period referred to, not a deadline
+            value = f"{y:04d}-{_PART_END[match.group('part').lstrip('第')]}"
         else:
             # A bare year: a deadline after 到/力争/于 or before 前, or a target year opening a clause.
             if not (
