@@ -1,0 +1,345 @@
+"""The figures of a 通报 for one reporting period, gathered with a fixed number of queries.
+
+A briefing describes the programme *as of* the end of its period (or today, for the period under
+way): a task's status and percent are those of its newest accepted report up to then, so a
+briefing for a past period can be regenerated later and says the same thing. The .docx and .xlsx
+writers (``briefing_docx``, ``briefing_xlsx``) only render a ``Briefing``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from policyledger.web.documents.models import PolicyDocument, Target
+from policyledger.web.tracking.models import Report, ReportValue, Task, TaskStatus
+from policyledger.web.tracking.periods import Period
+
+MAX_HIGHLIGHTS = 8
+HIGHLIGHT_CHARS = 120
+DEFAULT_ISSUER = "政策落实工作领导小组办公室"
+DEFAULT_NUMBER_PREFIX = "落实办通报"
+
+
+def cn_date(day: dt.date) -> str:
+    """2022年9月5日: the way dates are printed in Chinese official documents (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def percent_text(numerator: int, denominator: int) -> str:
+    if not denominator:
+        return "—"
+    return f"{100 * numerator / denominator:.1f}%"
+
+
+@dataclass
+class TaskLine:
+    """One task as of the briefing date."""
+
+    pk: int
+    document_id: int
+    document_title: str
+    number: str
+    heading: str
+    unit: str
+    unit_id: int
+    deadline: dt.date | None
+    status: str
+    percent: int
+    overdue: bool
+    reported: bool
+    warning: str
+    latest_label: str = ""
+    latest_status: str = ""
+    latest_narrative: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return TaskStatus(self.status).label
+
+    @property
+    def title(self) -> str:
+        return f"{self.number}{self.heading}".strip() or f"任务{self.pk}"
+
+
+@dataclass
+class UnitLine:
+    unit: str
+    unit_id: int
+    tasks: int = 0
+    done: int = 0
+    in_progress: int = 0
+    lagging: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    missing: int = 0
+
+
+@dataclass
+class Highlight:
+    unit: str
+    task: str
+    text: str
+
+
+@dataclass
+class Briefing:
+    period: Period
+    as_of: dt.date
+    issued_on: dt.date
+    issuer: str
+    number_prefix: str
+    serial: int
+    documents: int = 0
+    tasks: list[TaskLine] = field(default_factory=list)
+    units: list[UnitLine] = field(default_factory=list)
+    highlights: list[Highlight] = field(default_factory=list)
+    money_target: float = 0.0
+    money_achieved: float = 0.0
+
+    @property
+    def title(self) -> str:
+        return f"关于{self.period.label}政策落实情况的通报"
+
+    @property
+    def doc_number(self) -> str:
+        return f"{self.number_prefix}〔{self.period.start.year}〕{self.serial}号"
+
+    def count(self, status: str) -> int:
+        return sum(1 for t in self.tasks if t.status == status)
+
+    @property
+    def overdue(self) -> list[TaskLine]:
+        return sorted(
+            (t for t in self.tasks if t.overdue),
+            key=lambda t: (t.deadline or dt.date.max, t.unit, t.pk),
+        )
+
+    @property
+    def reported(self) -> int:
+        return sum(1 for t in self.tasks if t.reported)
+
+
+def serial_for(period: Period) -> int:
+    """The issue number within the year: the month for a monthly period, the quarter otherwise."""
+    if "季度" in period.label:
+        return (period.start.month - 1) // 3 + 1
+    return period.start.month
+
+
+def _first_sentences(text: str, limit: int = HIGHLIGHT_CHARS) -> str:
+    text = re.sub(r"\s+", "", text or "")
+    if len(text) <= limit:
+        return text
+    # Cut at the last full stop inside the limit so a highlight never ends mid-sentence.
+    cut = max(text.rfind(mark, 0, limit) for mark in "。；！")
+    return text[: cut + 1] if cut >= limit // 3 else text[:limit] + "……"
+
+
+def collect_briefing(
+    period: Period,
+    *,
+    today: dt.date | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    number_prefix: str = DEFAULT_NUMBER_PREFIX,
+    serial: int | None = None,
+    document_ids: list[int] | None = None,
+) -> Briefing:
+    """Everything a 通报 for ``period`` says, over the published documents (or those given)."""
+    today = today or timezone.localdate()
+    as_of = min(period.end, today)
+    soon = as_of + dt.timedelta(days=settings.WARNING_DAYS)
+    briefing = Briefing(
+        period=period,
+        as_of=as_of,
+        issued_on=today,
+        issuer=issuer.strip() or DEFAULT_ISSUER,
+        number_prefix=number_prefix.strip() or DEFAULT_NUMBER_PREFIX,
+        serial=serial if serial is not None else serial_for(period),
+    )
+    documents = PolicyDocument.objects.filter(status=PolicyDocument.Status.PUBLISHED)
+    if document_ids is not None:
+        documents = documents.filter(pk__in=document_ids)
+    period_end_aware = timezone.make_aware(
+        dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
+    )
+    tasks = Task.objects.filter(
+        measure__document__in=documents.values("pk"), created_at__lt=period_end_aware
+    )
+
+    accepted = Report.objects.filter(
+        task=OuterRef("pk"), status=Report.Status.ACCEPTED, period_start__lte=period.end
+    ).order_by("-period_start")
+    latest = Report.objects.filter(
+        task=OuterRef("pk"),
+        status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED, Report.Status.RETURNED],
+        period_start__lte=period.end,
+    ).order_by("-period_start")
+    in_period = Report.objects.filter(
+        task=OuterRef("pk"),
+        status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED],
+        period_start__gte=period.start,
+        period_start__lte=period.end,
+    )
+    rows = (
+        tasks.annotate(
+            as_of_status=Subquery(accepted.values("task_status")[:1]),
+            as_of_percent=Subquery(accepted.values("percent")[:1]),
+            latest_label=Subquery(latest.values("period_label")[:1]),
+            latest_status=Subquery(latest.values("status")[:1]),
+            latest_narrative=Subquery(latest.values("narrative")[:1]),
+            reported=Exists(in_period),
+        )
+        .values(
+            "pk",
+            "measure__document_id",
+            "measure__document__title",
+            "measure__number",
+            "measure__heading",
+            "measure__text",
+            "lead_unit_id",
+            "lead_unit__name",
+            "deadline",
+            "as_of_status",
+            "as_of_percent",
+            "latest_label",
+            "latest_status",
+            "latest_narrative",
+            "reported",
+        )
+        .order_by("measure__document_id", "measure__order", "pk")
+    )
+    status_labels = dict(Report.Status.choices)
+    doc_ids: set[int] = set()
+    for row in rows:
+        status = row["as_of_status"] or TaskStatus.NOT_STARTED
+        deadline = row["deadline"]
+        # The same rule as the daily warning job, applied on the briefing date.
+        overdue = bool(deadline and deadline < as_of and status != TaskStatus.DONE)
+        due_soon = bool(deadline and not overdue and deadline <= soon and status != TaskStatus.DONE)
+        doc_ids.add(row["measure__document_id"])
+        briefing.tasks.append(
+            TaskLine(
+                pk=row["pk"],
+                document_id=row["measure__document_id"],
+                document_title=row["measure__document__title"] or "",
+                number=row["measure__number"] or "",
+                heading=row["measure__heading"] or (row["measure__text"] or "")[:30],
+                unit=row["lead_unit__name"],
+                unit_id=row["lead_unit_id"],
+                deadline=deadline,
+                status=status,
+                percent=row["as_of_percent"] or 0,
+                overdue=overdue,
+                reported=bool(row["reported"]),
+                warning=(
+                    Task.Warning.OVERDUE
+                    if overdue
+                    else Task.Warning.DUE_SOON
+                    if due_soon
+                    else Task.Warning.NORMAL
+                ),
+                latest_label=row["latest_label"] or "",
+                latest_status=status_labels.get(row["latest_status"], ""),
+                latest_narrative=row["latest_narrative"] or "",
+            )
+        )
+    briefing.documents = len(doc_ids)
+    briefing.units = _by_unit(briefing.tasks)
+    briefing.highlights = _highlights(period, documents)
+    briefing.money_target, briefing.money_achieved = _money(period, documents)
+    return briefing
+
+
+def _by_unit(tasks: list[TaskLine]) -> list[UnitLine]:
+    units: dict[int, UnitLine] = {}
+    for t in tasks:
+        line = units.setdefault(t.unit_id, UnitLine(unit=t.unit, unit_id=t.unit_id))
+        line.tasks += 1
+        line.done += t.status == TaskStatus.DONE
+        line.in_progress += t.status == TaskStatus.IN_PROGRESS
+        line.lagging += t.status == TaskStatus.LAGGING
+        line.not_started += t.status == TaskStatus.NOT_STARTED
+        line.overdue += t.overdue
+        line.missing += not t.reported
+    # Units with the most trouble first, the way a 通报 names them.
+    return sorted(units.values(), key=lambda u: (-u.overdue, -u.missing, -u.tasks, u.unit))
+
+
+def _highlights(period: Period, documents) -> list[Highlight]:
+    reports = (
+        Report.objects.filter(
+            status=Report.Status.ACCEPTED,
+            period_start__gte=period.start,
+            period_start__lte=period.end,
+            task__measure__document__in=documents.values("pk"),
+        )
+        .exclude(narrative="")
+        .select_related("task__lead_unit", "task__measure")
+        .order_by("-percent", "task__lead_unit__name", "pk")[: MAX_HIGHLIGHTS * 3]
+    )
+    out: list[Highlight] = []
+    seen_units: dict[str, int] = defaultdict(int)
+    for report in reports:
+        unit = report.task.lead_unit.name
+        # At most two highlights per unit, so one busy unit does not fill the section.
+        if seen_units[unit] >= 2:
+            continue
+        seen_units[unit] += 1
+        measure = report.task.measure
+        out.append(
+            Highlight(
+                unit=unit,
+                task=measure.heading or measure.number,
+                text=_first_sentences(report.narrative),
+            )
+        )
+        if len(out) >= MAX_HIGHLIGHTS:
+            break
+    return out
+
+
+def money_amount(value: Any) -> float:
+    """The yuan a money target commits: the number, or the upper end of a range."""
+    if isinstance(value, bool):
+        return 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list) and value and all(isinstance(v, int | float) for v in value):
+        return float(max(value))
+    return 0.0
+
+
+def committing(targets):
+    """Money targets that commit a sum (a total), not a per-item cap such as 每人最高3万元."""
+    return targets.filter(kind=Target.Kind.MONEY).filter(
+        Q(qualifier__in=["", Target.Qualifier.TOTAL]) & Q(per="")
+    )
+
+
+def _money(period: Period, documents) -> tuple[float, float]:
+    targets = committing(Target.objects.filter(measure__document__in=documents.values("pk")))
+    values = dict(targets.values_list("pk", "value"))
+    total = sum(money_amount(v) for v in values.values())
+    # The newest accepted figure per task and target up to the period's end (a measure with two
+    # lead units has two tasks reporting against the same target; their figures add up).
+    achieved: dict[tuple[int, int], float] = {}
+    rows = (
+        ReportValue.objects.filter(
+            target_id__in=targets.values("pk"),
+            report__status=Report.Status.ACCEPTED,
+            report__period_start__lte=period.end,
+        )
+        .order_by("report__task_id", "target_id", "report__period_start")
+        .values_list("report__task_id", "target_id", "achieved")
+    )
+    for task_id, target_id, value in rows:
+        achieved[(task_id, target_id)] = value
+    return total, sum(achieved.values())
