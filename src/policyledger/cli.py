@@ -274,3 +274,9 @@ def schema() -> None:
     from policyledger.formats.json_lines import schema_text
 
     click.echo(schema_text(), nl=False)
+
+
+# Voucher campaigns: the group lives with its app; it imports Django only inside commands.
+from policyledger.web.vouchers.cli import vouchers as _vouchers  # noqa: E402
+
+main.add_command(_vouchers)

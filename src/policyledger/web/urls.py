@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", include("policyledger.web.api.urls")),
     path("accounts/", include("policyledger.web.accounts.urls")),
     path("documents/", include("policyledger.web.documents.urls")),
+    path("vouchers/", include("policyledger.web.vouchers.urls")),
     path("", include("policyledger.web.tracking.urls")),
 ]

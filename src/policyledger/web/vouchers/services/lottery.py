@@ -1,4 +1,4 @@
-"""Lottery (报名 then 摇号), verifiable by anyone.
+"""Lottery (报名 then 摇号), verifiable by anyone (algorithm in draw_algorithm.py).
 
 Before registration closes the campaign publishes sha256(seed). After it closes, the entrant
 list (one entrant id a line) is published, the draw is made, and the seed is revealed. The draw
@@ -10,30 +10,17 @@ re-runs it; `shuffle` and `seed_hash` below need nothing but the standard librar
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ..models import Batch, Campaign, LotteryEntry, Voucher
+from .draw_algorithm import seed_hash, shuffle  # noqa: F401 (re-exported)
 from .errors import LotteryError
 
 log = logging.getLogger("policyledger.vouchers.lottery")
-
-
-def seed_hash(seed: str) -> str:
-    return hashlib.sha256(seed.encode()).hexdigest()
-
-
-def shuffle(seed: str, entrant_ids: Iterable[int]) -> list[int]:
-    order = sorted(set(int(i) for i in entrant_ids))
-    for i in range(len(order) - 1, 0, -1):
-        j = int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest(), "big") % (i + 1)
-        order[i], order[j] = order[j], order[i]
-    return order
 
 
 def registration_open(campaign: Campaign, now=None) -> bool:

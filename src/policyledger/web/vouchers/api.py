@@ -1,0 +1,153 @@
+"""JSON endpoints for claims (what the load benchmark hits), mounted under /vouchers/api/.
+
+Authentication: the session (with the CSRF header, for the pages' fetch calls) or
+`Authorization: Bearer <token>` where the token is `resident_token(user)`, signed with
+SECRET_KEY and valid for an hour; it carries only the user id so a rejected claim costs no
+database query. Errors are JSON {"error": code, "message": 中文}; 409 and 429 carry Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import Http404, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from .models import Voucher
+from .services import claims, ratelimit
+from .services.errors import VoucherError
+from .web_common import cached_campaign, client_ip, device_of
+
+log = logging.getLogger("policyledger.vouchers.api")
+TOKEN_SALT = "policyledger.vouchers.resident"
+TOKEN_MAX_AGE = 3600
+
+
+def resident_token(user) -> str:
+    return signing.dumps(user.pk, salt=TOKEN_SALT, compress=False)
+
+
+def _error(code: str, message: str, status: int, retry_after: int | None = None) -> JsonResponse:
+    resp = JsonResponse({"error": code, "message": message}, status=status)
+    if retry_after is not None:
+        resp["Retry-After"] = str(retry_after)
+    return resp
+
+
+def _user_id(request) -> int | None | JsonResponse:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        try:
+            return int(signing.loads(auth[7:], salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+    if request.user.is_authenticated:
+        # Session callers are pages: they must prove the request came from our own page.
+        reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if reason is not None:
+            return _error("csrf", "页面已过期，请刷新后重试", 403)
+        return request.user.pk
+    return None
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def claim(request, pk: int):
+    """POST /vouchers/api/campaigns/<id>/claim  (Idempotency-Key header; body {"batch": id})."""
+    who = _user_id(request)
+    if isinstance(who, JsonResponse):
+        return who
+    if who is None:
+        return _error("unauthenticated", "请先登录", 401)
+    key = request.headers.get("Idempotency-Key", "")
+    if not key:
+        return _error("idempotency_key", "缺少 Idempotency-Key 请求头", 400)
+    try:
+        body = json.loads(request.body or b"{}")
+        batch = body.get("batch") if isinstance(body, dict) else None
+        if batch is not None:
+            batch = int(batch)
+    except (ValueError, TypeError):
+        return _error("bad_request", '请求体须为 JSON，如 {"batch": 1}', 400)
+    ip = client_ip(request)
+    try:
+        ratelimit.check_claim(who, ip)
+        campaign = cached_campaign(pk)
+        user = get_user_model()(pk=who)
+        outcome = claims.claim(
+            user, campaign, idempotency_key=key, batch=batch, ip=ip, device=device_of(request)
+        )
+    except Http404:
+        return _error("not_found", "活动不存在", 404)
+    except VoucherError as exc:
+        retry = exc.extra.get("retry_after") or (1 if exc.status == 409 else None)
+        return _error(exc.code, exc.message, exc.status, retry)
+    data = outcome.as_dict()
+    resp = JsonResponse(data, status=200 if outcome.replayed else 201)
+    if outcome.replayed:
+        resp["Idempotent-Replayed"] = "true"
+    return resp
+
+
+@login_not_required
+@require_GET
+def campaign(request, pk: int):
+    """Public stock figures of a campaign."""
+    try:
+        c = cached_campaign(pk)
+    except Http404:
+        return _error("not_found", "活动不存在", 404)
+    return JsonResponse(
+        {
+            "id": c.pk,
+            "name": c.name,
+            "status": c.status,
+            "mode": c.mode,
+            "seed_hash": c.seed_hash,
+            "seed": c.public_seed(),
+            "batches": [
+                {
+                    "id": b.pk,
+                    "label": b.label,
+                    "quantity": b.quantity,
+                    "face_value": str(b.face_value),
+                    "threshold": str(b.threshold),
+                }
+                for b in c.batches.all()
+            ],
+        }
+    )
+
+
+@csrf_exempt
+@login_not_required
+@require_GET
+def mine(request):
+    who = _user_id(request)
+    if isinstance(who, JsonResponse):
+        return who
+    if who is None:
+        return _error("unauthenticated", "请先登录", 401)
+    rows = Voucher.objects.filter(owner_id=who).select_related("batch").order_by("-claimed_at")
+    return JsonResponse(
+        {
+            "vouchers": [
+                {
+                    "id": v.pk,
+                    "code": v.code,
+                    "state": v.state,
+                    "campaign": v.campaign_id,
+                    "batch": v.batch_id,
+                    "label": v.batch.label,
+                }
+                for v in rows[:200]
+            ]
+        }
+    )

@@ -1,0 +1,74 @@
+"""Small helpers shared by the voucher pages and the JSON API."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Campaign, Merchant
+
+DEVICE_COOKIE = "pl_device"
+
+
+def client_ip(request) -> str | None:
+    # Behind a proxy set VOUCHERS_TRUST_X_FORWARDED_FOR so the real client address is used.
+    if getattr(settings, "VOUCHERS_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def device_of(request) -> str:
+    return (request.headers.get("X-Device-Id") or request.COOKIES.get(DEVICE_COOKIE) or "")[:64]
+
+
+def is_voucher_admin(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    from policyledger.web.accounts.permissions import is_admin
+
+    return is_admin(user)
+
+
+def require_admin(user) -> None:
+    if not is_voucher_admin(user):
+        raise PermissionDenied("需要消费券活动管理员权限")
+
+
+def merchant_for(request) -> Merchant:
+    mine = Merchant.objects.filter(users=request.user).order_by("id")
+    wanted = request.GET.get("m") or request.POST.get("m")
+    if wanted and str(wanted).isdigit():
+        mine = mine.filter(pk=int(wanted))
+    merchant = mine.first()
+    if merchant is None:
+        raise PermissionDenied("您不是任何商户的店员")
+    return merchant
+
+
+_cache: dict[int, tuple[float, Campaign]] = {}
+
+
+def cached_campaign(pk: int) -> Campaign:
+    """The campaign with its batches, kept for VOUCHERS_CAMPAIGN_CACHE_S seconds per process.
+
+    The claim hot path reads only set-up fields from it (status, window, limits); the stock is
+    never taken from this copy. A status change reaches every worker within that many seconds.
+    """
+    ttl = float(getattr(settings, "VOUCHERS_CAMPAIGN_CACHE_S", 1.0))
+    hit = _cache.get(pk)
+    now = time.monotonic()
+    if hit and hit[0] > now:
+        return hit[1]
+    campaign = Campaign.objects.prefetch_related("batches").filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("活动不存在")
+    if ttl > 0:
+        _cache[pk] = (now + ttl, campaign)
+    return campaign
