@@ -165,16 +165,35 @@ def _squeeze(name: str) -> str:
 
 def canonical_unit(name: str, aliases: Mapping[str, str] | None = None) -> str:
     """A unit name as the alias table wants it: whole name first, then without its level prefix."""
-    table = _shipped_aliases() if aliases is None else aliases
     name = _squeeze(name)
+    if aliases is None:
+        return _canonical_shipped(name)
+    return _canonical(name, aliases)
+
+
+def _canonical(name: str, table: Mapping[str, str]) -> str:
     if name in table:
         return table[name]
-    match = _PREFIX_RE.match(name)
-    if match and name[match.end() :] in table:
-        return match.group() + table[name[match.end() :]]
+    prefix = _prefix(name)
+    if prefix and name[len(prefix) :] in table:
+        return prefix + table[name[len(prefix) :]]
     return name
 
 
+# Unit names repeat across the clauses of a document (and across documents): the per-name facts
+# below are cached, which keeps a unit-dense document cheap.
+@lru_cache(maxsize=8192)
+def _canonical_shipped(name: str) -> str:
+    return _canonical(name, _shipped_aliases())
+
+
+@lru_cache(maxsize=8192)
+def _prefix(name: str) -> str:
+    match = _PREFIX_RE.match(name)
+    return match.group() if match else ""
+
+
+@lru_cache(maxsize=8192)
 def _has_suffix(name: str, shortest: int = 3) -> bool:
     return len(name) >= shortest and name.endswith(_vocab().suffixes)
 
@@ -193,18 +212,30 @@ def _takes_each(name: str) -> bool:
     return not _has_suffix(name) or name.endswith("板块")
 
 
+@lru_cache(maxsize=8192)
 def _is_bare(name: str) -> bool:
     """A department name without a level (发展改革委, 网信办) that takes the list's shared prefix."""
     v = _vocab()
-    if _PREFIX_RE.match(name) or name.startswith(v.standalone_heads):
+    if _prefix(name) or name.startswith(v.standalone_heads):
         return False
     if name.endswith(v.standalone_tails) or _EMBEDDED_PLACE_RE.search(name[1:]):
         return False
     return _has_suffix(name, shortest=2)  # 农委, 侨办: two characters once the prefix is shared
 
 
+@lru_cache(maxsize=8192)
+def _shared_suffix(name: str) -> str:
+    v = _vocab()
+    return next((s for s in v.shared_suffixes if name.endswith(s) and len(name) > len(s)), "")
+
+
+_SEPARATORS = re.compile(r"[、，,；;]")
+
+
 def _split_top(content: str) -> list[str]:
     """Split on 、，,；; outside nested brackets."""
+    if "（" not in content and "(" not in content:
+        return _SEPARATORS.split(content)
     items, depth, start = [], 0, 0
     for i, ch in enumerate(content):
         if ch in "（(":
@@ -224,13 +255,12 @@ def split_units(content: str, aliases: Mapping[str, str] | None = None) -> list[
 
 
 def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
-    v = _vocab()
     names = list(names)
     # Shared ending, carried back: 济源示范区、航空港区管委会 -> 济源示范区管委会.
     carry = ""
     for i in range(len(names) - 1, -1, -1):
         name = names[i]
-        shared = next((s for s in v.shared_suffixes if name.endswith(s) and len(name) > len(s)), "")
+        shared = _shared_suffix(name)
         if shared:
             carry = shared
         elif carry and not _has_suffix(name) and _PLACE_END_RE.search(name):
@@ -242,27 +272,29 @@ def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
     for i, name in enumerate(names):
         if name.startswith("各"):
             carry_each = True
-        elif carry_each and not _PREFIX_RE.match(name) and _takes_each(name):
+        elif carry_each and not _prefix(name) and _takes_each(name):
             names[i] = "各" + name
         else:
             carry_each = False
     # Shared level prefix from the nearest preceding prefixed name: 省委宣传部、网信办 -> 省委网信办.
     prefix = ""
     for i, name in enumerate(names):
-        match = _PREFIX_RE.match(name)
-        if match:
-            prefix = match.group()
+        own = _prefix(name)
+        if own:
+            prefix = own
         elif prefix and _is_bare(name):
             names[i] = prefix + name
-    return [canonical_unit(n, aliases) for n in names]
+    if aliases is None:
+        return [_canonical_shipped(n) for n in names]
+    return [_canonical(n, aliases) for n in names]
 
 
 # ---------------------------------------------------------------------------------------------------
 # Clauses
 
-# A bracketed group, one level of nesting allowed inside (各县（市、区）人民政府). Bounded, and the two
-# alternatives start with disjoint characters, so a failed attempt costs at most the bound.
-_BRACKET_RE = re.compile(r"[（(]((?:[^（）()]|[（(][^（）()]{0,16}[）)]){1,600})[）)]")
+# A bracketed group, one level of nesting allowed inside (各县（市、区）人民政府). Bounded and possessive,
+# and the two alternatives start with disjoint characters: a failed attempt never backtracks.
+_BRACKET_RE = re.compile(r"[（(]((?:[^（）()]{1,600}+|[（(][^（）()]{0,16}+[）)]){1,8}+)[）)]")
 # Where a clause written without brackets ends: a full stop, a line end, a bracket other than a role
 # marker (市商务局（牵头）), or the number of the next item when lines were joined (…市财政局2.加强…).
 _UNBRACKETED_END = re.compile(
@@ -292,12 +324,35 @@ def _strip_end(item: str, words: tuple[str, ...]) -> tuple[str, str]:
     return item, ""
 
 
+@lru_cache(maxsize=8192)
+def _read_item(raw: str) -> tuple[str, bool, str | None, bool]:
+    """One listed item: (name, had neutral wording, role from a verb, ended with 等)."""
+    v = _vocab()
+    item = raw.strip()
+    if item.startswith("由"):
+        item = item[1:]
+    verb_role = None
+    item, word = _strip_end(item, v.neutral)
+    neutral = bool(word)
+    if not word:
+        item, word = _strip_end(item, v.lead_verbs)
+        if word:
+            verb_role = "lead"
+        else:
+            item, word = _strip_end(item, v.support_verbs)
+            if word:
+                verb_role = "support"
+    item, more = _strip_end(item, v.open_ended)
+    return item, neutral, verb_role, bool(more)
+
+
 def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed | None:
     v = _vocab()
     content = _squeeze(content).replace(":", "：")
-    content = _BRACKETED_ROLE.sub(
-        lambda m: m.group(1).removesuffix("单位").removesuffix("部门"), content
-    )
+    if "（" in content or "(" in content:
+        content = _BRACKETED_ROLE.sub(
+            lambda m: m.group(1).removesuffix("单位").removesuffix("部门"), content
+        )
     segments: list[tuple[str | None, str]] = []  # (role from the label, text)
     labelled = False
     pos, role = 0, None
@@ -321,22 +376,9 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
     for seg_role, text in segments:
         pending: list[str] = []
         for raw_item in _split_top(text):
-            item = raw_item.strip()
-            if item.startswith("由"):
-                item = item[1:]
-            verb_role = None
-            item, word = _strip_end(item, v.neutral)
-            marked = marked or bool(word)
-            if not word:
-                item, word = _strip_end(item, v.lead_verbs)
-                if word:
-                    verb_role = "lead"
-                else:
-                    item, word = _strip_end(item, v.support_verbs)
-                    if word:
-                        verb_role = "support"
-            item, more = _strip_end(item, v.open_ended)
-            open_ended = open_ended or bool(more)
+            item, neutral, verb_role, more = _read_item(raw_item)
+            marked = marked or neutral
+            open_ended = open_ended or more
             if item:
                 pending.append(item)
             if verb_role:
@@ -400,7 +442,7 @@ def find_unit_blocks(
     blocks: list[UnitBlock] = []
     taken: list[tuple[int, int]] = []
     for m in _BRACKET_RE.finditer(text):
-        if not v.maybe_units.search(m.group(1)):
+        if m.end() - m.start() < 5 or not v.maybe_units.search(m.group(1)):
             continue  # （一）, （含）, （2020）: nothing that could end a unit name or start a label
         parsed = _parse_content(m.group(1), aliases)
         if parsed is None or not _accept(parsed):
