@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policyledger.web.tracking import views
+from policyledger.web.tracking import briefing_views, dashboard_views, views
 
 app_name = "tracking"
 
@@ -27,4 +27,10 @@ urlpatterns = [
     path("tracking/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("tracking/bulk/", views.bulk_update, name="bulk"),
     path("tracking/warnings/", views.warnings_page, name="warnings"),
+    path("tracking/dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("tracking/dashboard/data.json", dashboard_views.dashboard_json, name="dashboard_data"),
+    path("tracking/dashboard/tasks/", dashboard_views.drill_down, name="dashboard_tasks"),
+    path("tracking/briefings/", briefing_views.briefing_page, name="briefings"),
+    path("tracking/briefings/briefing.docx", briefing_views.briefing_docx, name="briefing_docx"),
+    path("tracking/briefings/ledger.xlsx", briefing_views.briefing_xlsx, name="briefing_xlsx"),
 ]

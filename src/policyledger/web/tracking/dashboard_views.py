@@ -1,0 +1,75 @@
+"""The dashboard page (charts drawn by static/js/dashboard.js), its JSON, and the drill-down list."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from policyledger.web.accounts import permissions
+from policyledger.web.accounts.models import Unit
+from policyledger.web.tracking import dashboard
+from policyledger.web.tracking.models import Task, TaskStatus
+from policyledger.web.tracking.sectors import sector_names
+
+PAGE_SIZE = 50
+
+
+def _allowed(request) -> None:
+    permissions.require_role(request.user, permissions.ADMIN, permissions.VIEWER)
+
+
+def _document(request) -> int | None:
+    value = request.GET.get("document", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def dashboard_page(request):
+    _allowed(request)
+    return render(request, "dashboard/dashboard.html", {"document": _document(request)})
+
+
+def dashboard_json(request):
+    _allowed(request)
+    data = dashboard.dashboard_data(_document(request))
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+def drill_down(request):
+    """The tasks behind one mark of a chart: by unit, status, warning, deadline month or sector."""
+    _allowed(request)
+    f = request.GET
+    document_id = _document(request)
+    tasks = dashboard.programme_tasks(document_id)
+    labels = []
+    if f.get("unit", "").isdigit() and len(f["unit"]) < 12:
+        unit = Unit.objects.filter(pk=int(f["unit"])).first()
+        tasks = tasks.filter(lead_unit_id=int(f["unit"]))
+        labels.append(f"牵头单位：{unit.name if unit else '（不存在）'}")
+    if f.get("status") in TaskStatus.values:
+        tasks = tasks.filter(status=f["status"])
+        labels.append(f"状态：{TaskStatus(f['status']).label}")
+    if f.get("warning") in Task.Warning.values:
+        tasks = tasks.filter(warning=f["warning"])
+        labels.append(f"预警：{Task.Warning(f['warning']).label}")
+    due = f.get("due", "")
+    if len(due) == 7 and due[:4].isdigit() and due[4] == "-" and due[5:].isdigit():
+        year, month = int(due[:4]), int(due[5:])
+        if 1 <= month <= 12:
+            tasks = tasks.filter(deadline__year=year, deadline__month=month)
+            labels.append(f"完成时限：{year}年{month}月")
+    if f.get("sector") in sector_names():
+        ids = dashboard.measures_in_sector(f["sector"], document_id)
+        tasks = tasks.filter(measure_id__in=ids)
+        labels.append(f"资金领域：{f['sector']}")
+    tasks = tasks.select_related("measure__document", "lead_unit").order_by(
+        "deadline", "measure__document_id", "measure__order", "pk"
+    )
+    page = Paginator(tasks, PAGE_SIZE).get_page(f.get("page"))
+    query = f.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboard/drill_down.html",
+        {"page": page, "labels": labels, "query": query.urlencode()},
+    )
