@@ -107,6 +107,8 @@ class _Vocab:
     label_re: re.Pattern[str]
     loose_label_re: re.Pattern[str]
     maybe_units: re.Pattern[str]
+    party_organs: tuple[str, ...]
+    jointly: tuple[str, ...]
 
 
 def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
@@ -145,6 +147,8 @@ def _vocab() -> _Vocab:
         label_re=re.compile(f"({label_alt})[：:]"),
         loose_label_re=re.compile(rf"({loose_alt})\s*[：:]"),
         maybe_units=re.compile("[" + re.escape("".join(sorted(telling))) + "]"),
+        party_organs=_longest_first(_data_lines("unit_party_organs.txt")),
+        jointly=_longest_first(roles.get("jointly", [])),
     )
 
 
@@ -274,6 +278,8 @@ def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
             carry_each = True
         elif carry_each and not _prefix(name) and _takes_each(name):
             names[i] = "各" + name
+        elif carry_each and name[0] in "市县区乡镇" and _shared_suffix(name):
+            names[i] = "各" + name  # 各市、县（市、区）人民政府 -> 各县（市、区）人民政府
         else:
             carry_each = False
     # Shared level prefix from the nearest preceding prefixed name: 省委宣传部、网信办 -> 省委网信办.
@@ -283,7 +289,10 @@ def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
         if own:
             prefix = own
         elif prefix and _is_bare(name):
-            names[i] = prefix + name
+            if prefix.endswith("委") and not name.endswith(_vocab().party_organs):
+                names[i] = prefix[:-1] + name  # 省委宣传部、商务厅 -> 省商务厅, not 省委商务厅
+            else:
+                names[i] = prefix + name
     if aliases is None:
         return [_canonical_shipped(n) for n in names]
     return [_canonical(n, aliases) for n in names]
@@ -300,6 +309,7 @@ _BRACKET_RE = re.compile(r"[（(]((?:[^（）()]{1,600}+|[（(][^（）()]{0,16}
 _UNBRACKETED_END = re.compile(
     r"(?P<role>[（(](?:牵头|配合|参与|协助|协同|主责)(?:单位|部门)?[）)])"
     r"|[。\n（）()]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
+    r"|(?<=[；;，,。])(?P<label>[\u4e00-\u9fff]{2,6}[：:])"
 )
 # A role written in brackets after a name: 市商务局（牵头）.
 _BRACKETED_ROLE = re.compile(r"[（(]((?:牵头|配合|参与|协助|协同)(?:单位|部门)?)[）)]")
@@ -353,6 +363,10 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
         content = _BRACKETED_ROLE.sub(
             lambda m: m.group(1).removesuffix("单位").removesuffix("部门"), content
         )
+    for word in v.jointly:
+        if word in content:
+            content = content.replace(word, "牵头，")  # X会同Y: X leads, Y supports
+    content = _before_other_label(content)
     segments: list[tuple[str | None, str]] = []  # (role from the label, text)
     labelled = False
     pos, role = 0, None
@@ -403,8 +417,26 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
     return _Parsed(lead, support, open_ended, labelled, marked, all_names)
 
 
+# "完成时限：…", "目标：…": a label of another field ends the list of units.
+_ANY_LABEL = re.compile(r"[\u4e00-\u9fff]{2,6}：")
+
+
+def _before_other_label(content: str) -> str:
+    labels = _vocab().lead_labels + _vocab().support_labels
+    for m in _ANY_LABEL.finditer(content):
+        word = m.group()[:-1]
+        if not word.endswith(labels):
+            return content[: m.start()]
+    return content
+
+
 def _dedupe(names: list[str]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
+
+
+def _is_unit_label(word: str) -> bool:
+    v = _vocab()
+    return word.rstrip("：:").endswith(v.lead_labels + v.support_labels)
 
 
 def _mostly_units(parsed: _Parsed) -> bool:
@@ -460,7 +492,8 @@ def find_unit_blocks(
         limit = min(len(text), m.end() + 400)
         end, at = limit, m.end()
         while stop := _UNBRACKETED_END.search(text, at, limit):
-            if stop.group("role") is None:
+            label = stop.group("label")
+            if stop.group("role") is None and not (label and _is_unit_label(label)):
                 end = stop.start()
                 break
             at = stop.end()
@@ -468,7 +501,7 @@ def find_unit_blocks(
         parsed = _parse_content(text[start:end], aliases)
         if parsed is None or not _mostly_units(parsed):
             continue
-        while end > start and text[end - 1].isspace():
+        while end > start and (text[end - 1].isspace() or text[end - 1] in "；;，,、"):
             end -= 1
         if end < len(text) and text[end] == "。":
             end += 1
