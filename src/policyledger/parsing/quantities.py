@@ -95,13 +95,14 @@ _PART_END = {
     "上半年": "06-30",
     "下半年": "12-31",
     "前三季度": "09-30",
-    **{
-        f"{q}季度": d
-        for qs, d in zip(
-            ("一1", "二2", "三3", "四4"), ("03-31", "06-30", "09-30", "12-31"), strict=True
-        )
-        for q in qs
-    },
+    "一季度": "03-31",
+    "1季度": "03-31",
+    "二季度": "06-30",
+    "2季度": "06-30",
+    "三季度": "09-30",
+    "3季度": "09-30",
+    "四季度": "12-31",
+    "4季度": "12-31",
 }
 _YEAR_END_RE = re.compile(r"年[底末]")
 _THIS_YEAR = ("今年", "本年", "当年")
@@ -152,6 +153,8 @@ class _Markers:
     start_before: tuple[str, ...]
     start_after: tuple[str, ...]
     year_target_after: tuple[str, ...]
+    bound_before: re.Pattern[str]
+    bound_role: dict[str, str]
     per_before: re.Pattern[str]
     per_after: re.Pattern[str]
     count_re: re.Pattern[str]
@@ -199,7 +202,21 @@ def _markers() -> _Markers:
         start_after=get("start_after"),
         year_target_after=get("year_target_after"),
         # 每家企业, 每个项目: an optional classifier between 每 and the recipient.
-        per_before=re.compile(rf"每(?:个|位|名)?({per_alt})"),
+        bound_before=re.compile(
+            "|".join(
+                map(
+                    re.escape,
+                    _longest_first(roles.get("max_before", []) + roles.get("min_before", [])),
+                )
+            )
+            or "(?!)"
+        ),
+        bound_role={
+            **{w: "min" for w in get("min_before")},
+            **{w: "max" for w in get("max_before")},
+        },
+        # 每家企业, 每个项目, 单车, 人均: an optional classifier between 每 and the recipient.
+        per_before=re.compile(rf"每(?:个|位|名)?({per_alt})|单(车|笔|台|户|家|次|场|项)|(人|户)均"),
         per_after=re.compile(rf"^{_SP}(?:/|／|每|一)({per_alt})"),
         count_re=count_re,
     )
@@ -230,8 +247,15 @@ def _before(text: str, start: int, floor: int, width: int = 14) -> str:
     return segment[cut + 1 :].strip()
 
 
+_INCLUSIVE = re.compile(r"^[ \t\u00a0\u3000]*[（(]含[）)]")
+
+
 def _after(text: str, end: int, width: int = 6) -> str:
-    return text[end : end + width].lstrip(" \t\u00a0\u3000")
+    after = text[end : end + width + 3]
+    found = _INCLUSIVE.match(after)  # 500万元（含）以上
+    if found:
+        after = after[found.end() :]
+    return after[:width].lstrip(" \t\u00a0\u3000")
 
 
 def _qualifier(
@@ -240,10 +264,16 @@ def _qualifier(
     m = _markers()
     if is_range:
         return "range"
-    if any(w in before for w in m.max_before) or after.startswith(m.max_after):
+    if after.startswith(m.max_after):
         return "max"
-    if any(w in before for w in m.min_before) or after.startswith(m.min_after):
+    if after.startswith(m.min_after):
         return "min"
+    # The bound word nearest the number wins, the longest at a place (不低于 over 低于).
+    bound = None
+    for found in m.bound_before.finditer(before):
+        bound = m.bound_role[found.group()]
+    if bound:
+        return bound
     if per:
         return "per"
     if money and any(w in before for w in m.total_before):
@@ -257,7 +287,7 @@ def _per(before: str, after: str) -> str | None:
     if found:
         return found.group(1)
     hits = list(m.per_before.finditer(before))
-    return hits[-1].group(1) if hits else None
+    return next(g for g in hits[-1].groups() if g) if hits else None
 
 
 @dataclass
