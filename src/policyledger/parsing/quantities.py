@@ -64,6 +64,7 @@ _MULTIPLIER = {
     "万亿": 1_000_000_000_000,
 }
 _BOUNDARY = "。；;！？!?\n，,："
+_CLAUSE_TAIL = re.compile(f"[^{_BOUNDARY}]*$")
 
 _MONEY_RE = re.compile(
     rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
@@ -154,6 +155,7 @@ class _Markers:
     start_after: tuple[str, ...]
     year_target_after: tuple[str, ...]
     bound_before: re.Pattern[str]
+    total_re: re.Pattern[str]
     bound_role: dict[str, str]
     per_before: re.Pattern[str]
     per_after: re.Pattern[str]
@@ -211,6 +213,7 @@ def _markers() -> _Markers:
             )
             or "(?!)"
         ),
+        total_re=re.compile("|".join(map(re.escape, get("total_before"))) or "(?!)"),
         bound_role={
             **{w: "min" for w in get("min_before")},
             **{w: "max" for w in get("max_before")},
@@ -242,9 +245,7 @@ def _decimal(raw: str) -> Decimal:
 def _before(text: str, start: int, floor: int, width: int = 14) -> str:
     """The words right before a number, back to the previous number or clause boundary."""
     lo = max(floor, start - width, 0)
-    segment = text[lo:start]
-    cut = max(segment.rfind(ch) for ch in _BOUNDARY)
-    return segment[cut + 1 :].strip()
+    return _CLAUSE_TAIL.search(text, lo, start).group().strip()
 
 
 _INCLUSIVE = re.compile(r"^[ \t\u00a0\u3000]*[（(]含[）)]")
@@ -276,7 +277,7 @@ def _qualifier(
         return bound
     if per:
         return "per"
-    if money and any(w in before for w in m.total_before):
+    if money and m.total_re.search(before):
         return "total"
     return None
 
