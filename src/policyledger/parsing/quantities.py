@@ -1,8 +1,8 @@
 """Quantified targets in a measure's text: money, percentages, ratios, counts and deadlines.
 
-One fast scan finds where numbers start; the five precompiled patterns are tried only there (and
-three literal-led patterns for Chinese numerals and 年底 run as ``finditer``); overlaps are settled by kind (money > percent >
-ratio > date > count), so "11万张、100万元" gives a count and an amount, and a year is never a count.
+One fast scan finds where numbers start and the precompiled patterns are tried only there (three
+literal-led patterns, for Chinese numerals and 年底, run as ``finditer``). Overlaps are settled by kind
+(money > percent > ratio > date > count), so "11万张、100万元" gives a count and an amount.
 
 Conventions (they follow tests/data/gold/README.md):
 
@@ -10,9 +10,9 @@ Conventions (they follow tests/data/gold/README.md):
   (value ``[10000, 100000]``, qualifier "range"). "500 万以上" without 元 is money. Chinese numerals
   before 元 (五千万元) go through cn2an.
 - qualifier, one rule for money, percents and counts: "range" for a range; else "max" when a cap
-  word applies (最高/不超过/以内 ...); else "min" for a floor (不低于/以上 ...); else "per" when the amount
-  is per recipient (每人, 每家企业, 200元/人, 15元一张); else "total" when a budget verb precedes it
-  (安排/统筹/发放 ...); else null. ``per`` is filled whenever a per-recipient word is found, so
+  word applies (最高/不超过/以内 ...; the bound word nearest the number wins); else "min" for a
+  floor (不低于/以上 ...); else "per" when the amount is per recipient (每人, 每家企业, 200元/人,
+  15元一张); else "total" when a budget verb precedes it (安排/统筹/发放 ...); else null. ``per`` is filled whenever a per-recipient word is found, so
   "每家最高20万元" is qualifier "max" with per "家". The words are in ``data/quantity_markers.tsv``.
 - percent: ``value`` the number, ``unit`` "%". "0.5个百分点" is a count, not a percent.
 - ratio: ``value`` ``[a, b]`` (2:1, 2：1, 1比1).
