@@ -158,3 +158,23 @@ def test_unit_blocks_of_001_are_the_gold_lists(results):
     gold_lists = {tuple(m["lead_units"]) for m in row["gold"]["measures"] if m["lead_units"]}
     found_lists = {tuple(b.lead) for b in row["blocks"]}
     assert found_lists == gold_lists
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_raw_text_gives_what_cleaned_text_gives(stem):
+    # The extractors are robust to text the cleaning stage has not seen (spaces, PDF breaks, widths).
+    raw = _sample(_gold(stem))
+    cleaned = clean(raw).text
+    assert [(b.lead, b.support) for b in find_unit_blocks(raw)] == [
+        (b.lead, b.support) for b in find_unit_blocks(cleaned)
+    ]
+
+    def targets(text):
+        return [
+            (t.kind, t.value, t.unit, t.qualifier, t.per) for t in extract_targets(text, year=2022)
+        ]
+
+    assert targets(raw) == targets(cleaned)
+    assert [c.doc_number for c in extract_citations(raw)] == [
+        c.doc_number for c in extract_citations(cleaned)
+    ]

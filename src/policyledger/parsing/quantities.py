@@ -65,6 +65,7 @@ _MULTIPLIER = {
 }
 _BOUNDARY = "。；;！？!?\n，,："
 _CLAUSE_TAIL = re.compile(f"[^{_BOUNDARY}]*$")
+_SPACES = re.compile(r"[ \t\u00a0\u3000\r]+")
 
 _MONEY_RE = re.compile(
     rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
@@ -244,8 +245,10 @@ def _decimal(raw: str) -> Decimal:
 
 def _before(text: str, start: int, floor: int, width: int = 14) -> str:
     """The words right before a number, back to the previous number or clause boundary."""
-    lo = max(floor, start - width, 0)
-    return _CLAUSE_TAIL.search(text, lo, start).group().strip()
+    lo = max(floor, start - 2 * width, 0)
+    tail = _CLAUSE_TAIL.search(text, lo, start).group()
+    # Spaces (raw text: "专项资金 500 万元") do not count against the window.
+    return _SPACES.sub("", tail)[-width:]
 
 
 _INCLUSIVE = re.compile(r"^[ \t\u00a0\u3000]*[（(]含[）)]")
