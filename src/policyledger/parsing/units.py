@@ -109,6 +109,7 @@ class _Vocab:
     maybe_units: re.Pattern[str]
     party_organs: tuple[str, ...]
     jointly: tuple[str, ...]
+    and_before_local: re.Pattern[str]
 
 
 def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
@@ -149,6 +150,11 @@ def _vocab() -> _Vocab:
         maybe_units=re.compile("[" + re.escape("".join(sorted(telling))) + "]"),
         party_organs=_longest_first(_data_lines("unit_party_organs.txt")),
         jointly=_longest_first(roles.get("jointly", [])),
+        and_before_local=re.compile(
+            "(?:"
+            + "|".join(map(re.escape, _longest_first(roles.get("and_before_local", []))))
+            + ")(?=各)"
+        ),
     )
 
 
@@ -342,18 +348,27 @@ def _read_item(raw: str) -> tuple[str, bool, str | None, bool]:
     if item.startswith("由"):
         item = item[1:]
     verb_role = None
-    item, word = _strip_end(item, v.neutral)
-    neutral = bool(word)
-    if not word:
+    neutral = open_ended = False
+    # Trailing words come in any order (牵头负责, 配合落实, 等按职责分工负责): strip until none is left.
+    for _ in range(4):
         item, word = _strip_end(item, v.lead_verbs)
         if word:
-            verb_role = "lead"
-        else:
-            item, word = _strip_end(item, v.support_verbs)
-            if word:
-                verb_role = "support"
-    item, more = _strip_end(item, v.open_ended)
-    return item, neutral, verb_role, bool(more)
+            verb_role = verb_role or "lead"
+            continue
+        item, word = _strip_end(item, v.support_verbs)
+        if word:
+            verb_role = verb_role or "support"
+            continue
+        item, word = _strip_end(item, v.neutral)
+        if word:
+            neutral = True
+            continue
+        item, word = _strip_end(item, v.open_ended)
+        if word:
+            open_ended = True
+            continue
+        break
+    return item, neutral, verb_role, open_ended
 
 
 def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed | None:
@@ -366,7 +381,7 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
     for word in v.jointly:
         if word in content:
             content = content.replace(word, "牵头，")  # X会同Y: X leads, Y supports
-    content = _before_other_label(content)
+    content = v.and_before_local.sub("、", _before_other_label(content))
     segments: list[tuple[str | None, str]] = []  # (role from the label, text)
     labelled = False
     pos, role = 0, None
