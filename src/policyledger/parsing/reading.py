@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-import unicodedata
+import re
 import zipfile
 
 logger = logging.getLogger("policyledger.parsing.reading")
@@ -19,6 +19,10 @@ logger = logging.getLogger("policyledger.parsing.reading")
 _MAX_BAD_SHARE = 0.02
 # A UTF-8 file with a few broken bytes (a truncated download) is still UTF-8, not GB18030 mojibake.
 _MAX_UTF8_ERROR_SHARE = 0.01
+
+# What binary read as text turns into: C0/C1 controls (not tab, newlines, form feed), the
+# replacement character, private-use and surrogate code points. A regex keeps the check at C speed.
+_BAD_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\ud800-\udfff]")
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
@@ -186,7 +190,7 @@ def _decode_text(data: bytes) -> str:
         pass
     lenient = data.decode("utf-8", errors="replace")
     errors = lenient.count("\ufffd")
-    non_ascii = sum(1 for ch in lenient if ord(ch) > 0x7F)
+    non_ascii = len(lenient) - len(lenient.encode("ascii", errors="ignore"))
     if non_ascii and errors <= max(1, int(non_ascii * _MAX_UTF8_ERROR_SHARE)):
         # A handful of broken bytes in otherwise valid UTF-8 (GBK read as UTF-8 fails on nearly
         # every character, so this cannot swallow a GBK file).
@@ -213,11 +217,5 @@ def _looks_binary(text: str) -> bool:
     if "\x00" in text[:4096]:
         return True
     sample = text[:65536]
-    bad = 0
-    for ch in sample:
-        if ch in "\t\n\r\f\v":
-            continue
-        category = unicodedata.category(ch)
-        if ch == "\ufffd" or category in ("Cc", "Cs", "Co", "Cn"):
-            bad += 1
+    bad = len(_BAD_CHARS.findall(sample))
     return bad > max(2, len(sample) * _MAX_BAD_SHARE)
