@@ -148,6 +148,7 @@ class _Markers:
     max_after: tuple[str, ...]
     min_before: tuple[str, ...]
     min_after: tuple[str, ...]
+    min_adjacent: tuple[str, ...]
     total_before: tuple[str, ...]
     deadline_before: tuple[str, ...]
     year_deadline_before: tuple[str, ...]
@@ -197,6 +198,7 @@ def _markers() -> _Markers:
         max_after=get("max_after"),
         min_before=get("min_before"),
         min_after=get("min_after"),
+        min_adjacent=get("min_adjacent"),
         total_before=get("total_before"),
         deadline_before=get("deadline_before"),
         year_deadline_before=get("year_deadline_before"),
@@ -270,7 +272,7 @@ def _qualifier(
         return "range"
     if after.startswith(m.max_after):
         return "max"
-    if after.startswith(m.min_after):
+    if after.startswith(m.min_after) or before.endswith(m.min_adjacent):
         return "min"
     # The bound word nearest the number wins, the longest at a place (不低于 over 低于).
     bound = None
