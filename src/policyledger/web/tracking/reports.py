@@ -161,9 +161,9 @@ def submit_report(
         if not draft:
             report.submitted_by = user
             report.submitted_at = timezone.now()
-        report.version = F("version") + 1
+        # The row is locked (select_for_update), so a plain increment cannot lose an update.
+        report.version += 1
         report.save()
-        report.refresh_from_db()
         for target_id, achieved in values.items():
             ReportValue.objects.update_or_create(
                 report=report, target_id=target_id, defaults={"achieved": float(achieved)}
