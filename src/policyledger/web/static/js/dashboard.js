@@ -43,7 +43,7 @@
   function kpis(data) {
     var s = data.summary;
     var shown = {
-      tasks: s.tasks, done: s.done, rate: s.rate + "%", progress: s.progress + "%",
+      tasks: s.tasks, done: s.done, rate: s.rate.toFixed(1) + "%", progress: s.progress.toFixed(1) + "%",
       overdue: s.overdue, due_soon: s.due_soon, committed_label: s.committed_label
     };
     Object.keys(shown).forEach(function (key) {
@@ -53,6 +53,9 @@
     var asOf = document.getElementById("as-of");
     if (asOf) { asOf.textContent = "截至" + data.as_of_label; }
   }
+
+  // Label a bar only when it has a length; forty "0%" labels say nothing.
+  function nonZero(p) { return p.value ? p.value + "%" : ""; }
 
   function unitsChart(units) {
     if (!units.length) { return empty("chart-units"); }
@@ -74,10 +77,10 @@
       yAxis: { type: "category", data: rows.map(function (u) { return u.name; }),
                axisLabel: { width: 150, overflow: "truncate" } },
       series: [
-        { name: "完成率", type: "bar", data: rows.map(function (u) { return u.rate; }),
-          itemStyle: { color: COLORS.done }, label: { show: true, position: "right", formatter: "{c}%" } },
-        { name: "平均进度", type: "bar", data: rows.map(function (u) { return u.progress; }),
-          itemStyle: { color: COLORS.open }, label: { show: true, position: "right", formatter: "{c}%" } }
+        { name: "完成率", type: "bar", barMaxWidth: 14, data: rows.map(function (u) { return u.rate; }),
+          itemStyle: { color: COLORS.done }, label: { show: true, position: "right", formatter: nonZero } },
+        { name: "平均进度", type: "bar", barMaxWidth: 14, data: rows.map(function (u) { return u.progress; }),
+          itemStyle: { color: COLORS.open }, label: { show: true, position: "right", formatter: nonZero } }
       ]
     }, function (p) { drill({ unit: rows[p.dataIndex].id }); });
   }
@@ -108,11 +111,11 @@
           return s.sector + "：" + s.label + "（" + s.targets + " 项目标）";
         }
       },
-      grid: { left: 10, right: 20, top: 20, bottom: 10, containLabel: true },
+      grid: { left: 10, right: 20, top: 36, bottom: 10, containLabel: true },
       xAxis: { type: "category", data: sectors.map(function (s) { return s.sector; }) },
       yAxis: { type: "value", name: "万元", axisLabel: { formatter: function (v) { return v.toLocaleString("zh-CN"); } } },
       series: [{
-        type: "bar", data: sectors.map(function (s) { return s.wan; }),
+        type: "bar", barMaxWidth: 56, data: sectors.map(function (s) { return s.wan; }),
         itemStyle: { color: "#b8282e" },
         label: { show: true, position: "top", formatter: function (p) { return sectors[p.dataIndex].label; } }
       }]
@@ -124,7 +127,7 @@
     var months = timeline.map(function (m) { return m.label; });
     function series(name, key, color) {
       return { name: name, type: "bar", stack: "deadline", data: timeline.map(function (m) { return m[key]; }),
-               itemStyle: { color: color }, emphasis: { focus: "series" } };
+               barMaxWidth: 56, itemStyle: { color: color }, emphasis: { focus: "series" } };
     }
     chart("chart-timeline", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
