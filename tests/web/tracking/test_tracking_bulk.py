@@ -1,0 +1,89 @@
+"""The 进度台账: exported as xlsx, filled in by a unit, uploaded back as one report per row."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from policyledger.web.tracking.models import Report
+
+
+def export(client, query=""):
+    response = client.get(f"/tracking/tasks/ledger.xlsx{query}")
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.content))
+
+
+def fill(book, rows):
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        task_id = row[0].value
+        if task_id in rows:
+            status, percent, narrative = rows[task_id]
+            row[header.index("状态")].value = status
+            row[header.index("完成进度")].value = percent
+            row[header.index("进展情况")].value = narrative
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client, data, period="2022年9月"):
+    return client.post(
+        "/tracking/bulk/",
+        {"period": period, "cycle": "monthly", "file": SimpleUploadedFile("台账.xlsx", data)},
+    )
+
+
+def test_reporter_exports_only_own_tasks(login, bob, tasks):
+    sheet = export(login(bob)).active
+    ids = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert ids == {tasks[("一、", "市商务局")].pk, tasks[("三、", "市商务局")].pk}
+    assert [c.value for c in sheet[1]][:4] == ["任务编号", "文件", "序号", "重点任务"]
+
+
+def test_round_trip_submits_one_report_per_row(login, bob, tasks, clock, now):
+    client = login(bob)
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    data = fill(
+        export(client), {a.pk: ("推进中", 40, "第一批已发放"), b.pk: ("已完成", 100, "完成")}
+    )
+    with clock(now):
+        response = upload(client, data)
+    assert "已按2022年9月提交2项任务的进展" in response.content.decode()
+    reports = {r.task_id: r for r in Report.objects.all()}
+    assert (reports[a.pk].percent, reports[a.pk].task_status) == (40, "in_progress")
+    assert (reports[b.pk].percent, reports[b.pk].task_status) == (100, "done")
+    assert reports[a.pk].narrative == "第一批已发放"
+    assert {r.period_label for r in reports.values()} == {"2022年9月"}
+
+
+def test_a_row_for_another_units_task_rejects_the_whole_sheet(login, alice, bob, tasks):
+    other = tasks[("二、", "市发展改革委")]
+    own = tasks[("一、", "市商务局")]
+    # alice's export holds every task; bob may report only on his own.
+    data = fill(export(login(alice)), {own.pk: ("推进中", 10, "x"), other.pk: ("推进中", 20, "y")})
+    page = upload(login(bob), data).content.decode()
+    assert f"任务编号{other.pk}不存在或无权报送" in page
+    assert Report.objects.count() == 0
+
+
+def test_bad_values_are_listed_by_row_and_nothing_is_written(login, bob, tasks):
+    client = login(bob)
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    data = fill(export(client), {a.pk: ("推进中", 40, ""), b.pk: ("差不多", 150, "")})
+    page = upload(client, data).content.decode()
+    assert "第3行：状态须为未启动、推进中、已完成或滞后" in page
+    assert Report.objects.count() == 0
+
+
+def test_not_an_xlsx_is_a_clear_error(login, bob, tasks):
+    page = upload(login(bob), b"just text").content.decode()
+    assert "无法读取Excel文件" in page
+
+
+def test_bad_period_is_a_clear_error(login, bob, tasks):
+    data = fill(export(login(bob)), {})
+    page = upload(login(bob), data, period="九月份").content.decode()
+    assert "报送周期格式不正确" in page

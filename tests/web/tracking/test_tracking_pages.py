@@ -1,0 +1,101 @@
+"""Every page renders for every role (no 500), and list pages run a constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from policyledger.web.tracking.models import Task
+
+PAGES = [
+    "/",
+    "/documents/",
+    "/tracking/tasks/",
+    "/tracking/tasks/?status=in_progress&warning=overdue&q=消费",
+    "/tracking/reports/",
+    "/tracking/reports/?status=accepted",
+    "/tracking/warnings/",
+    "/tracking/bulk/",
+    "/accounts/units/",
+    "/accounts/notifications/",
+    "/accounts/tokens/",
+]
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "carol", "dave"])
+def test_pages_render_for_every_role(login, people, published, tasks, who):
+    client = login(people[who])
+    for path in PAGES:
+        response = client.get(path)
+        expected = 403 if (who == "dave" and path == "/tracking/bulk/") else 200
+        assert response.status_code in (expected, 302), path
+    assert client.get(f"/documents/{published.pk}/").status_code == 200
+
+
+def test_garbage_query_parameters_are_not_500(login, alice, published):
+    client = login(alice)
+    for path in (
+        "/tracking/tasks/?page=abc&unit=x&status=zzz",
+        "/tracking/reports/?page=-1",
+        "/documents/status.json?ids=a,b,,99999999999999999",
+        "/tracking/tasks/1/report/?period=乱码",
+    ):
+        assert client.get(path).status_code in (200, 404), path
+
+
+def _more_tasks(n, units):
+    from policyledger.web.documents.models import Measure, PolicyDocument
+
+    document = PolicyDocument.objects.create(source_name="bulk.txt", status="published")
+    for i in range(n):
+        measure = Measure.objects.create(
+            document=document, number=str(i), heading=f"措施{i}", order=i
+        )
+        task = Task.objects.create(measure=measure, lead_unit=units["市商务局"])
+        task.support_units.set([units["市财政局"]])
+
+
+@pytest.mark.parametrize("path", ["/tracking/tasks/", "/", "/tracking/reports/?status=submitted"])
+def test_query_count_does_not_grow_with_rows(login, alice, units, published, path):
+    client = login(alice)
+    client.get(path)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    _more_tasks(30, units)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(path).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_unit_registry_add_and_duplicate(login, alice):
+    client = login(alice)
+    page = client.post(
+        "/accounts/units/",
+        {"name": "市文广旅局", "level": "city", "aliases": "市文旅局、文广旅局"},
+        follow=True,
+    )
+    assert "已添加单位“市文广旅局”" in page.content.decode()
+    page = client.post("/accounts/units/", {"name": "市文广旅局"}, follow=True)
+    assert "已存在" in page.content.decode()
+
+
+def test_api_token_is_shown_once_and_stored_hashed(login, bob):
+    from policyledger.web.accounts.models import ApiToken
+    from policyledger.web.accounts.services import user_for_token
+
+    page = login(bob).post("/accounts/tokens/", {"name": "本单位系统"}).content.decode()
+    token = ApiToken.objects.get()
+    key = page.split('class="key">', 1)[1].split("<", 1)[0]
+    assert key.startswith("pl_") and key not in token.key_hash
+    assert user_for_token(key) == bob
+    login(bob).post(f"/accounts/tokens/{token.pk}/revoke/")
+    assert user_for_token(key) is None
+
+
+def test_notifications_mark_read(login, bob):
+    from policyledger.web.tracking.models import Notification
+
+    Notification.objects.create(user=bob, text="任务临期", link="/")
+    client = login(bob)
+    assert "任务临期" in client.get("/accounts/notifications/").content.decode()
+    client.post("/accounts/notifications/")
+    assert not Notification.objects.filter(read=False).exists()
