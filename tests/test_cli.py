@@ -244,3 +244,10 @@ def test_installed_script_missing_file_exit_code(script: Path, tmp_path: Path) -
     assert result.returncode == 1
     assert "文件不存在" in result.stderr.decode("utf-8")
     assert b"Traceback" not in result.stderr
+
+
+def test_unwritable_output_is_a_chinese_error(tmp_path: Path) -> None:
+    out = tmp_path / "没有这个文件夹" / "结果.json"
+    result = run("parse", str(_sample("004")), "-o", str(out))
+    assert result.exit_code == 1
+    assert f"无法写入输出文件 {out}（文件或所在文件夹不存在）" in result.stderr

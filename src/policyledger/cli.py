@@ -8,6 +8,7 @@ function. Import heavy or Django modules inside the command, never at the top of
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Iterator
@@ -88,7 +89,7 @@ def _parse_input(item: Input) -> Document:
         try:
             data = item.path.read_bytes()
         except OSError as exc:
-            raise InputError(f"{item.label}：无法读取文件（{exc.strerror or exc}）") from exc
+            raise InputError(f"{item.label}：无法读取文件（{_os_reason(exc)}）") from exc
         name = item.path.name
     return parse_bytes(data, name=name)
 
@@ -158,11 +159,26 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
             sink.add(document)
         sink.close()
     except OSError as exc:
-        _error(f"无法写入输出：{exc.strerror or exc}")
+        where = f" {exc.filename}" if exc.filename else ""
+        _error(f"无法写入输出文件{where}（{_os_reason(exc)}）")
         sys.exit(1)
     if failed:
         _error(f"共 {len(items)} 个输入，{failed} 个失败。")
         sys.exit(1)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "文件或所在文件夹不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    return _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
 
 
 def _error(message: str) -> None:
