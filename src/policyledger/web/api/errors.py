@@ -12,8 +12,14 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 if TYPE_CHECKING:
@@ -95,7 +101,9 @@ def _label(loc: list[Any]) -> str:
     parts = [str(p) for p in loc]
     where = LOCATIONS.get(parts[0], "") if parts else ""
     names = [p for p in parts[1:] if p not in ("payload", "filters", "page")]
-    shown = ".".join(FIELD_LABELS.get(p, p) for p in names) if names else ""
+    shown = ".".join(FIELD_LABELS.get(p, p) for p in names if p != "[key]") if names else ""
+    if parts and parts[-1] == "[key]":
+        shown += "的键"
     return f"{where}“{shown}”" if shown else where or "请求"
 
 
@@ -123,7 +131,8 @@ def _message(error: dict[str, Any]) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"不能大于{ctx.get('le', ctx.get('lt'))}"
     if kind in ("literal_error", "enum"):
-        return f"取值无效，可选值：{ctx.get('expected', '')}"
+        expected = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
+        return f"取值无效，可选值：{expected}"
     if kind.startswith("date") or kind.startswith("datetime"):
         return "日期格式应为 YYYY-MM-DD（如 2022-12-31）"
     if kind in ("list_type", "tuple_type", "set_type"):
@@ -205,6 +214,13 @@ def install(api: NinjaAPI) -> None:
             return respond(request, 409, body(409, str(exc)))
         return respond(request, 400, body(400, _chinese(str(exc), "请求无效"), "rejected"))
 
+    def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, RequestDataTooBig):
+            return respond(request, 413, body(413, "请求内容过大"))
+        return respond(
+            request, 400, body(400, "请求格式不正确（multipart 表单无法解析）", "bad_form")
+        )
+
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API %s %s failed", request.method, request.path)
         return respond(request, 500, body(500))
@@ -221,5 +237,8 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_404)
     api.add_exception_handler(ObjectDoesNotExist, on_404)
     api.add_exception_handler(PermissionDenied, on_403)
+    # A malformed multipart body or one over Django's limits is the client's fault, not a 500.
+    api.add_exception_handler(MultiPartParserError, on_bad_request)
+    api.add_exception_handler(SuspiciousOperation, on_bad_request)
     for service_error in (ReviewError, UploadError, ReportError, UnitError):
         api.add_exception_handler(service_error, on_service_error)

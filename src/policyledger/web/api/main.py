@@ -6,10 +6,16 @@ import functools
 import importlib.util
 
 from django.http import HttpRequest, JsonResponse
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Router, Swagger
+from ninja.renderers import JSONRenderer
 
 from policyledger.web.api import errors
 from policyledger.web.api.auth import SessionAuth, TokenAuth
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    # Chinese as UTF-8 rather than \u escapes: readable in logs and curl, and smaller.
+    json_dumps_params = {"ensure_ascii": False}
 
 
 def _docs_auth(view):
@@ -41,6 +47,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-1",
+    renderer=ChineseJSONRenderer(),
     docs=Swagger(settings={"persistAuthorization": True}),
     docs_decorator=_docs_auth,
 )
@@ -65,14 +72,15 @@ def _mount() -> None:
     api.add_router("/reports", reports.router)
     api.add_router("/warnings", warnings.router)
     api.add_router("/units", units.router)
-    api.add_router("/summary", summary.router)
+    api.add_router("/", summary.router)
     api.add_router("/", tokens.router)
     # The vouchers area offers its own router when it exists; mount it without depending on it.
     if importlib.util.find_spec("policyledger.web.vouchers.api") is not None:
         from policyledger.web.vouchers import api as vouchers_api
 
+        # Only a ninja Router is mounted; plain Django views there keep their own URLs.
         router = getattr(vouchers_api, "router", None)
-        if router is not None:
+        if isinstance(router, Router):
             api.add_router("/vouchers", router)
 
 

@@ -3,12 +3,14 @@ document, and the review queue. A fixed number of aggregate queries whatever the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Avg, Count, Q
 from ninja import Router, Schema
 
 from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
-from policyledger.web.api.schemas import ERRORS
+from policyledger.web.api.schemas import ERRORS, OptionalId
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking.models import Report, Task, TaskStatus
 from policyledger.web.tracking.rollup import progress_by_document
@@ -51,7 +53,7 @@ class SummaryOut(Schema):
     reports_returned: int
 
 
-@router.get("/", response={200: SummaryOut, **ERRORS}, summary="概览（仪表盘数据）")
+@router.get("/summary", response={200: SummaryOut, **ERRORS}, summary="概览（仪表盘数据）")
 def summary(request):
     user = caller(request)
     tasks = permissions.visible_tasks(user)
@@ -104,3 +106,16 @@ def summary(request):
         "reports_submitted": report_counts.get(Report.Status.SUBMITTED, 0),
         "reports_returned": report_counts.get(Report.Status.RETURNED, 0),
     }
+
+
+@router.get(
+    "/dashboard",
+    response={200: dict[str, Any], **ERRORS},
+    summary="仪表盘数据（管理员、领导）",
+    description="与仪表盘页面相同的数据：按单位、状态、预警、完成时限、资金领域汇总。",
+)
+def dashboard(request, document: OptionalId = None):
+    permissions.require_role(caller(request), permissions.ADMIN, permissions.VIEWER)
+    from policyledger.web.tracking.dashboard import dashboard_data
+
+    return dashboard_data(document)
