@@ -16,8 +16,15 @@ NOW = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Test databases reuse primary keys after a rollback: never serve a cached campaign.
+    settings.VOUCHERS_CAMPAIGN_CACHE_S = 0
+    # No gate unless a test asks for one with the redis_url fixture.
+    settings.REDIS_URL = ""
+    from policyledger.web.vouchers import web_common
+
+    web_common._cache.clear()
 
 
 @pytest.fixture

@@ -134,7 +134,22 @@ def set_status(campaign: Campaign, status: str) -> Campaign:
         raise SetupError("活动状态已被他人修改，请刷新")
     log.info("campaign %s: %s -> %s", campaign.pk, campaign.status, status)
     campaign.status = status
+    if status == Campaign.Status.OPEN and campaign.mode == Campaign.Mode.FIRST_COME:
+        _warm_gate(campaign)
     return campaign
+
+
+def _warm_gate(campaign: Campaign) -> None:
+    """Load the gate's counters before the release, not on the first claim of the rush."""
+    from . import gate
+
+    g = gate.get_gate()
+    if g is None:
+        return
+    try:
+        g.load(campaign)
+    except gate.GateUnavailable as exc:
+        log.warning("gate not warmed for campaign %s: %s", campaign.pk, exc)
 
 
 def claimable(campaign: Campaign, now=None) -> bool:

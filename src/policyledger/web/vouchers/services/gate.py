@@ -128,9 +128,9 @@ class Gate:
             resv.deadline_ms,
             f"{batch.pk}:{user_id}",
         ]
-        for attempt in range(2):
+        for attempt in range(3):
             try:
-                result = self._reserve(keys=resv.keys()[:5], args=args)
+                result = self._reserve(keys=resv.keys(), args=args)
             except redis.RedisError as exc:
                 raise GateUnavailable(str(exc)) from exc
             if result == 1:
@@ -139,10 +139,18 @@ class Gate:
                 raise SoldOut()
             if result == -2:
                 raise LimitReached()
-            # -3: counters missing (new campaign, or Redis restarted): load them once and retry.
-            if attempt == 0 and not self.load(campaign):
-                break
+            # -3: counters missing (new campaign, or Redis restarted): load them, or wait for
+            # the process that is loading them, then try again.
+            if attempt < 2 and not self.load(campaign):
+                self._wait_loaded(campaign.pk, batch.pk)
         raise GateUnavailable("counters not loaded")
+
+    def _wait_loaded(self, campaign_id: int, batch_id: int, seconds: float = 2.0) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.redis.exists(stock_key(campaign_id, batch_id)):
+                return
+            time.sleep(0.01)
 
     def confirm(self, resv: Reservation) -> None:
         try:
@@ -180,6 +188,11 @@ class Gate:
                     return True
                 pending = self._uncommitted_pending(campaign.pk)
                 pipe = self.redis.pipeline(transaction=True)
+                if force:
+                    keep = {pending_key(campaign.pk), info_key(campaign.pk), lock}
+                    for key in self.redis.scan_iter(match=f"{_tag(campaign.pk)}:*", count=1000):
+                        if key.decode() not in keep:
+                            pipe.delete(key)
                 per_campaign: dict[int, int] = {}
                 rows = (
                     Voucher.objects.filter(campaign=campaign, owner__isnull=False)
