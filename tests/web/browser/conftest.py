@@ -1,7 +1,7 @@
 """Browser fixtures: a live server, background tasks run at once, and pages that record
 Content-Security-Policy violations and script errors and save a screenshot per step.
 
-Screenshots go to tests/artifacts/browser/: ``NN-name.png`` full page, ``viewport/NN-name.png``
+Screenshots go to tests/artifacts/browser/: ``module-NN-name.png`` full page, ``viewport/...``
 the first screen only (small enough for the user guide, which copies some into docs/img/).
 """
 
@@ -44,18 +44,22 @@ class Session:
 
 
 class Shots:
-    def __init__(self) -> None:
+    """Numbered screenshots of one test module: ``flow-01-login.png``, ``flow-02-...``."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
         self.count = 0
         self.saved: list[Path] = []
         (ARTIFACTS / "viewport").mkdir(parents=True, exist_ok=True)
-        for old in [*ARTIFACTS.glob("*.png"), *(ARTIFACTS / "viewport").glob("*.png")]:
-            old.unlink()
+        for folder in (ARTIFACTS, ARTIFACTS / "viewport"):
+            for old in folder.glob(f"{prefix}-*.png"):
+                old.unlink()
 
     def __call__(self, session: Session, name: str) -> Path:
         """Save the page as it is now, after checking it logged no CSP violation."""
         session.page.wait_for_load_state("networkidle")
         self.count += 1
-        stem = f"{self.count:02d}-{name}"
+        stem = f"{self.prefix}-{self.count:02d}-{name}"
         full = ARTIFACTS / f"{stem}.png"
         session.page.screenshot(path=str(full), full_page=True)
         session.page.screenshot(path=str(ARTIFACTS / "viewport" / f"{stem}.png"))
@@ -65,8 +69,8 @@ class Shots:
 
 
 @pytest.fixture
-def shots() -> Shots:
-    return Shots()
+def shots(request) -> Shots:
+    return Shots(request.module.__name__.rsplit("_", 1)[-1])
 
 
 @pytest.fixture

@@ -148,9 +148,8 @@ def test_import_review_publish_report_accept_dashboard(
         "textarea[name=narrative]",
         "已组织购物节、美食节等促消费活动32场次，首批餐饮零售消费券600万元已发放完毕。",
     )
-    money = reporter.page.locator("input[name^=target-]")
-    if money.count():
-        money.first.fill("6000000")
+    # The achieved value against the measure's 1,000万元 target, in yuan.
+    reporter.page.locator("label:has-text('1,000万元') input[name^=target-]").fill("6000000")
     shots(reporter, "report-form")
     reporter.page.click("button.primary:has-text('提交')")
     reporter.page.wait_for_selector(".msg-success:has-text('提交')")
