@@ -211,3 +211,73 @@ def test_viewer_and_reporter_cannot_edit(login, people, reviewed):
     m1.refresh_from_db()
     assert m1.heading == "发放消费券"
     assert MeasureUnit.objects.filter(measure=m1).count() == 2
+
+
+def test_targets_are_edited_added_and_deleted(login, alice, reviewed):
+    client = login(alice)
+    m1 = measure(reviewed, "一、")
+    money = m1.targets.get(kind="money")
+    date = m1.targets.get(kind="date")
+    page = client.get(f"/documents/{reviewed.pk}/").content.decode()
+    assert f'name="target-{money.pk}-value" value="1000万"' in page
+    response = client.post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": m1.version,
+            "heading": m1.heading,
+            "text": m1.text,
+            "lead": "市商务局、市财政局",
+            "deadline": "2022-12-31",
+            f"target-{money.pk}-kind": "money",
+            f"target-{money.pk}-value": "1,200万",
+            f"target-{money.pk}-qualifier": "total",
+            f"target-{date.pk}-kind": "date",
+            f"target-{date.pk}-value": "2023-03-31",
+            "new-target-kind": "ratio",
+            "new-target-value": "2:1",
+            "new-target-text": "市县配套",
+        },
+    )
+    assert response.status_code == 302
+    money.refresh_from_db()
+    assert money.value == 12_000_000
+    date.refresh_from_db()
+    # The date target's own new value wins over the unchanged deadline box.
+    assert date.deadline.isoformat() == "2023-03-31"
+    ratio = m1.targets.get(kind="ratio")
+    assert (ratio.value, ratio.text) == ([2, 1], "市县配套")
+
+    m1.refresh_from_db()
+    client.post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": m1.version,
+            "heading": m1.heading,
+            "text": m1.text,
+            "lead": "市商务局、市财政局",
+            f"target-{ratio.pk}-delete": "1",
+        },
+    )
+    assert not m1.targets.filter(kind="ratio").exists()
+
+
+def test_unreadable_target_value_is_refused_and_nothing_changes(login, alice, reviewed):
+    client = login(alice)
+    m2 = measure(reviewed, "二、")
+    target = m2.targets.get()
+    page = client.post(
+        f"/documents/measures/{m2.pk}/edit/",
+        {
+            "version": m2.version,
+            "heading": "改了标题",
+            "text": m2.text,
+            "lead": "市发改委",
+            f"target-{target.pk}-kind": "money",
+            f"target-{target.pk}-value": "三千块",
+        },
+        follow=True,
+    ).content.decode()
+    assert "无法识别" in page
+    m2.refresh_from_db()
+    target.refresh_from_db()
+    assert (m2.heading, target.value) == ("支持汽车消费", 3000)

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -282,6 +283,7 @@ def edit_measure(
     support_units: list[str] | None = None,
     deadline: dt.date | None | str = "keep",
     weight: float | None = None,
+    targets: list[TargetEdit] | None = None,
 ) -> Measure:
     """Change a proposed measure; units are matched against the registry by name or alias."""
     measure = Measure.objects.select_related("document").get(pk=measure_id)
@@ -325,12 +327,96 @@ def edit_measure(
                 )
             elif link.order != i:
                 MeasureUnit.objects.filter(pk=link.pk).update(order=i)
+    if targets:
+        _apply_targets(measure, targets)
     if deadline != "keep":
         _set_deadline(measure, deadline)  # type: ignore[arg-type]
     measure.refresh_from_db()
     audit.record(user, "measure.edit", measure, before=before, after=measure_snapshot(measure))
     logger.info("measure %s edited by %s", measure.pk, user)
     return measure
+
+
+@dataclass
+class TargetEdit:
+    """One row of the target editor: an existing target (id) or a new one (id None)."""
+
+    id: int | None
+    kind: str
+    value: str
+    unit: str = ""
+    qualifier: str = ""
+    text: str = ""
+    delete: bool = False
+
+
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
+def parse_target_value(kind: str, text: str) -> Any:
+    """A value typed by a person -> the JSON value of the parse result (money in yuan).
+
+    Money takes 万/亿 (1000万 -> 10000000); a range is 1-10万 (万 applies to both ends); a ratio
+    is 2:1; a date is 2022-12-31 or a year.
+    """
+    raw = (text or "").strip().replace(",", "").replace("，", "").replace("：", ":")
+    raw = raw.replace("元", "").replace("％", "%").rstrip("%").strip()
+    if not raw:
+        raise ReviewError("指标数值不能为空")
+    if kind == "date":
+        if re.fullmatch(r"\d{4}", raw) or _date(raw):
+            return raw
+        raise ReviewError("时限格式应为 年-月-日（如 2022-12-31）或年份")
+    if kind == "ratio":
+        match = re.fullmatch(rf"({_NUMBER})\s*:\s*({_NUMBER})", raw)
+        if not match:
+            raise ReviewError("配比格式应为 2:1")
+        return [_num(match.group(1)), _num(match.group(2))]
+    scale = 1
+    if kind == "money":
+        if raw.endswith("亿"):
+            scale, raw = 100_000_000, raw[:-1]
+        elif raw.endswith("万"):
+            scale, raw = 10_000, raw[:-1]
+    match = re.fullmatch(rf"({_NUMBER})\s*[-—~～至]\s*({_NUMBER})", raw)
+    if match:
+        return [_num(match.group(1), scale), _num(match.group(2), scale)]
+    if re.fullmatch(_NUMBER, raw):
+        return _num(raw, scale)
+    raise ReviewError(f"指标数值“{text}”无法识别，请填写数字（金额可带万、亿）")
+
+
+def _num(text: str, scale: int = 1) -> int | float:
+    value = float(text) * scale
+    return int(value) if value == int(value) else value
+
+
+def _apply_targets(measure: Measure, edits: list[TargetEdit]) -> None:
+    top = measure.targets.aggregate(m=Max("order"))["m"] or 0
+    for edit in edits:
+        if edit.kind not in Target.Kind.values:
+            raise ReviewError("指标类型无效")
+        if edit.qualifier and edit.qualifier not in Target.Qualifier.values:
+            raise ReviewError("指标限定无效")
+        if edit.id is not None:
+            target = measure.targets.filter(pk=edit.id).first()
+            if target is None:
+                raise ReviewError("指标不存在或不属于该措施")
+            if edit.delete:
+                target.delete()
+                continue
+        elif edit.delete or not (edit.value or "").strip():
+            continue
+        else:
+            top += 1
+            target = Target(measure=measure, order=top, text=(edit.text or "人工添加")[:500])
+        value = parse_target_value(edit.kind, edit.value)
+        target.kind = edit.kind
+        target.value = value
+        target.unit = (edit.unit or ("元" if edit.kind == "money" else ""))[:40]
+        target.qualifier = edit.qualifier or ""
+        target.deadline = target_deadline(edit.kind, value)
+        target.save()
 
 
 def _set_deadline(measure: Measure, deadline: dt.date | None) -> None:

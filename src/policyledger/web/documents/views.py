@@ -123,6 +123,8 @@ def detail(request, pk: int):
         m.leads = [link for link in m.unit_links.all() if link.role == MeasureUnit.Role.LEAD]
         m.supports = [link for link in m.unit_links.all() if link.role == MeasureUnit.Role.SUPPORT]
         m.deadline = services.measure_deadline(m)
+        for t in m.targets.all():
+            t.value_text = _value_text(t)
         if editable:
             for link in m.unit_links.all():
                 if link.unit_id is None:
@@ -147,9 +149,27 @@ def detail(request, pk: int):
             "is_admin": permissions.is_admin(request.user),
             "cycles": PolicyDocument.Cycle.choices,
             "levels": Unit.Level.choices,
+            "target_kinds": services.Target.Kind.choices,
+            "qualifiers": services.Target.Qualifier.choices,
             "diagnostics": (document.parsed or {}).get("diagnostics", []),
         },
     )
+
+
+def _value_text(target) -> str:
+    """A target's value as the editor shows it (money in 万 when round)."""
+    value = target.value
+
+    def one(v):
+        if target.kind == "money" and isinstance(v, int | float) and v and v % 10000 == 0:
+            return f"{v / 10000:g}万"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    if isinstance(value, list):
+        if target.kind == "ratio":
+            return ":".join(one(v) for v in value)
+        return "-".join(one(v) for v in value)
+    return "" if value is None else one(value)
 
 
 def _version(request) -> int | None:
@@ -193,6 +213,10 @@ def edit_measure(request, pk: int):
     form["measure"] = measure.pk
     try:
         weight_text = request.POST.get("weight", "").strip()
+        deadline = _date_or_none(form["deadline"])
+        # The box shows the current deadline; only a changed date overrides the date targets.
+        if deadline == services.measure_deadline(measure):
+            deadline = "keep"
         services.edit_measure(
             request.user,
             measure.pk,
@@ -201,13 +225,45 @@ def edit_measure(request, pk: int):
             text=form["text"],
             lead_units=services.split_names(form["lead"]),
             support_units=services.split_names(form["support"]),
-            deadline=_date_or_none(form["deadline"]),
+            deadline=deadline,
             weight=float(weight_text) if weight_text else None,
+            targets=_target_edits(request.POST, measure),
         )
     except ValueError as exc:
         return _fail(request, exc, measure.document_id, anchor, form)
     messages.success(request, f"措施{measure.number}已保存")
     return redirect(reverse("documents:detail", args=[measure.document_id]) + anchor)
+
+
+def _target_edits(post, measure: Measure) -> list[services.TargetEdit]:
+    """The target editor's rows: ``target-<id>-<field>`` per target, ``new-target-<field>``."""
+    edits = []
+    for target in measure.targets.all():
+        prefix = f"target-{target.pk}-"
+        if f"{prefix}value" not in post and f"{prefix}delete" not in post:
+            continue
+        edits.append(
+            services.TargetEdit(
+                id=target.pk,
+                kind=post.get(f"{prefix}kind", target.kind),
+                value=post.get(f"{prefix}value", ""),
+                unit=post.get(f"{prefix}unit", target.unit),
+                qualifier=post.get(f"{prefix}qualifier", target.qualifier),
+                delete=post.get(f"{prefix}delete") == "1",
+            )
+        )
+    if post.get("new-target-value", "").strip():
+        edits.append(
+            services.TargetEdit(
+                id=None,
+                kind=post.get("new-target-kind", "money"),
+                value=post.get("new-target-value", ""),
+                unit=post.get("new-target-unit", ""),
+                qualifier=post.get("new-target-qualifier", ""),
+                text=post.get("new-target-text", ""),
+            )
+        )
+    return edits
 
 
 @require_POST
