@@ -140,7 +140,15 @@ def select(
 
     scrambled = any(not n.marker.in_sequence for n in alive)
 
+    keys: dict[int, tuple] = {}
+
     def key(node: Node) -> tuple:
+        known = keys.get(node.index)
+        if known is None:
+            known = keys[node.index] = _key(node)
+        return known
+
+    def _key(node: Node) -> tuple:
         part = part_of(node.start)
         if scrambled:
             return (part, node.marker.style, node.marker.value)
@@ -204,7 +212,7 @@ def select(
         section_node = chain[-1] if chain else None
         pieces: list[tuple[int, int]] = []
         for copy in copies:
-            end = _region_end(copy, alive, chosen_starts, part_starts, len(text), scrambled)
+            end = _region_end(copy, alive, starts, chosen_starts, part_starts, len(text), scrambled)
             own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
             if own and not scrambled:
                 end = max(c.end for c in own)
@@ -256,6 +264,7 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
 def _region_end(
     node: Node,
     alive: list[Node],
+    starts: list[int],
     chosen_starts: list[int],
     part_starts: list[int],
     limit: int,
@@ -264,11 +273,11 @@ def _region_end(
     """Where a measure's text ends: at the next heading of its level or above (children inside)."""
     end = node.body_end
     if not scrambled:
-        position = bisect.bisect_right([n.start for n in alive], node.start)
+        position = bisect.bisect_right(starts, node.start)
         end = limit
-        for other in alive[position:]:
-            if other.marker.rank <= node.marker.rank:
-                end = other.start
+        for index in range(position, len(alive)):
+            if alive[index].marker.rank <= node.marker.rank:
+                end = alive[index].start
                 break
     following = bisect.bisect_right(chosen_starts, node.start)
     if following < len(chosen_starts):
@@ -302,7 +311,8 @@ def _reattach(alive, clauses, chosen, key) -> dict[tuple, list[Clause]]:
     for clause in clauses:
         position = bisect.bisect_left(starts, clause.end)
         target = None
-        for node in alive[position:]:
+        for index in range(position, len(alive)):
+            node = alive[index]
             if node.marker.style in styles:
                 k = key(node)
                 if node.marker.value > 1:

@@ -47,7 +47,13 @@ def _style_regex(index: int, style: dict) -> str:
     return f"(?P<s{index}>{guard}{pattern}){_FOLLOWED_BY_TEXT}"
 
 
-_MARKER = re.compile("|".join(_style_regex(i, s) for i, s in enumerate(STYLES)))
+_FIRST = "".join(sorted({c for s in STYLES for c in s["first"]}))
+# The look-ahead on the first character lets the engine skip most positions at C speed.
+_MARKER = re.compile(
+    f"(?=[{re.escape(_FIRST)}])(?:"
+    + "|".join(_style_regex(i, s) for i, s in enumerate(STYLES))
+    + ")"
+)
 # Used by the cleaning stage: does a numbering marker start here (after a line break)?
 MARKER_AT_START = re.compile(r"[ ]*(?:" + _MARKER.pattern + ")")
 # 一、二、三级: a Chinese numeral list, not a heading.
