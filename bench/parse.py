@@ -10,6 +10,7 @@
 - Memory: tracemalloc peak while parsing, as a multiple of the input's UTF-8 size.
 - Baseline: ``jionlp.ner.extract_money`` over the same pieces (the extractor a user would reach for),
   its throughput, and money precision / recall on distinct amounts per sample, ours against its.
+Times are CPU seconds of this process (one core), so that a busy machine does not skew the ratios.
 Targets (issue 3): >= 5 MB/s on one core, peak < 20x the input, faster than the baseline.
 """
 
@@ -36,13 +37,18 @@ def _utf8(text: str) -> int:
 
 
 def _timed(fn: Callable[[], object], repeat: int = 1) -> float:
-    """Best wall time of ``repeat`` runs (best, not mean: noise only ever adds)."""
+    """Best CPU time of this process over ``repeat`` runs.
+
+    CPU time, not wall time: on a shared machine other processes' load would otherwise show up as
+    our slowness (the parser is single-threaded, so CPU time is time on one core). Best, not mean:
+    noise only ever adds.
+    """
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
