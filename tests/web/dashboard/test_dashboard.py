@@ -120,3 +120,27 @@ def test_drill_down_ignores_bad_filters(accepted, people, login, params):
     response = client.get(DRILL, params)
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 4
+
+
+def test_one_document_at_a_time(
+    accepted, people, login, alice, clock, now, parse_data, sample_text
+):
+    from policyledger.web.documents.models import PolicyDocument
+    from policyledger.web.documents.services import apply_parsed, publish
+
+    first = PolicyDocument.objects.get()
+    second = apply_parsed(
+        PolicyDocument.objects.create(source_name="b.txt", original_text=sample_text), parse_data()
+    )
+    with clock(now):
+        publish(alice, second.pk, second.version)
+    client = login(people["dave"])
+    assert client.get(DATA).json()["summary"]["tasks"] == 8
+    only_first = client.get(DATA, {"document": first.pk}).json()
+    assert only_first["summary"]["tasks"] == 4 and only_first["summary"]["progress"] == 20.0
+    assert client.get(DATA, {"document": second.pk}).json()["summary"]["progress"] == 0.0
+    page = client.get("/tracking/dashboard/", {"document": first.pk}).content.decode()
+    assert f'data-url="/tracking/dashboard/data.json?document={first.pk}"' in page
+    assert f"/tracking/dashboard/tasks/?document={first.pk}&amp;warning=overdue" in page
+    drilled = client.get(DRILL, {"document": second.pk, "status": "not_started"})
+    assert len(drilled.context["page"].object_list) == 4

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
+from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking import dashboard
 from policyledger.web.tracking.models import Task, TaskStatus
 from policyledger.web.tracking.sectors import sector_names
@@ -26,7 +28,20 @@ def _document(request) -> int | None:
 
 def dashboard_page(request):
     _allowed(request)
-    return render(request, "dashboard/dashboard.html", {"document": _document(request)})
+    document = _document(request)
+    drill = reverse("tracking:dashboard_tasks")
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "document": document,
+            "documents": PolicyDocument.objects.filter(status=PolicyDocument.Status.PUBLISHED).only(
+                "pk", "title"
+            ),
+            "drill": f"{drill}?document={document}" if document else drill,
+            "drill_q": bool(document),
+        },
+    )
 
 
 def dashboard_json(request):
