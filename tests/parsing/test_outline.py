@@ -55,8 +55,8 @@ def test_scrambled_headings_are_kept_but_flagged():
     markers = find_markers(clean(text).text)
     assert [(m.number, m.in_sequence) for m in markers] == [
         ("（一）", True),
-        ("（三）", False),
-        ("（二）", False),
+        ("（三）", True),  # a gap runs forward (a lost heading)
+        ("（二）", False),  # going back: a scrambled page
     ]
 
 

@@ -34,6 +34,8 @@ _CONFIG = _load()
 STYLES: tuple[dict, ...] = tuple(_CONFIG["styles"])
 _STRONG_BEFORE = frozenset(_CONFIG["strong_before"])
 _NEAR_HEADING = int(_CONFIG["near_heading_chars"])
+# A heading printed twice starts with the same characters after its number.
+_HEADING_KEY = 8
 # How far a re-appearing number may run ahead of the largest one seen (scrambled pages lose a few).
 _MAX_JUMP = 5
 
@@ -129,6 +131,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
     cut_index = 0
     last_end = -(10**9)
     epoch = 0
+    headings: dict[tuple[str, int], str] = {}  # (style, value) -> the first characters after it
+    part_markers = 0
     for match in _MARKER.finditer(text):
         start = match.start()
         while cut_index < len(cuts) and start >= cuts[cut_index]:
@@ -136,6 +140,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
             stack.clear()
             last_value.clear()
             max_value.clear()
+            headings.clear()
+            part_markers = 0
             cut_index += 1
             epoch += 1
         index = int(match.lastgroup[1:])
@@ -153,19 +159,23 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
         )
         open_at = next((i for i, m in enumerate(stack) if m.style == name), None)
         previous = last_value.get(name)
+        biggest = max_value.get(name, 0)
+        opening = text[end : end + _HEADING_KEY]
+        repeated = headings.get((name, value)) == opening
         in_sequence = True
-        if previous is not None and value == previous + 1:
+        if previous is not None and value == previous + 1 and not repeated:
             pass  # continues its sequence (also across parents: 000 numbers 1﹒…25﹒ throughout)
+        elif repeated and (strong or near_heading):
+            in_sequence = False  # the same heading printed again (a repeated passage)
         elif value == 1 and (strong or near_heading) and open_at is None:
             pass  # a new level, or a level restarting under a new parent
         elif value == 1 and strong and open_at == 0:
             epoch += 1  # the outermost level restarting: a sub-document without a title line
-        elif (
-            (strong or near_heading)
-            and previous is not None
-            and value <= max_value.get(name, 0) + _MAX_JUMP
-        ):
-            in_sequence = False  # re-appears out of order (scrambled page); passages will judge
+        elif not part_markers and strong and value <= _MAX_JUMP * 4:
+            pass  # the text starts part-way through its numbering (an excerpt, a cut page)
+        elif (strong or near_heading) and previous is not None and value <= biggest + _MAX_JUMP:
+            # A gap (a lost heading) still runs forward; going back means a scrambled page.
+            in_sequence = value > biggest
         else:
             continue
         if name not in ranks:
@@ -179,7 +189,9 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
         stack.append(marker)
         accepted.append(marker)
         last_value[name] = value
-        max_value[name] = max(value, max_value.get(name, 0))
+        max_value[name] = max(value, biggest)
+        headings.setdefault((name, value), opening)
+        part_markers += 1
         last_end = end
     return accepted
 

@@ -1,0 +1,58 @@
+"""measures: which level holds the measures, units per measure, numbering diagnostics."""
+
+from __future__ import annotations
+
+import pytest
+from extractor_fixtures import Case, load_cases
+
+from policyledger.parsing import parse
+from policyledger.parsing.measures import format_number, int_to_chinese
+
+
+@pytest.mark.parametrize("case", load_cases("measures"))
+def test_measures_fixture(case: Case):
+    document = parse(case.text)
+    got = [[m.number, m.heading, m.section, m.lead_units] for m in document.measures]
+    assert got == case.expected["measures"]
+    if "codes" in case.expected:
+        assert [d.code for d in document.diagnostics] == case.expected["codes"]
+    for text in case.expected.get("absent", []):
+        assert all(text not in m.text for m in document.measures)
+
+
+def test_ids_are_unique_and_measures_do_not_overlap():
+    text = "一、甲任务。内容。（责任单位：市商务局）\n二、乙任务。内容。（责任单位：市财政局）"
+    document = parse(text)
+    assert [m.id for m in document.measures] == ["0-1", "0-2"]
+    (a1, b1), (a2, b2) = (m.span for m in document.measures)
+    assert a1 < b1 <= a2 < b2
+    assert text[a1:b1] == "一、甲任务。内容。（责任单位：市商务局）"
+
+
+def test_missing_number_names_the_numbers_in_the_documents_style():
+    text = "（一）甲。内容。（责任单位：市商务局）（二）乙。内容。（责任单位：市财政局）（五）丙。内容。（责任单位：市发改委）"
+    message = next(d.message for d in parse(text).diagnostics if d.code == "missing_number")
+    assert "（三）" in message and "（四）" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "numeral"),
+    [
+        (1, "一"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (26, "二十六"),
+        (100, "一百"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+    ],
+)
+def test_int_to_chinese(value: int, numeral: str):
+    assert int_to_chinese(value) == numeral
+
+
+def test_format_number():
+    assert format_number("cn_paren", 13) == "（十三）"
+    assert format_number("ar_dot", 7) == "7."
+    assert format_number("circled", 3) == "③"
