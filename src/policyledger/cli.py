@@ -302,3 +302,8 @@ from policyledger.web.tracking.cli import COMMANDS as _platform_commands  # noqa
 
 for _command in _platform_commands:
     main.add_command(_command)
+
+# API tokens for units' own systems (Django imported inside each command).
+from policyledger.web.api.cli import token as _token  # noqa: E402
+
+main.add_command(_token)
