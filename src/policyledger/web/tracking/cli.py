@@ -82,6 +82,8 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
 
     ensure_daily_warnings()
     worker_proc = subprocess.Popen([sys.executable, "-m", "policyledger.web.manage", "db_worker"])
+    # SIGTERM must unwind like Ctrl+C, so the worker below is stopped too and nothing is left.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
     finally:

@@ -107,3 +107,11 @@ _ACTIONS = {
 @register.filter
 def action_label(action: str) -> str:
     return _ACTIONS.get(action, action)
+
+
+@register.filter
+def person(user, default: str = "—") -> str:
+    """A user's display name (full name, else username); ``default`` for nobody (system)."""
+    if user is None:
+        return default
+    return user.first_name or user.username
