@@ -162,20 +162,24 @@ def select(
         return alive[index] if index >= 0 else None
 
     live_clauses = [c for c in clauses if not passages.is_removed(c.start)]
-    carried: dict[tuple, list[Clause]] = {}
-    measure_styles: set[str] = set()
-    for clause in live_clauses:
-        holder = container(clause.start)
-        if holder is None or holder.heading_end > clause.start:
-            continue
-        carried.setdefault(key(holder), []).append(clause)
-        measure_styles.add(holder.marker.style)
-
-    children: dict[int, int] = {}
+    kids: dict[int, list[Node]] = {}
     for node in alive:
         above = parent(node)
         if above is not None:
-            children[above.index] = children.get(above.index, 0) + 1
+            kids.setdefault(above.index, []).append(node)
+    children = {index: len(nodes_) for index, nodes_ in kids.items()}
+
+    holders: list[tuple[Clause, Node]] = []
+    for clause in live_clauses:
+        holder = container(clause.start)
+        if holder is not None and holder.heading_end <= clause.start:
+            holders.append((clause, holder))
+    holders = _climb(text, holders, kids, parent)
+    carried: dict[tuple, list[Clause]] = {}
+    measure_styles: set[str] = set()
+    for clause, holder in holders:
+        carried.setdefault(key(holder), []).append(clause)
+        measure_styles.add(holder.marker.style)
 
     def group(node: Node) -> tuple:
         if scrambled:
@@ -245,6 +249,35 @@ def select(
         diagnostics.extend(_order_diagnostics(alive, chosen, key, to_original))
     diagnostics.extend(_missing(result, scrambled))
     return [d for d in result if d.pieces], diagnostics
+
+
+def _climb(text: str, holders: list, kids: dict[int, list[Node]], parent) -> list:
+    """A clause after the last sub-point of a measure closes the measure, not the sub-point.
+
+    （一）促进汽车消费。具体措施：1.落实…；2.开展…。（责任单位：…） falls, by position, in 2.'s text.
+    It belongs to （一） when no other sub-point of （一） carries a clause and （一） has text of its
+    own before its first sub-point (a group heading such as （一）实施投资带动消费行动 has none), and
+    either other headings of （一）'s style carry clauses directly or every clause is placed so.
+    """
+    holding = {h.index for _, h in holders}
+    direct_styles = {h.marker.style for _, h in holders}
+    moves: list[Node | None] = []
+    for _clause, holder in holders:
+        above = parent(holder)
+        target = None
+        siblings = kids.get(above.index, []) if above is not None else []
+        if siblings and siblings[-1] is holder:
+            own = text[above.heading_end : siblings[0].start].strip(" \n。：:；")
+            if own and not any(s.index in holding for s in siblings[:-1]):
+                target = above
+        moves.append(target)
+    everywhere = all(m is not None for m in moves)
+    result = []
+    for (clause, holder), target in zip(holders, moves, strict=True):
+        if target is not None and (everywhere or target.marker.style in direct_styles):
+            holder = target
+        result.append((clause, holder))
+    return result
 
 
 def _merge(target: list[str], names: list[str]) -> None:
