@@ -136,9 +136,21 @@ def clean(text: str) -> Cleaned:
 
     parts: list[str] = []
     origin = array("i")
+    identity = _identity(n + 1)
     for a, b in keep:
         if b > a:
             parts.append(translated[a:b])
-            origin.extend(range(a, b))
+            origin.extend(identity[a:b])  # a memory copy, not one Python int per character
     origin.append(n)
     return Cleaned("".join(parts), origin)
+
+
+# 0, 1, 2, … kept between calls and grown on demand: slicing it builds the offset map at memcpy
+# speed. It costs 4 bytes per character of the largest text parsed so far; that is the trade-off.
+_IDENTITY = array("i")
+
+
+def _identity(size: int) -> array:
+    if len(_IDENTITY) < size:
+        _IDENTITY.extend(range(len(_IDENTITY), max(size, 2 * len(_IDENTITY), 1 << 16)))
+    return _IDENTITY

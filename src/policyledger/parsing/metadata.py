@@ -59,11 +59,9 @@ _SIGNED = re.compile(
 )
 _ADDRESSEE = re.compile(rf"(各[^。：；！？\n]{{1,150}}?(?:{_ADDRESSEE_END}))：")
 _ADDRESSEE_LINE = re.compile(rf"^([^。：；！？\n]{{2,150}}?(?:{_ADDRESSEE_END}))：", re.M)
-# A title line of its own: no sentence punctuation, ends with a document type.
-_TITLE_LINE = re.compile(
-    rf"^[ ]*((?:附件\d*[ ]*)?[^\n。，；！？：]{{2,80}}?(?:{_DOC_TYPES}))[ ]*$",
-    re.M,
-)
+# A title line of its own: short, no sentence punctuation, ends with a document type (checked after).
+_SHORT_LINE = re.compile(r"^[ ]*([^\n。，；！？：]{2,80}?)[ ]*$", re.M)
+_ENDS_WITH_TYPE = re.compile(f"(?:{_DOC_TYPES})$")
 # A title run into the text after a signature date (scraped pages without line breaks).
 _TITLE_AFTER_DATE = re.compile(
     rf"(?<=日)([^\n。，；！？：、\d]{{4,60}}?(?:{_DOC_TYPES}))(?=(?:{_PREAMBLE}))"
@@ -142,7 +140,9 @@ def find_parts(text: str, meta: Metadata | None = None) -> list[PartTitle]:
     if meta and meta.title and head_end:
         found[meta.title] = PartTitle(meta.title, 0, head_end)
     candidates = [
-        (m.group(1).strip(), m.start(1), m.end(1)) for m in _TITLE_LINE.finditer(text)
+        (m.group(1).strip(), m.start(1), m.end(1))
+        for m in _SHORT_LINE.finditer(text)
+        if _ENDS_WITH_TYPE.search(m.group(1))
     ] + [(m.group(1), m.start(1), m.end(1)) for m in _TITLE_AFTER_DATE.finditer(text)]
     candidates.sort(key=lambda c: c[1])
     for title, start, end in candidates:

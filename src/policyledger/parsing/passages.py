@@ -13,12 +13,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from policyledger.parsing.model import Diagnostic
 
 # Sentence ends, and the end of a date: a signature (…办公厅2020年7月23日) is its own sentence even
 # when a scraped page glues the next paragraph to it.
-_SENTENCE_END = re.compile(r"[。！？：\n]|(?<=\d)日")
+_SENTENCE_END = re.compile(r"(?<=[。！？：\n])|(?<=\d日)")
 _MIN_CONTENT = 20
 _PREVIEW = 24
 
@@ -63,20 +64,27 @@ def find_duplicates(
     ``clauses`` are responsibility-clause spans (cleaned); ``to_original`` maps a cleaned span to the
     original one for the diagnostics.
     """
+    clauses = sorted(clauses)
     bounds = {0, len(text)}
-    bounds.update(m.end() for m in _SENTENCE_END.finditer(text))
+    # Splitting at the (empty) sentence ends and summing the lengths finds them at C speed.
+    bounds.update(accumulate(map(len, _SENTENCE_END.split(text))))
     bounds.update(c for c in cuts if 0 < c < len(text))
     for a, b in clauses:
         bounds.add(a)
         bounds.add(b)
     clause_starts = [a for a, _ in clauses]
-
-    def inside_clause(position: int) -> bool:
-        index = bisect.bisect_right(clause_starts, position - 1) - 1
-        return index >= 0 and clauses[index][0] < position < clauses[index][1]
-
-    # A clause is one sentence: its 责任单位： must not split it.
-    ordered = sorted(b for b in bounds if not inside_clause(b))
+    # A clause is one sentence: its 责任单位： must not split it. Clauses are sorted and disjoint,
+    # so the bounds inside them are whole slices of the sorted list.
+    everything = sorted(bounds)
+    ordered: list[int] = []
+    cursor = 0
+    for a, b in clauses:
+        inside = bisect.bisect_right(everything, a)
+        if inside < cursor:
+            continue
+        ordered.extend(everything[cursor:inside])
+        cursor = bisect.bisect_left(everything, b, inside)
+    ordered.extend(everything[cursor:])
 
     def in_clause(a: int, b: int) -> bool:
         index = bisect.bisect_right(clause_starts, a) - 1
