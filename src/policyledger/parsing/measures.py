@@ -39,6 +39,10 @@ def _load() -> dict:
 
 _SECTIONS = _load()
 _NON_ACTION = re.compile("|".join(map(re.escape, _SECTIONS["non_action"])))
+# 牵头单位：…／配合单位：…／完成时限：2025年6月底前: a labelled line after the clause is the measure's.
+_TAIL_LINE = re.compile(
+    r"[ \n]*(?:" + "|".join(map(re.escape, _SECTIONS.get("tail_labels", []))) + r")[ ]*[：:][^\n]*"
+)
 _CN = "零一二三四五六七八九"
 
 
@@ -219,7 +223,7 @@ def select(
             end = _region_end(copy, alive, starts, chosen_starts, part_starts, len(text), scrambled)
             own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
             if own and not scrambled:
-                end = max(c.end for c in own)
+                end = _with_tail(text, max(c.end for c in own), end)
             for a, b in passages.subtract(copy.start, end):
                 a, b = _strip(text, a, b)
                 if b > a:
@@ -278,6 +282,13 @@ def _climb(text: str, holders: list, kids: dict[int, list[Node]], parent) -> lis
             holder = target
         result.append((clause, holder))
     return result
+
+
+def _with_tail(text: str, end: int, limit: int) -> int:
+    """Where a measure ends that closes with its clause: past the labelled lines right after it."""
+    while (found := _TAIL_LINE.match(text, end, limit)) is not None and found.end() > end:
+        end = found.end()
+    return end
 
 
 def _merge(target: list[str], names: list[str]) -> None:

@@ -110,6 +110,7 @@ class _Vocab:
     party_organs: tuple[str, ...]
     jointly: tuple[str, ...]
     and_before_local: re.Pattern[str]
+    other_labels: tuple[str, ...]
 
 
 def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
@@ -155,6 +156,7 @@ def _vocab() -> _Vocab:
             + "|".join(map(re.escape, _longest_first(roles.get("and_before_local", []))))
             + ")(?=各)"
         ),
+        other_labels=_longest_first(roles.get("other_label", [])),
     )
 
 
@@ -314,6 +316,7 @@ _BRACKET_RE = re.compile(r"[（(]((?:[^（）()]{1,600}+|[（(][^（）()]{0,16}
 # marker (市商务局（牵头）), or the number of the next item when lines were joined (…市财政局2.加强…).
 _UNBRACKETED_END = re.compile(
     r"(?P<role>[（(](?:牵头|配合|参与|协助|协同|主责)(?:单位|部门)?[）)])"
+    r"|(?P<place>[（(][市县区旗州盟、]{1,8}[）)])"  # 各县（市、区）人民政府: part of a name
     r"|[。\n（）()]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
     r"|(?<=[；;，,。])(?P<label>[\u4e00-\u9fff]{2,6}[：:])"
 )
@@ -437,11 +440,14 @@ _ANY_LABEL = re.compile(r"[\u4e00-\u9fff]{2,6}：")
 
 
 def _before_other_label(content: str) -> str:
-    labels = _vocab().lead_labels + _vocab().support_labels
+    v = _vocab()
+    labels = v.lead_labels + v.support_labels
     for m in _ANY_LABEL.finditer(content):
         word = m.group()[:-1]
         if not word.endswith(labels):
-            return content[: m.start()]
+            # A known label glued to the last name (…人民政府完成时限：) ends the list where it starts.
+            other = next((w for w in v.other_labels if word.endswith(w)), None)
+            return content[: m.end() - 1 - len(other)] if other else content[: m.start()]
     return content
 
 
@@ -508,7 +514,8 @@ def find_unit_blocks(
         end, at = limit, m.end()
         while stop := _UNBRACKETED_END.search(text, at, limit):
             label = stop.group("label")
-            if stop.group("role") is None and not (label and _is_unit_label(label)):
+            skip = stop.group("role") or stop.group("place")
+            if skip is None and not (label and _is_unit_label(label)):
                 end = stop.start()
                 break
             at = stop.end()
