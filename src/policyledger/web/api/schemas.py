@@ -27,7 +27,7 @@ def _clean_text(value: str) -> str:
 # Text the database will store or compare: PostgreSQL refuses NUL characters and lone surrogates.
 Text = Annotated[str, AfterValidator(_clean_text)]
 PathId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="编号")]
-OptionalId = Annotated[int | None, Field(None, ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, Field(ge=1, le=MAX_ID)]
 
 
 class PageIn(Schema):
