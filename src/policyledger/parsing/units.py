@@ -34,6 +34,7 @@ __all__ = [
     "canonical_unit",
     "find_unit_blocks",
     "load_aliases",
+    "read_unit_cell",
     "split_units",
 ]
 
@@ -330,8 +331,12 @@ class _Parsed:
     support: list[str]
     open_ended: bool
     labelled: bool
-    marked: bool
-    names: list[str]
+    marked: (
+        bool  # role or neutral wording (按职责分工负责): the text says these are responsible bodies
+    )
+    roles_given: (
+        bool  # the document itself said who leads (牵头/配合 words, 牵头单位/配合单位 labels)
+    )
 
 
 def _strip_end(item: str, words: tuple[str, ...]) -> tuple[str, str]:
@@ -402,7 +407,7 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
 
     lead: list[str] = []
     support: list[str] = []
-    all_names: list[str] = []
+    roles_given = any(role in ("support", "explicit-lead") for role, _ in segments)
     open_ended = marked = False
     lead_seen = False
     for seg_role, text in segments:
@@ -414,10 +419,9 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
             if item:
                 pending.append(item)
             if verb_role:
-                marked = True
+                marked = roles_given = True
                 names = _expand(pending, aliases)
                 (lead if verb_role == "lead" else support).extend(names)
-                all_names.extend(pending)
                 lead_seen = lead_seen or verb_role == "lead"
                 pending = []
         if pending:
@@ -427,16 +431,31 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
             else:
                 target = "lead"
             (lead if target == "lead" else support).extend(names)
-            all_names.extend(pending)
     if not lead and not support:
         return None
     lead = _dedupe(lead)
     support = [n for n in _dedupe(support) if n not in lead]
-    return _Parsed(lead, support, open_ended, labelled, marked, all_names)
+    return _Parsed(lead, support, open_ended, labelled, marked, roles_given)
 
 
 # "完成时限：…", "目标：…": a label of another field ends the list of units.
 _ANY_LABEL = re.compile(r"[\u4e00-\u9fff]{2,6}：")
+
+
+def read_unit_cell(
+    content: str, *, support: bool = False, aliases: Mapping[str, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The units of a table cell (牵头单位 / 配合单位 / 责任单位 column): (lead, support).
+
+    A 配合单位 cell (``support``) supports whatever it says; a lead or 责任单位 cell follows its own
+    markers (市商务局（牵头）、市财政局), and with none every unit in it leads.
+    """
+    parsed = _parse_content(content, aliases)
+    if parsed is None:
+        return [], []
+    if support:
+        return [], _dedupe(parsed.lead + parsed.support)
+    return parsed.lead, parsed.support
 
 
 def _before_other_label(content: str) -> str:
@@ -540,7 +559,7 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 
 def _block(text: str, start: int, end: int, parsed: _Parsed, first_leads: bool) -> UnitBlock:
     lead, support = parsed.lead, parsed.support
-    if first_leads and not support and not _has_role_marker(parsed) and len(lead) > 1:
+    if first_leads and not parsed.roles_given and len(lead) > 1:
         lead, support = lead[:1], lead[1:]
     return UnitBlock(
         span=(start, end),
@@ -549,8 +568,3 @@ def _block(text: str, start: int, end: int, parsed: _Parsed, first_leads: bool) 
         open_ended=parsed.open_ended,
         raw=text[start:end],
     )
-
-
-def _has_role_marker(parsed: _Parsed) -> bool:
-    # Labels other than a plain 责任单位 list, or verbs, already decided the roles.
-    return bool(parsed.support)
