@@ -63,10 +63,24 @@ def task_warning(task: Task, today: dt.date, days: int | None = None) -> str:
 
 def _lock(qs):
     # SKIP LOCKED lets concurrent workers split the rows instead of queueing on them; SQLite has
-    # no row locks but serialises writers (IMMEDIATE transactions), which gives the same result.
+    # no row locks but takes the write lock when the transaction begins (IMMEDIATE), so there the
+    # read and the update below cannot interleave with another worker's either.
     if connection.features.has_select_for_update_skip_locked:
-        return qs.select_for_update(skip_locked=True)
+        return qs.select_for_update(skip_locked=True, of=("self",))
     return qs
+
+
+class _LostRace(Exception):
+    """A compare-and-set matched fewer rows than were read under lock: leave the chunk alone."""
+
+
+@dataclass(frozen=True)
+class _Flipped:
+    pk: int
+    old: str
+    deadline: dt.date | None
+    unit_id: int
+    title: str
 
 
 def _flip_tasks(run: WarningRun, today: dt.date, days: int) -> None:
@@ -74,65 +88,94 @@ def _flip_tasks(run: WarningRun, today: dt.date, days: int) -> None:
     for new, should in expected_warning_q(today, days).items():
         candidates = Task.objects.filter(should).exclude(warning=new).order_by("pk")
         ids = list(candidates.values_list("pk", flat=True))
+        won_all: list[_Flipped] = []
         for i in range(0, len(ids), BATCH):
             chunk = ids[i : i + BATCH]
-            with transaction.atomic():
-                # Re-read under lock: another worker may have moved some rows since.
-                locked = list(
-                    _lock(Task.objects.filter(should, pk__in=chunk).exclude(warning=new))
-                    .select_related("measure", "lead_unit")
-                    .order_by("pk")
-                )
-                if not locked:
-                    continue
-                won: list[Task] = []
-                for old in {t.warning for t in locked}:
-                    group = [t for t in locked if t.warning == old]
-                    updated = Task.objects.filter(pk__in=[t.pk for t in group], warning=old).update(
-                        warning=new, warning_changed_at=run.now
-                    )
-                    if updated == len(group):
-                        won.extend(group)
-                    else:
-                        # Lost part of the race (possible only without row locks): keep the rows
-                        # that now carry our change and were ours to write.
-                        mine = set(
-                            Task.objects.filter(
-                                pk__in=[t.pk for t in group],
-                                warning=new,
-                                warning_changed_at=run.now,
-                            ).values_list("pk", flat=True)
-                        )
-                        won.extend(t for t in group if t.pk in mine)
-                WarningFlip.objects.bulk_create(
-                    [
-                        WarningFlip(
-                            kind=WarningFlip.Kind.DEADLINE,
-                            task=t,
-                            old=t.warning,
-                            new=new,
-                            at=run.now,
-                            detail=f"完成时限{t.deadline:%Y年%m月%d日}" if t.deadline else "",
-                        )
-                        for t in won
-                    ]
-                )
-                run.task_flips[new] += len(won)
-                if new != W.NORMAL and won:
-                    by_unit: dict[int, list[Task]] = defaultdict(list)
-                    for t in won:
-                        by_unit[t.lead_unit_id].append(t)
-                    for unit_id, tasks in by_unit.items():
-                        users = list(notify.unit_users([unit_id]))
-                        for t in tasks:
-                            text = (
-                                f"任务“{t.measure.heading or t.measure.number}”"
-                                f"{W(new).label}（完成时限{t.deadline:%Y年%m月%d日}）"
-                            )
-                            notify.notify(users, text, f"/tracking/tasks/{t.pk}/")
-                            for u in users:
-                                messages[u].append(text)
+            try:
+                won_all.extend(_flip_chunk(run, chunk, should, new))
+            except _LostRace:
+                logger.warning("warning chunk skipped: rows changed under us; next run retries")
+        if won_all:
+            run.task_flips[new] += len(won_all)
+        if new != W.NORMAL and won_all:
+            _notify_units(won_all, new, messages)
     notify.email(messages, "【政策落实台账】任务预警")
+
+
+@transaction.atomic
+def _flip_chunk(run: WarningRun, chunk: list[int], should: Q, new: str) -> list[_Flipped]:
+    # Re-read under lock: another worker may have moved some rows since the candidates query.
+    rows = list(
+        _lock(Task.objects.filter(should, pk__in=chunk).exclude(warning=new))
+        .order_by("pk")
+        .values_list(
+            "pk", "warning", "deadline", "lead_unit_id", "measure__heading", "measure__number"
+        )
+    )
+    won = [
+        _Flipped(pk, old, deadline, unit, heading or number or "")
+        for pk, old, deadline, unit, heading, number in rows
+    ]
+    for old in {f.old for f in won}:
+        group = [f.pk for f in won if f.old == old]
+        # Compare-and-set: only rows still in ``old`` move; the count must match what we locked.
+        updated = Task.objects.filter(pk__in=group, warning=old).update(
+            warning=new, warning_changed_at=run.now
+        )
+        if updated != len(group):
+            raise _LostRace
+    WarningFlip.objects.bulk_create(
+        [
+            WarningFlip(
+                kind=WarningFlip.Kind.DEADLINE,
+                task_id=f.pk,
+                old=f.old,
+                new=new,
+                at=run.now,
+                detail=f"完成时限{f.deadline:%Y年%m月%d日}" if f.deadline else "",
+            )
+            for f in won
+        ],
+        batch_size=1000,
+    )
+    return won
+
+
+def _notify_units(won: list[_Flipped], new: str, messages: dict) -> None:
+    """Tell each lead unit's reporters, once per run: the task itself when it is one, else how
+    many and a link to the filtered list (a unit with hundreds of overdue tasks gets one line)."""
+    from policyledger.web.accounts.models import Profile
+    from policyledger.web.tracking.models import Notification
+
+    by_unit: dict[int, list[_Flipped]] = defaultdict(list)
+    for f in won:
+        by_unit[f.unit_id].append(f)
+    users_by_unit: dict[int, list] = defaultdict(list)
+    for profile in Profile.objects.filter(
+        unit_id__in=list(by_unit), role=Profile.Role.REPORTER, user__is_active=True
+    ).select_related("user"):
+        users_by_unit[profile.unit_id].append(profile.user)
+    label = W(new).label
+    rows = []
+    for unit_id, flipped in by_unit.items():
+        users = users_by_unit.get(unit_id, [])
+        if not users:
+            continue
+        if len(flipped) == 1:
+            f = flipped[0]
+            due = f"（完成时限{f.deadline:%Y年%m月%d日}）" if f.deadline else ""
+            text, link = f"任务“{f.title}”{label}{due}", f"/tracking/tasks/{f.pk}/"
+        else:
+            names = "、".join(f"“{f.title}”" for f in flipped[:3])
+            text = f"本单位有{len(flipped)}项任务{label}：{names}{'等' if len(flipped) > 3 else ''}"
+            link = f"/tracking/tasks/?warning={new}&unit={unit_id}"
+        lines = [text] + [
+            f"- {f.title}（完成时限{f.deadline:%Y年%m月%d日}）" for f in flipped[:50] if f.deadline
+        ]
+        for user in users:
+            rows.append(Notification(user=user, text=text[:500], link=link))
+            messages[user].extend(lines)
+    Notification.objects.bulk_create(rows, batch_size=1000)
 
 
 def _due_periods(today: dt.date) -> dict[str, Period]:
