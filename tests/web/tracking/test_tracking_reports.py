@@ -202,3 +202,46 @@ def test_roll_up_task_to_measure_to_document(published, tasks):
     assert by_measure[a.measure_id] == (100 * 3 + 20 * 1) / 4
     # Measures 二 and 三 are at 0; equal measure weights.
     assert progress_by_document()[published.pk] == (80 + 0 + 0) / 3
+
+
+def test_concurrent_submissions_keep_one_report(transactional_db, postgres_db, bob, tasks):
+    """Eight simultaneous submissions for one task and period on PostgreSQL: one row, none lost."""
+    import threading
+
+    from django.db import connection
+
+    from policyledger.web.tracking.periods import parse_period
+    from policyledger.web.tracking.reports import submit_report
+
+    task = tasks[("一、", "市商务局")]
+    period = parse_period("2022年9月", "monthly")
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def worker(percent):
+        try:
+            barrier.wait()
+            submit_report(
+                bob,
+                task,
+                period,
+                task_status="in_progress",
+                percent=percent,
+                narrative=f"第{percent}次",
+            )
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(10 + i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    report = Report.objects.get(task=task)
+    # Every submission was applied in turn under the row lock: eight versions, last one wins.
+    assert report.version == 1 + 8
+    assert report.narrative == f"第{report.percent}次"
+    assert AuditLog.objects.filter(action="report.submit", task_id_ref=task.pk).count() == 8
