@@ -1,0 +1,506 @@
+"""First-come voucher release under load: gunicorn + PostgreSQL + Redis on loopback.
+
+    .venv/bin/python bench/claims.py                    # 20,000 vouchers, 100,000 attempts, 200 clients
+    .venv/bin/python bench/claims.py --attempts 20000   # a quick run
+
+It creates its own PostgreSQL database (policyledger_bench, on the server of $PL_PG_URL) and
+starts its own redis-server on a free port, so it never touches the test or demo data. Each mode
+runs against a fresh campaign and a fresh gunicorn:
+
+  naive     the read-check-write baseline (VOUCHERS_CLAIM_LOCKING=0): how much it oversells
+  postgres  the real claim path on PostgreSQL alone (advisory lock per user, SKIP LOCKED rows)
+  gate      the same behind the Redis gate; one worker is killed with SIGKILL mid-run
+
+and then the gate's Lua script is timed directly, without HTTP or the database.
+
+For every acknowledged claim (HTTP 201, or 200 for a replay) the client keeps
+(user, Idempotency-Key) -> code; afterwards the database is checked for each one (lost
+acknowledged claims), and for vouchers acknowledged to two requests or users over their limit
+(duplicates). Clients retry a dropped connection with the same key, as a real app would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SECRET = "bench-secret-" + uuid.uuid4().hex
+BENCH_DB = "policyledger_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listening on {port} after {timeout}s")
+
+
+# -- services ---------------------------------------------------------------------------------
+class Services:
+    """Its own PostgreSQL database and its own redis-server, removed afterwards."""
+
+    def __init__(self, base_pg_url: str):
+        self.base_pg_url = base_pg_url
+        self.pg_url = base_pg_url.rsplit("/", 1)[0] + "/" + BENCH_DB
+        self.redis_port = free_port()
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.redis_proc: subprocess.Popen | None = None
+        self.tmp = Path(tempfile.mkdtemp(prefix="pl-bench-"))
+
+    def __enter__(self) -> Services:
+        import psycopg
+
+        with psycopg.connect(self.base_pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        redis_server = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.redis_proc = subprocess.Popen(
+            [
+                redis_server,
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_port(self.redis_port)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.redis_proc:
+            self.redis_proc.terminate()
+            self.redis_proc.wait(10)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        import psycopg
+
+        with psycopg.connect(self.base_pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def base_env(services: Services) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="policyledger.web.settings",
+        DATABASE_URL=services.pg_url,
+        SECRET_KEY=SECRET,
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        DB_CONN_MAX_AGE="600",
+        POLICYLEDGER_VAR=str(services.tmp),
+        # Every client comes from 127.0.0.1: only the per-user limit means anything here.
+        VOUCHERS_RATE_IP_PER_MIN="0",
+        VOUCHERS_RATE_USER_PER_MIN="30",
+        VOUCHERS_GATE_RESERVATION_MS="3000",
+        VOUCHERS_CAMPAIGN_CACHE_S="1",
+    )
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def setup_django(env: dict[str, str]) -> None:
+    for key in (
+        "DJANGO_SETTINGS_MODULE",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "POLICYLEDGER_VAR",
+        "LOG_LEVEL",
+    ):
+        os.environ[key] = env[key]
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+
+
+def make_users(n: int) -> list[int]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.utils import timezone
+
+    User = get_user_model()
+    table = connection.ops.quote_name(User._meta.db_table)
+    now = timezone.now()
+    cols = "password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined"
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for i in range(n):
+            copy.write_row(("!", False, f"bench{i}", "", "", "", False, True, now))
+    return list(
+        User.objects.filter(username__startswith="bench")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def new_campaign(stock: int, label: str):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from policyledger.web.vouchers.services.campaigns import BatchSpec, create_campaign
+
+    now = timezone.now()
+    return create_campaign(
+        [BatchSpec(Decimal(50), Decimal(200), stock, 1)],
+        name=f"压测 {label}",
+        budget=Decimal(50 * stock),
+        valid_from=now - dt.timedelta(minutes=5),
+        valid_until=now + dt.timedelta(days=1),
+        release_at=now - dt.timedelta(minutes=1),
+        per_person_limit=1,
+        sectors=["餐饮"],
+        status="open",
+    )
+
+
+# -- gunicorn ---------------------------------------------------------------------------------
+class Gunicorn:
+    def __init__(self, env: dict[str, str], workers: int, threads: int):
+        self.port = free_port()
+        cmd = [
+            PY, "-m", "gunicorn", "policyledger.web.wsgi:application",
+            "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads),
+            "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
+            "--graceful-timeout", "5",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        self._stderr: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+        wait_port(self.port)
+
+    def _drain(self) -> None:
+        for line in self.proc.stderr:
+            self._stderr.append(line)
+
+    def workers(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def kill_one_worker(self) -> int:
+        victim = self.workers()[0]
+        os.kill(victim, signal.SIGKILL)
+        return victim
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# -- the load ---------------------------------------------------------------------------------
+def plan_attempts(n: int, users: int, seed: int) -> list[tuple[int, str]]:
+    """Mostly fresh (user, key) pairs; one in ten repeats an earlier pair (a client retry)."""
+    rnd = random.Random(seed)
+    plan: list[tuple[int, str]] = []
+    for i in range(n):
+        if plan and rnd.random() < 0.1:
+            plan.append(plan[rnd.randrange(max(0, len(plan) - 400), len(plan))])
+        else:
+            plan.append((rnd.randrange(users), f"k{i}"))
+    return plan
+
+
+async def run_load(port, campaign_id, tokens, plan, concurrency, on_progress=None):
+    import aiohttp
+
+    url = f"http://127.0.0.1:{port}/vouchers/api/campaigns/{campaign_id}/claim"
+    results: list[tuple] = []
+    cursor = iter(range(len(plan)))
+    done = 0
+    t_start = time.perf_counter()
+
+    async def client(session):
+        nonlocal done
+        for i in cursor:
+            user, key = plan[i]
+            headers = {"Authorization": f"Bearer {tokens[user]}", "Idempotency-Key": key}
+            t0 = time.perf_counter()
+            status, body = 0, None
+            for attempt in range(30):
+                try:
+                    async with session.post(url, data=b"{}", headers=headers) as resp:
+                        status = resp.status
+                        raw = await resp.read()
+                    try:
+                        body = json.loads(raw)
+                    except ValueError:
+                        body = {"error": f"non-json {status}"}
+                    if status != 409:
+                        break
+                    await asyncio.sleep(0.05)  # concurrent duplicate: Retry-After, same key
+                except (TimeoutError, aiohttp.ClientError):
+                    await asyncio.sleep(0.05 * (attempt + 1))  # dropped: retry with the same key
+            t1 = time.perf_counter()
+            code = body.get("code") if isinstance(body, dict) else None
+            err = body.get("error") if isinstance(body, dict) else None
+            results.append((user, key, status, code, err, t1 - t0, t1 - t_start))
+            done += 1
+            if on_progress:
+                on_progress(done)
+
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+    return results, time.perf_counter() - t_start
+
+
+def analyse(results, elapsed, stock, user_ids, limit=1):
+    statuses = Counter(r[2] for r in results)
+    errors = Counter(r[4] for r in results if r[4])
+    acks = {}  # (user, key) -> code, for 201 and replays
+    for user, key, status, code, _, _, _ in results:
+        if status in (200, 201) and code:
+            acks.setdefault((user, key), code)
+    by_code = defaultdict(set)
+    by_user = defaultdict(set)
+    for (user, key), code in acks.items():
+        by_code[code].add((user, key))
+        by_user[user].add(code)
+    double_issued = sum(len(s) - 1 for s in by_code.values() if len(s) > 1)
+    over_limit = sum(len(c) - limit for c in by_user.values() if len(c) > limit)
+    successes = [r[6] for r in results if r[2] == 201]
+    sell_time = max(successes) if successes else elapsed
+    lat = sorted(r[5] for r in results)
+    return {
+        "attempts": len(results),
+        "elapsed_s": elapsed,
+        "attempts_per_s": len(results) / elapsed,
+        "acked": len(acks),
+        "claims_per_s": len(successes) / sell_time if successes else 0.0,
+        "sold_out_after_s": sell_time,
+        "p50_ms": 1000 * statistics.median(lat),
+        "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))],
+        "oversold": max(0, len(acks) - stock),
+        "duplicates": double_issued + over_limit,
+        "statuses": dict(sorted(statuses.items())),
+        "errors": dict(errors),
+        "acks": {(user_ids[u], k): c for (u, k), c in acks.items()},
+    }
+
+
+def lost_acknowledged(campaign, acks) -> int:
+    from policyledger.web.vouchers.models import Claim, Voucher
+
+    owner = dict(
+        Voucher.objects.filter(campaign=campaign, owner__isnull=False).values_list(
+            "code", "owner_id"
+        )
+    )
+    claims = set(Claim.objects.filter(campaign=campaign).values_list("user_id", "idempotency_key"))
+    return sum(
+        1
+        for (user, key), code in acks.items()
+        if owner.get(code) != user or (user, key) not in claims
+    )
+
+
+def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, gate=False):
+    from policyledger.web.vouchers.services.audit import audit
+
+    env = base_env(services)
+    env.update(env_extra)
+    campaign = new_campaign(args.stock, name)
+    if gate:
+        from policyledger.web.vouchers.services.gate import get_gate
+
+        get_gate(services.redis_url).load(campaign)  # what opening the campaign does
+    server = Gunicorn(env, args.workers, args.threads)
+    plan = plan_attempts(args.attempts, len(tokens), seed=hash(name) & 0xFFFF)
+    killed = []
+
+    def progress(done):
+        if kill and not killed and done >= args.attempts * 0.15:
+            killed.append(server.kill_one_worker())
+
+    try:
+        results, elapsed = asyncio.run(
+            run_load(server.port, campaign.pk, tokens, plan, args.clients, progress)
+        )
+    finally:
+        server.stop()
+    report = analyse(results, elapsed, args.stock, user_ids)
+    if gate:
+        from policyledger.web.vouchers.services.gate import get_gate
+
+        g = get_gate(services.redis_url)
+        time.sleep(3.2)  # let the killed worker's reservations pass their deadline
+        rec = g.reconcile(campaign)
+        report["reconcile"] = {k: rec[k] for k in ("confirmed", "released", "drift")}
+        report["pending_after"] = g.pending_count(campaign.pk)
+    report["lost"] = lost_acknowledged(campaign, report.pop("acks"))
+    report["audit_problems"] = len(audit(campaign))
+    report["killed_worker"] = killed[0] if killed else None
+    return report
+
+
+# -- the gate, direct -------------------------------------------------------------------------
+def bench_gate_direct(redis_url: str, n: int) -> float:
+    """Reservations per second through the Lua script alone (pipelined, no HTTP, no database)."""
+    from types import SimpleNamespace
+
+    from policyledger.web.vouchers.services.gate import Gate, stock_key
+
+    gate = Gate(redis_url)
+    campaign = SimpleNamespace(pk=999_999, per_person_limit=1)
+    batch = SimpleNamespace(pk=999_999, per_person_limit=1)
+    gate.redis.set(stock_key(campaign.pk, batch.pk), n)
+    script = gate._reserve
+    deadline = int(time.time() * 1000) + 60_000
+    per_pipe = 1000
+    t0 = time.perf_counter()
+    ok = 0
+    for start in range(0, n, per_pipe):
+        pipe = gate.redis.pipeline(transaction=False)
+        for user in range(start, min(n, start + per_pipe)):
+            from policyledger.web.vouchers.services.gate import Reservation
+
+            resv = Reservation(uuid.uuid4().hex, campaign.pk, batch.pk, user, deadline)
+            script(
+                keys=resv.keys(), args=[1, 1, resv.id, deadline, f"{batch.pk}:{user}"], client=pipe
+            )
+        ok += sum(1 for r in pipe.execute() if r == 1)
+    elapsed = time.perf_counter() - t0
+    assert ok == n, f"gate accepted {ok} of {n}"
+    over = script(
+        keys=Reservation("x", campaign.pk, batch.pk, n + 1, 0).keys(), args=[1, 1, "x", 0, "0:0"]
+    )
+    assert over == -1, "the gate let a claim past zero stock"
+    for key in gate.redis.scan_iter(match="vg:{vc999999}*", count=10_000):
+        gate.redis.delete(key)
+    return n / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--stock", type=int, default=20_000)
+    ap.add_argument("--attempts", type=int, default=100_000)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--users", type=int, default=60_000)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--gate-claims", type=int, default=300_000)
+    ap.add_argument("--modes", default="naive,postgres,gate")
+    args = ap.parse_args()
+    pg = (
+        os.environ.get("PL_PG_URL")
+        or "postgres://policyledger:policyledger@127.0.0.1:5432/policyledger"
+    )
+
+    with Services(pg) as services:
+        env = base_env(services)
+        subprocess.run(
+            [PY, "-m", "django", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+        )
+        setup_django(env)
+        from django.core import signing
+
+        from policyledger.web.vouchers.api import TOKEN_SALT
+
+        t = time.perf_counter()
+        user_ids = make_users(args.users)
+        tokens = [signing.dumps(u, salt=TOKEN_SALT, compress=False) for u in user_ids]
+        print(f"set-up: {len(user_ids)} users in {time.perf_counter() - t:.1f}s; "
+              f"{args.workers} gunicorn workers x {args.threads} threads; {args.clients} clients; "
+              f"{args.stock} vouchers; {args.attempts} attempts; {os.cpu_count()} CPUs", flush=True)  # fmt: skip
+
+        reports = {}
+        modes = args.modes.split(",")
+        if "naive" in modes:
+            reports["naive"] = run_mode("naive", services, args, tokens, user_ids,
+                                        env_extra={"VOUCHERS_CLAIM_LOCKING": "0"})  # fmt: skip
+            print_report("naive (read-check-write, no lock)", reports["naive"])
+        if "postgres" in modes:
+            reports["postgres"] = run_mode(
+                "postgres", services, args, tokens, user_ids, env_extra={}
+            )
+            print_report("PostgreSQL alone", reports["postgres"])
+        if "gate" in modes:
+            reports["gate"] = run_mode("gate", services, args, tokens, user_ids,
+                                       env_extra={"REDIS_URL": services.redis_url}, kill=True, gate=True)  # fmt: skip
+            print_report("Redis gate + PostgreSQL (one worker SIGKILLed mid-run)", reports["gate"])
+        rate = bench_gate_direct(services.redis_url, args.gate_claims)
+        print(f"\n== gate alone: {rate:,.0f} Lua reservations/s (pipelined, one connection)")
+
+        print("\n== summary")
+        base = reports.get("postgres", {}).get("claims_per_s")
+        for name, r in reports.items():
+            ratio = f" ({r['claims_per_s'] / base:.2f}x PostgreSQL alone)" if base else ""
+            print(f"  {name:9s} {r['claims_per_s']:8,.0f} claims/s{ratio}  oversold {r['oversold']}  "
+                  f"duplicates {r['duplicates']}  lost {r['lost']}")  # fmt: skip
+        failed = [
+            name for name, r in reports.items()
+            if name != "naive" and (r["oversold"] or r["duplicates"] or r["lost"] or r["audit_problems"])
+        ]  # fmt: skip
+        if failed:
+            print(f"FAILED: {', '.join(failed)} broke an invariant")
+            sys.exit(1)
+
+
+def print_report(title: str, r: dict) -> None:
+    print(f"\n== {title}")
+    print(
+        f"  successful claims/s  {r['claims_per_s']:,.0f}  (sold out after {r['sold_out_after_s']:.1f}s)"
+    )
+    print(
+        f"  attempts/s           {r['attempts_per_s']:,.0f}  ({r['attempts']} in {r['elapsed_s']:.1f}s)"
+    )
+    print(f"  latency              p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms")
+    print(f"  acknowledged         {r['acked']}")
+    print(f"  oversold             {r['oversold']}")
+    print(f"  duplicates           {r['duplicates']}")
+    print(f"  lost acknowledged    {r['lost']}")
+    print(f"  audit problems       {r['audit_problems']}")
+    print(f"  HTTP statuses        {r['statuses']}  {r['errors']}")
+    if r.get("killed_worker"):
+        print(f"  SIGKILLed worker     pid {r['killed_worker']}")
+    if "reconcile" in r:
+        print(f"  reconcile            {r['reconcile']}  pending left {r['pending_after']}")
+
+
+if __name__ == "__main__":
+    main()
