@@ -70,7 +70,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000\r]+")
 _MONEY_RE = re.compile(
     rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
     rf"(?P<b>{_NUM}){_SP}(?P<bm>{_MULT})?{_SP}元"
-    rf"|(?P<n>{_NUM}){_SP}(?P<nm>{_MULT})?{_SP}元"
+    rf"|(?P<n>{_NUM}){_SP}(?:余|多)?(?P<nm>{_MULT})?{_SP}元"
     rf"|(?P<w>{_NUM}){_SP}(?P<wm>万|亿)(?={_SP}(?:以上|以下|以内|左右))"
 )
 # Chinese numerals only with a magnitude (三百元, 五千万元): 一元化 and 三元里 are words.
@@ -106,6 +106,7 @@ _PART_END = {
     "四季度": "12-31",
     "4季度": "12-31",
 }
+_DASHES = ("-", "—", "–", "~", "～", "－")
 _YEAR_END_RE = re.compile(r"年[底末]")
 _THIS_YEAR = ("今年", "本年", "当年")
 _NOT_BEFORE_YEAR_END = frozenset("0123456789年每去前上明后")
@@ -450,8 +451,10 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
             month, day = int(match.group("m")), int(match.group("d"))
             if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(y, month)[1]):
                 continue
-            if not (before.endswith(m.deadline_before) or tail.startswith(m.deadline_after)):
-                continue  # a signing or event date
+            if not (
+                before.endswith(m.deadline_before + _DASHES) or tail.startswith(m.deadline_after)
+            ):
+                continue  # a signing or event date; the end of a period (9月1日—12月31日) is kept
             value = f"{y:04d}-{month:02d}-{day:02d}"
         elif match.group("mend") is not None:
             month = int(match.group("m"))
