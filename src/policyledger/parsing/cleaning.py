@@ -21,12 +21,15 @@ import re
 from array import array
 from dataclasses import dataclass
 
+from policyledger.parsing.metadata import TITLE_END
 from policyledger.parsing.outline import MARKER_AT_START
 
 # A stand-alone line (title, heading, signature, date) is at most this long; PDF text lines that end
 # mid-sentence are longer, and a short line that starts a paragraph and has no sentence punctuation
 # is not the start of a sentence that runs on.
 _SHORT_LINE = 40
+# A title line is longer (…三年行动方案（2025—2027年）的通知) but ends with a document type.
+_TITLE_LINE = 100
 
 _KEEP_FULL_WIDTH = set("（）：；，！？")
 
@@ -39,7 +42,7 @@ def _translation() -> dict[int, str]:
             table[code] = chr(code - 0xFEE0)
     table.update({ord("("): "（", ord(")"): "）", ord(":"): "：", ord(";"): "；"})
     table.update({0xFE52: ".", 0xFF61: "。", 0xFF62: "「", 0xFF63: "」", 0xFF64: "、"})
-    for code in (0x3000, 0x00A0, 0x1680, 0x202F, 0x205F, *range(0x2000, 0x200B), 0x09):
+    for code in (0x3000, 0x00A0, 0x1680, 0x202F, 0x205F, *range(0x2000, 0x200B)):
         table[code] = " "
     for code in (0x0D, 0x0B, 0x0C, 0x85, 0x2028, 0x2029):
         table[code] = "\n"
@@ -62,7 +65,13 @@ def _substitute(match: re.Match) -> str:
 
 # Runs of spaces, line breaks and deleted controls, each matched once and whole (a pattern with a
 # look-around after a repeated class would rescan a long run from every position: quadratic).
-_WHITESPACE_RUN = re.compile(r"[ \n\x00]+")
+_WHITESPACE_RUN = re.compile(r"[ \t\n\x00]+")
+# A page number on a line of its own in PDF text (— 2 —, - 3 -, 4, 第5页): deleted with its line.
+_PAGE_NUMBER = re.compile(
+    r"^[ \t]*(?:[-—–~]+[ \t]*)?(?:第[ ]*)?\d{1,3}(?:[ ]*页)?(?:[ \t]*[-—–~]+)?[ \t]*$", re.M
+)
+# A table row flattened from Word keeps its tabs as cell separators.
+_TABLE_ROW_TABS = 2
 _ENDS_PARAGRAPH = frozenset("。！？；：!?）】」』〕]")
 _SENTENCE_PUNCT = re.compile(r"[，。；！？,]")
 
@@ -90,17 +99,35 @@ class Cleaned:
 def clean(text: str) -> Cleaned:
     """Normalise widths, spaces and broken lines; keep a map of every character's origin."""
     translated = _CHANGED.sub(_substitute, text)
+    if "\n" in translated:
+        translated = _PAGE_NUMBER.sub(lambda m: "\x00" * len(m.group()), translated)
     n = len(translated)
+    row = (-1, -1, False)  # the line last checked for being a table row: (start, end, is_row)
     keep: list[tuple[int, int]] = []  # ranges of translated text kept, in order
     position = 0
     line_start = 0  # in the translated text: where the current (joined) line began
     line_is_paragraph_start = True
+    physical_start = 0  # where the current line of the input began (breaks deleted or not)
     for match in _WHITESPACE_RUN.finditer(translated):
         start, end = match.span()
         run = match.group()
         if "\n" not in run:
             before = translated[start - 1] if start else "\n"
             after = translated[end] if end < n else "\n"
+            if "\t" in run and start and end < n:
+                if not row[0] <= start < row[1]:
+                    line_begin = translated.rfind("\n", 0, start) + 1
+                    line_end = translated.find("\n", end)
+                    line_end = n if line_end < 0 else line_end
+                    line = translated[line_begin:line_end]
+                    tabs = line.strip(" \t\x00").count("\t")  # between cells, not indents
+                    row = (line_begin, line_end, tabs >= _TABLE_ROW_TABS)
+                if row[2]:
+                    tab = start + run.index("\t")
+                    keep.append((position, start))
+                    keep.append((tab, tab + 1))  # one tab between two cells
+                    position = end
+                    continue
             if before > "\x7f" or after > "\x7f" or start == 0 or end == n:
                 keep.append((position, start))  # next to Chinese (or at an end): delete it all
                 position = end
@@ -115,15 +142,21 @@ def clean(text: str) -> Cleaned:
         keep.append((position, start))
         position = end
         if start == 0 or end == n:
-            line_start = end
+            line_start = physical_start = end
             continue
         previous = translated[start - 1]
         standalone = False
-        if line_is_paragraph_start and start - line_start <= _SHORT_LINE:
-            standalone = _SENTENCE_PUNCT.search(translated, line_start, start) is None
+        if line_is_paragraph_start and start - line_start <= _TITLE_LINE:
+            standalone = _SENTENCE_PUNCT.search(translated, line_start, start) is None and (
+                start - line_start <= _SHORT_LINE
+                or TITLE_END.search(translated, line_start, start) is not None
+            )
+        table_row = translated.count("\t", physical_start, start) >= _TABLE_ROW_TABS
+        physical_start = end
         if (
             previous in _ENDS_PARAGRAPH
             or standalone
+            or table_row
             or MARKER_AT_START.match(translated, end) is not None
         ):
             newline = translated.index("\n", start)

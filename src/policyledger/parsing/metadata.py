@@ -62,14 +62,25 @@ _ADDRESSEE_LINE = re.compile(rf"^([^。：；！？\n]{{2,150}}?(?:{_ADDRESSEE_E
 # A title line of its own: short, no sentence punctuation, ends with a document type (checked after).
 _SHORT_LINE = re.compile(r"^[ ]*([^\n。，；！？：]{2,80}?)[ ]*$", re.M)
 _ENDS_WITH_TYPE = re.compile(f"(?:{_DOC_TYPES})$")
+# Used by the cleaning stage: a line that ends like a document title is a paragraph of its own.
+TITLE_END = re.compile(f"(?:{_DOC_TYPES})[ ]*$")
 # A title run into the text after a signature date (scraped pages without line breaks).
 _TITLE_AFTER_DATE = re.compile(
     rf"(?<=日)([^\n。，；！？：、\d]{{4,60}}?(?:{_DOC_TYPES}))(?=(?:{_PREAMBLE}))"
 )
 _FIELD_NOISE = re.compile(
     rf"(?:{_alternation(_WORDS['published_labels'] + _WORDS['signed_labels'])})[：:]?[ ]*[\d\-年月日/.]+"
-    rf"|{DOC_NUMBER.pattern}|{_DATE}|（此件公开发布）|索引号[：:]?[ ]*\S+"
+    rf"|{DOC_NUMBER.pattern}|{_DATE}|（此件公开发布）|索引号[：:]?[ ]*[0-9A-Za-z/\-]+"
+    r"|字号[：:]?[ ]*\[?[大中小 ]*\]?"
 )
+# 版头 (masthead) line such as 青岚县人民政府办公室文件: not part of the title.
+_MASTHEAD = re.compile(rf"^[{_HAN}]{{2,30}}文件$")
+# An official title: [issuer] [印发/转发] 关于 … <document type>, the longest such run.
+_TITLE_WITH_GUANYU = re.compile(
+    rf"(?:[{_HAN}]{{2,30}}?(?:{_ISSUER_END}))?(?:印发|转发)?关于[^。；，！？：\n\x01]{{2,100}}(?:{_DOC_TYPES})"
+)
+# A 文号 glued to the end of a title (…的通知北政办发〔2023〕21号): the issuer code starts after it.
+_BEFORE_CODE = re.compile(f"^.*(?:{_DOC_TYPES}|的)")
 _HEAD_LIMIT = 800  # the addressee line comes within the first lines of a document
 
 
@@ -174,9 +185,9 @@ def extract(text: str) -> Metadata:
         # No addressee line: a 文号 on a line of its own near the top is still the document's own.
         own = re.search(rf"^[ ]*({DOC_NUMBER.pattern})", text[:_HEAD_LIMIT], re.M)
         if own is not None:
-            meta.doc_number = own.group(1)
+            meta.doc_number = _doc_number(re.match(DOC_NUMBER, own.group(1)))
     else:
-        meta.doc_number = own.group(0)
+        meta.doc_number = _doc_number(own)
 
     meta.title = _title(head) if head else None
 
@@ -206,11 +217,32 @@ def extract(text: str) -> Metadata:
 
 
 def _title(head: str) -> str | None:
-    lines = [_FIELD_NOISE.sub("", line).strip() for line in head.split("\n")]
-    lines = [line for line in lines if line]
+    # Fields (文号, dates, 索引号 …) become separators; the remaining lines join (a title may break).
+    lines = [_FIELD_NOISE.sub(_separator, line).strip() for line in head.split("\n")]
+    lines = [line for line in lines if line.strip("\x01 ") and not _MASTHEAD.match(line)]
     if not lines:
         return None
-    title = "".join(lines).replace(" ", "")
+    joined = "".join(lines).replace(" ", "")
+    found = _TITLE_WITH_GUANYU.search(joined)
+    if found is not None:
+        return found.group(0)
+    title = joined.replace("\x01", "")
     if len(title) > 120 or "。" in title or not re.search(f"(?:{_DOC_TYPES})$", title):
         return None
     return title
+
+
+def _separator(match: re.Match) -> str:
+    found = match.group(0)
+    number = DOC_NUMBER.fullmatch(found)
+    if number is None:
+        return "\x01"
+    # Keep what the 文号 pattern took from a title glued before it (…若干措施的通知北政办发〔…）.
+    return found[: len(found) - len(_doc_number(number))] + "\x01"
+
+
+def _doc_number(match: re.Match) -> str:
+    number = match.group(0)
+    code_end = number.index(next(c for c in number if c in "〔[【（"))
+    trimmed = _BEFORE_CODE.sub("", number[:code_end])
+    return (trimmed or number[:code_end]) + number[code_end:]
