@@ -43,10 +43,8 @@ FLOORS: dict[str, float] = {
     "no_numbering": 1.0,
     "pdf_linebreaks": 0.93,
     "scrape_mixed_width": 0.95,
-    "table_flattened": 0.12,
+    "table_flattened": 1.0,
 }
-# Documents whose measures the parser does not find yet (strict: the test fails once it does).
-NOT_YET = {"table_flattened": "rows of a flattened Word table are not read as measures yet"}
 
 
 def _norm(value: str | None) -> str | None:
@@ -125,15 +123,7 @@ def test_every_document_has_a_floor():
     assert NAMES and set(NAMES) == set(FLOORS)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=NOT_YET[n], strict=True))
-        if n in NOT_YET
-        else n
-        for n in NAMES
-    ],
-)
+@pytest.mark.parametrize("name", NAMES)
 def test_measure_numbers_exact(name):
     expected, document = _expected(name), _parsed(name)
     assert [_norm(m.number) for m in document.measures] == [

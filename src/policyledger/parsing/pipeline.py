@@ -14,7 +14,15 @@ import hashlib
 import logging
 from pathlib import Path
 
-from policyledger.parsing import citations, measures, metadata, outline, passages, quantities
+from policyledger.parsing import (
+    citations,
+    measures,
+    metadata,
+    outline,
+    passages,
+    quantities,
+    tables,
+)
 from policyledger.parsing import units as units_stage
 from policyledger.parsing.cleaning import Cleaned, clean
 from policyledger.parsing.model import Diagnostic, Document, Measure, Part, Source, Target
@@ -57,17 +65,18 @@ def parse(text: str, *, name: str | None = None) -> Document:
         document.diagnostics.append(Diagnostic("empty_text", "文本为空，没有可解析的内容"))
         return document
     cleaned = clean(text)
-    _Run(document, cleaned).run()
+    _Run(document, cleaned, text).run()
     return document
 
 
 class _Run:
     """One parse: the stages in order, sharing the cleaned text and the diagnostics."""
 
-    def __init__(self, document: Document, cleaned: Cleaned) -> None:
+    def __init__(self, document: Document, cleaned: Cleaned, original: str) -> None:
         self.document = document
         self.cleaned = cleaned
         self.text = cleaned.text
+        self.original = original
 
     def _guard(self, stage: str, function, *args, default=None, **kwargs):
         try:
@@ -126,6 +135,11 @@ class _Run:
                 )
                 measure.targets.extend(self._shift(t, a) for t in found)
             doc.measures.append(measure)
+        if not any(m.lead_units or m.support_units for m in doc.measures):
+            # A 任务分工表 assigns the tasks the body only lists: its rows are the measures.
+            rows = self._guard("structure", tables.find_rows, self.original, default=[])
+            if rows:
+                doc.measures = [self._row_measure(row, i, year) for i, row in enumerate(rows)]
         if not doc.measures:
             doc.diagnostics.append(
                 Diagnostic("no_measures", "未识别出带编号的措施条目（文中没有可识别的编号层级）")
@@ -158,6 +172,54 @@ class _Run:
             text, nodes, clauses, removed, part_starts, cleaned.span
         )
         return drafts, removed, removed.diagnostics + diagnostics
+
+    def _row_measure(self, row: tables.Row, index: int, year: int | None) -> Measure:
+        original = self.original
+        part = max(0, sum(1 for p in self.document.parts if p.span[0] <= row.span[0]) - 1)
+        cells = {role: clean(original[a:b]) for role, (a, b) in row.cells.items()}
+        heading = cells["heading"].text if "heading" in cells else None
+        body = cells.get("text") or cells.get("heading")
+        text = body.text if body is not None else ""
+        if heading is None and text:
+            heading = text.split("。")[0]
+        lead, support = (
+            self._guard("units", units_stage.read_unit_cell, cells["lead"].text, default=([], []))
+            if "lead" in cells
+            else ([], [])
+        )
+        if "support" in cells:
+            extra = self._guard(
+                "units",
+                units_stage.read_unit_cell,
+                cells["support"].text,
+                support=True,
+                default=([], []),
+            )[1]
+            support = support + [u for u in extra if u not in support and u not in lead]
+        measure = Measure(
+            id=f"{part}-{index + 1}",
+            part=part,
+            number=row.number,
+            path=[row.number],
+            section=None,
+            heading=(heading or "")[:30] or None,
+            text=text,
+            span=row.span,
+            lead_units=lead,
+            support_units=support,
+        )
+        for role in ("heading", "text", "deadline"):
+            if role not in cells:
+                continue
+            start, piece = row.cells[role][0], cells[role]
+            found = self._guard(
+                "targets", quantities.extract_targets, piece.text, year=year, default=[]
+            )
+            for target in found:
+                a, b = piece.span(*target.span)
+                target.span = (start + a, start + b)
+                measure.targets.append(target)
+        return measure
 
     def _shift(self, target: Target, offset: int) -> Target:
         target.span = self.cleaned.span(target.span[0] + offset, target.span[1] + offset)
