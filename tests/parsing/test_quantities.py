@@ -57,6 +57,8 @@ def test_money_values_are_exact_integers():
         "年底" * 100_000,
         "每" * 200_000,
         "5万元" * 40_000,
+        "2022年9月1日—" * 20_000,
+        "1万元-" * 50_000,
     ],
     ids=[
         "digits",
@@ -72,6 +74,8 @@ def test_money_values_are_exact_integers():
         "year-end",
         "per",
         "amounts",
+        "periods",
+        "ranges",
     ],
 )
 def test_adversarial_input_returns(text):

@@ -97,6 +97,11 @@ def test_units_are_deduplicated_in_order():
         "（省商务厅" * 40_000,
         "1" * 200_000,
         "（（（）" * 50_000,
+        "局、" * 100_000,
+        "（局、" * 60_000,
+        "（各市、县（市、区）" * 30_000,
+        "（责任单位：" + "完成时限：" * 40_000 + "）",
+        "责任单位：市商务局（牵头）" * 20_000,
     ],
     ids=[
         "open",
@@ -108,6 +113,11 @@ def test_units_are_deduplicated_in_order():
         "nested-open",
         "digits",
         "mix",
+        "suffixes",
+        "open-suffixes",
+        "nested-places",
+        "other-labels",
+        "role-brackets",
     ],
 )
 def test_adversarial_input_returns(text):
