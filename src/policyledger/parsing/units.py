@@ -267,8 +267,25 @@ def split_units(content: str, aliases: Mapping[str, str] | None = None) -> list[
     return _expand([_squeeze(p) for p in _split_top(content) if _squeeze(p)], aliases)
 
 
+@lru_cache(maxsize=8192)
+def _split_glued(name: str) -> tuple[str, ...]:
+    """Names printed with only a space between them, which cleaning removes (市商务局市财政局).
+
+    Split only where the first part is a whole prefixed body and the rest starts another (市…, 人民银行…,
+    团市委) and ends like one, so 人民银行市中心支行 and 市人大常委会办公室 stay whole.
+    """
+    if len(name) < 6:
+        return (name,)
+    for i in range(3, len(name) - 2):
+        head, tail = name[:i], name[i:]
+        starts_body = _prefix(tail) or tail.startswith(_vocab().standalone_heads)
+        if starts_body and _prefix(head) and _has_suffix(head) and _has_suffix(tail):
+            return (head, *_split_glued(tail))
+    return (name,)
+
+
 def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
-    names = list(names)
+    names = [part for name in names for part in _split_glued(name)]
     # Shared ending, carried back: 济源示范区、航空港区管委会 -> 济源示范区管委会.
     carry = ""
     for i in range(len(names) - 1, -1, -1):
