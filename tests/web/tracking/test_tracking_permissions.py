@@ -78,6 +78,7 @@ def test_viewer_reads_everything_but_cannot_write(login, bob, dave, tasks):
     assert client.get(f"/tracking/reports/{submitted.pk}/").status_code == 200
     assert client.get("/tracking/tasks/ledger.xlsx").status_code == 200
     assert report(client, task, percent="99").status_code == 403
+    assert client.get(f"/tracking/tasks/{task.pk}/report/").status_code == 403
     assert client.post(f"/tracking/reports/{submitted.pk}/accept/").status_code == 403
     assert client.post("/tracking/bulk/").status_code == 403
     assert client.post("/accounts/units/", {"name": "新单位"}).status_code == 403

@@ -169,13 +169,9 @@ def _period_choices(task: Task) -> list:
 
 def report_form(request, pk: int):
     """Submit or update this task's report for a period (the current one by default)."""
-    task = permissions.task_for(request.user, pk, write=request.method == "POST")
+    # A viewer gets 403 on the form as well as on the submit; another unit's task is 404.
+    task = permissions.task_for(request.user, pk, write=True)
     task = Task.objects.select_related("measure__document", "lead_unit").get(pk=task.pk)
-    if request.method == "POST" and permissions.role_of(request.user) not in (
-        permissions.ADMIN,
-        permissions.REPORTER,
-    ):
-        raise Http404
     cycle = task.measure.document.cycle
     period = parse_period(request.POST.get("period") or request.GET.get("period") or "", cycle)
     period = period or period_containing(timezone.localdate(), cycle)
