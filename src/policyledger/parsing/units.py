@@ -2,20 +2,28 @@
 
 Forms found in real documents, all handled by one parser of the clause content:
 
-- ``（责任单位：省商务厅、省发展改革委）`` and the same with half-width or mixed brackets and colons;
-- ``（省发展改革委、省商务厅等按职责分工负责）``: names, then neutral wording that is dropped;
+- ``（责任单位：省商务厅、省发展改革委）`` and the same with half-width or mixed brackets and colons, a
+  label broken by a line break (责任单\n位：), or another field after the list (；完成时限：…);
+- ``（省发展改革委、省商务厅等按职责分工负责）``: names, then neutral wording that is dropped (等 sets
+  ``open_ended``);
 - ``（省商务厅、发展改革委、经济和信息化委，各设区市人民政府）``: no label at all; accepted only when every
-  name ends like a body (厅/委/局/办/中心/政府/管委会/银行/公司 ..., see ``data/unit_suffixes.txt``);
-- ``（牵头单位：…；配合单位：…）``, ``（省商务厅牵头，省财政厅配合）``: roles from the document's own markers;
-- ``责任单位：…。`` written after the paragraph without brackets.
+  name ends like a body (厅/委/局/办/中心/政府/管委会/银行/公司 ..., see ``data/unit_suffixes.txt``), so
+  （以下简称…）, （含）, （国办发〔2016〕24号） and （市、区） are never taken;
+- roles from the document's own words: ``牵头单位：…；配合单位：…``, ``省商务厅牵头，省财政厅配合``,
+  ``市商务局（牵头）、市财政局``, ``省商务厅会同省财政厅负责``; where the document says the first listed
+  unit leads (排在第一位的为牵头单位), the first leads and the others support;
+- ``责任单位：…`` written after the paragraph without brackets (it ends at 。, a line end, another field
+  or the next item's number).
 
-Names are split on 、，,；; (never inside nested brackets), whitespace inside a name is removed (PDF line
-breaks), a shared administrative prefix is carried to the bare names that follow it (省商务厅、发展改革委 ->
-省发展改革委; 省委宣传部、网信办 -> 省委网信办), a shared ending is carried back to the place names before it
-(济源示范区、航空港区管委会 -> 济源示范区管委会), a leading 各 is carried forward (各县区、功能板块 ->
-各功能板块), and each name goes through the alias table. With no role marker every unit leads.
+Names are split on 、，,；; (never inside nested brackets: 各县（市、区）人民政府), whitespace inside a name
+is removed (PDF line breaks), names glued together by cleaning are split again (市商务局市财政局), a
+shared administrative prefix is carried to the bare names that follow it (省商务厅、发展改革委 ->
+省发展改革委; 省委宣传部、网信办 -> 省委网信办, but 省委宣传部、商务厅 -> 省商务厅), a shared ending is carried
+back to the place names before it (济源示范区、航空港区管委会 -> 济源示范区管委会), a leading 各 is carried
+forward (各县区、功能板块 -> 各功能板块), and each name goes through the alias table. With no role word
+every unit leads (the gold convention).
 
-All vocabulary lives in ``data/`` so users extend it without touching code.
+All vocabulary lives in ``data/unit_*.txt|tsv`` so users extend it without touching code.
 """
 
 from __future__ import annotations
