@@ -77,6 +77,7 @@ class _Run:
         self.cleaned = cleaned
         self.text = cleaned.text
         self.original = original
+        self._unit_cells: dict[tuple[str, bool], tuple[list[str], list[str]]] = {}
 
     def _guard(self, stage: str, function, *args, default=None, **kwargs):
         try:
@@ -182,19 +183,9 @@ class _Run:
         text = body.text if body is not None else ""
         if heading is None and text:
             heading = text.split("。")[0]
-        lead, support = (
-            self._guard("units", units_stage.read_unit_cell, cells["lead"].text, default=([], []))
-            if "lead" in cells
-            else ([], [])
-        )
+        lead, support = self._unit_cell(cells["lead"].text) if "lead" in cells else ([], [])
         if "support" in cells:
-            extra = self._guard(
-                "units",
-                units_stage.read_unit_cell,
-                cells["support"].text,
-                support=True,
-                default=([], []),
-            )[1]
+            extra = self._unit_cell(cells["support"].text, support=True)[1]
             support = support + [u for u in extra if u not in support and u not in lead]
         measure = Measure(
             id=f"{part}-{index + 1}",
@@ -220,6 +211,16 @@ class _Run:
                 target.span = (start + a, start + b)
                 measure.targets.append(target)
         return measure
+
+    def _unit_cell(self, content: str, support: bool = False) -> tuple[list[str], list[str]]:
+        # A table names the same few units on every row: read each cell text once.
+        known = self._unit_cells.get((content, support))
+        if known is None:
+            known = self._guard(
+                "units", units_stage.read_unit_cell, content, support=support, default=([], [])
+            )
+            self._unit_cells[(content, support)] = known
+        return list(known[0]), list(known[1])
 
     def _shift(self, target: Target, offset: int) -> Target:
         target.span = self.cleaned.span(target.span[0] + offset, target.span[1] + offset)

@@ -46,6 +46,11 @@ def _columns() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
+@lru_cache(maxsize=1)
+def _lead_words() -> tuple[str, ...]:
+    return tuple(heading for heading, role in _columns() if role == "lead")
+
+
 def _role(cell: str) -> str | None:
     cell = re.sub(r"\s+", "", cell)
     if not cell or len(cell) > 12:
@@ -80,12 +85,15 @@ def find_rows(text: str) -> list[Row]:
     rows: list[Row] = []
     header: list[str | None] | None = None
     expected = 0
+    lead_words = _lead_words()
     for line in _LINE.finditer(text):
         cells = [_trim(text, s) for s in _cells(text, *line.span())]
-        roles = [_role(text[a:b]) for a, b in cells]
-        if len(cells) >= _MIN_CELLS and "lead" in roles and roles.count(None) <= 1:
-            header, expected = roles, len(cells)
-            continue
+        # Only a line naming a lead column can be a header: rows skip the per-cell look-up.
+        if len(cells) >= _MIN_CELLS and any(w in line.group() for w in lead_words):
+            roles = [_role(text[a:b]) for a, b in cells]
+            if "lead" in roles and roles.count(None) <= 1:
+                header, expected = roles, len(cells)
+                continue
         if header is None:
             continue
         if len(cells) != expected:
