@@ -23,6 +23,8 @@ __all__ = ["extract_citations", "normalise_doc_number"]
 _YEAR_NO_RE = re.compile(
     r"[〔\[［【(（]\s{0,2}(?:19|20)\d{2}\s{0,2}[〕\]］】)）]\s{0,2}第?\s{0,2}\d{1,5}\s{0,2}号"
 )
+# A decree number (国务院令第708号, 商务部令2019年第1号): the issuer is read back from 令 as for a 文号.
+_DECREE_RE = re.compile(r"令\s{0,2}(?:(?:19|20)\d{2}\s{0,2}年\s{0,2})?第\s{0,2}\d{1,5}\s{0,2}号")
 _TITLE_RE = re.compile(r"《([^《》]{1,120})》")
 _MAX_ISSUER = 10
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -43,6 +45,20 @@ def _lead_words() -> tuple[str, ...]:
 def normalise_doc_number(doc_number: str) -> str:
     """One spelling for comparing 文号: brackets as 〔〕, no whitespace."""
     return re.sub(r"\s+", "", doc_number).translate(_BRACKETS)
+
+
+def _numbers(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    numbers: list[tuple[int, int, str]] = []
+    previous_end = (
+        0  # 国办发〔2016〕24号和国办发〔2015〕72号: an issuer never reaches into the last 文号
+    )
+    for match in pattern.finditer(text):
+        start = _issuer_start(text, match.start(), previous_end)
+        previous_end = match.end()
+        if start == match.start():
+            continue  # a bracketed year (or 令) with no issuer code is not a 文号
+        numbers.append((start, match.end(), re.sub(r"\s+", "", text[start : match.end()])))
+    return numbers
 
 
 def _issuer_start(text: str, bracket: int, floor: int) -> int:
@@ -71,17 +87,8 @@ def extract_citations(
     """
     own = normalise_doc_number(own_doc_number) if own_doc_number else None
     skip_titles = {_squeeze(t).strip("《》") for t in own_titles if t}
-    numbers: list[tuple[int, int, str]] = []
-    previous_end = (
-        0  # 国办发〔2016〕24号和国办发〔2015〕72号: an issuer never reaches into the last 文号
-    )
-    for match in _YEAR_NO_RE.finditer(text):
-        start = _issuer_start(text, match.start(), previous_end)
-        previous_end = match.end()
-        if start == match.start():
-            continue  # a bracketed year with no issuer code is not a 文号
-        doc_number = re.sub(r"\s+", "", text[start : match.end()])
-        numbers.append((start, match.end(), doc_number))
+    numbers = _numbers(text, _YEAR_NO_RE) + _numbers(text, _DECREE_RE)
+    numbers.sort()
 
     citations: list[Citation] = []
     used: set[int] = set()
