@@ -221,9 +221,10 @@ def select(
         pieces: list[tuple[int, int]] = []
         for copy in copies:
             end = _region_end(copy, alive, starts, chosen_starts, part_starts, len(text), scrambled)
-            own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
-            if own and not scrambled:
-                end = _with_tail(text, max(c.end for c in own), end)
+            if not scrambled:  # a scrambled page's clauses were placed by number, not position
+                own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
+                if own:
+                    end = _with_tail(text, max(c.end for c in own), end)
             for a, b in passages.subtract(copy.start, end):
                 a, b = _strip(text, a, b)
                 if b > a:
@@ -375,21 +376,21 @@ def _reattach(alive, clauses, chosen, key) -> dict[tuple, list[Clause]]:
 def _infer_sections(drafts: list[Draft], alive: list[Node], parent) -> None:
     """Scrambled text: a section starts at the measure printed right after its heading."""
     styles = {d.node.marker.style for d in drafts}
-    starts: list[tuple[int, int, Node]] = []  # (part, first measure value, section node)
+    # First measure value of each section -> the section heading (the first printing wins).
+    starts: dict[int, Node] = {}
     for i, node in enumerate(alive):
         if node.marker.style in styles or i + 1 >= len(alive):
             continue
         following = alive[i + 1]
         if following.marker.style in styles and parent(following) is node:
-            starts.append((drafts[0].part, following.marker.value, node))
+            starts.setdefault(following.marker.value, node)
+    values = sorted(starts)
     for draft in drafts:
-        best = None
-        for _part, value, node in starts:
-            if value <= draft.node.marker.value and (best is None or value >= best[0]):
-                best = (value, node)
-        if best is not None:
-            draft.section = _label(best[1])
-            draft.path = [best[1].marker.number, draft.number]
+        index = bisect.bisect_right(values, draft.node.marker.value) - 1
+        if index >= 0:
+            section = starts[values[index]]
+            draft.section = _label(section)
+            draft.path = [section.marker.number, draft.number]
         else:
             draft.path = [draft.number]
 
