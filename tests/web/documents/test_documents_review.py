@@ -281,3 +281,20 @@ def test_unreadable_target_value_is_refused_and_nothing_changes(login, alice, re
     m2.refresh_from_db()
     target.refresh_from_db()
     assert (m2.heading, target.value) == ("支持汽车消费", 3000)
+
+
+def test_bad_weight_is_a_chinese_message(login, alice, reviewed):
+    m1 = measure(reviewed, "一、")
+    page = login(alice).post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": m1.version,
+            "heading": m1.heading,
+            "text": m1.text,
+            "lead": "市商务局",
+            "weight": "很重要",
+        },
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert "权重须为数字" in page.content.decode()

@@ -172,6 +172,15 @@ def _value_text(target) -> str:
     return "" if value is None else one(value)
 
 
+def _weight(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise services.ReviewError("权重须为数字，例如 1 或 1.5") from exc
+
+
 def _version(request) -> int | None:
     try:
         return int(request.POST.get("version", ""))
@@ -226,7 +235,7 @@ def edit_measure(request, pk: int):
             lead_units=services.split_names(form["lead"]),
             support_units=services.split_names(form["support"]),
             deadline=deadline,
-            weight=float(weight_text) if weight_text else None,
+            weight=_weight(weight_text),
             targets=_target_edits(request.POST, measure),
         )
     except ValueError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -190,9 +191,15 @@ def report_form(request, pk: int):
             percent = int(request.POST.get("percent", ""))
         except ValueError:
             percent = -1
-        uploads = [
-            reports.Upload(f.name, f.read()) for f in request.FILES.getlist("attachments")[:10]
-        ]
+        files = request.FILES.getlist("attachments")
+        if len(files) > 10:
+            errors.append("一次最多上传10个附件")
+        limit = settings.MAX_ATTACHMENT_BYTES
+        for f in files:
+            # Checked before reading, so a huge file is never loaded into memory.
+            if f.size > limit:
+                errors.append(f"附件“{f.name}”过大，上限为 {limit / 1048576:.0f} MB")
+        uploads = [] if errors else [reports.Upload(f.name, f.read()) for f in files]
         version = request.POST.get("version", "")
         try:
             if errors:
