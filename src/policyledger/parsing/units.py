@@ -117,7 +117,7 @@ class _Vocab:
     loose_label_re: re.Pattern[str]
     maybe_units: re.Pattern[str]
     party_organs: tuple[str, ...]
-    jointly: tuple[str, ...]
+    jointly: re.Pattern[str]
     and_before_local: re.Pattern[str]
     other_labels: tuple[str, ...]
 
@@ -159,7 +159,12 @@ def _vocab() -> _Vocab:
         loose_label_re=re.compile(rf"({loose_alt})\s*[：:]"),
         maybe_units=re.compile("[" + re.escape("".join(sorted(telling))) + "]"),
         party_organs=_longest_first(_data_lines("unit_party_organs.txt")),
-        jointly=_longest_first(roles.get("jointly", [])),
+        # Only right after a body's name: 会同县人民政府 is a county, not "together with".
+        jointly=re.compile(
+            f"(?<=[{re.escape(''.join(sorted({w[-1] for w in suffixes})))}])(?:"
+            + "|".join(map(re.escape, _longest_first(roles.get("jointly", []))) or ["(?!)"])
+            + ")"
+        ),
         and_before_local=re.compile(
             "(?:"
             + "|".join(map(re.escape, _longest_first(roles.get("and_before_local", []))))
@@ -411,9 +416,7 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
         content = _BRACKETED_ROLE.sub(
             lambda m: m.group(1).removesuffix("单位").removesuffix("部门"), content
         )
-    for word in v.jointly:
-        if word in content:
-            content = content.replace(word, "牵头，")  # X会同Y: X leads, Y supports
+    content = v.jointly.sub("牵头，", content)  # X会同Y: X leads, Y supports
     content = v.and_before_local.sub("、", _before_other_label(content))
     segments: list[tuple[str | None, str]] = []  # (role from the label, text)
     labelled = False
