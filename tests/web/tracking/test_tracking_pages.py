@@ -99,3 +99,19 @@ def test_notifications_mark_read(login, bob):
     assert "任务临期" in client.get("/accounts/notifications/").content.decode()
     client.post("/accounts/notifications/")
     assert not Notification.objects.filter(read=False).exists()
+
+
+def test_audit_log_cannot_be_changed_or_deleted(published):
+    from policyledger.web.tracking.models import AppendOnlyError, AuditLog
+
+    entry = AuditLog.objects.first()
+    entry.action = "forged"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditLog.objects.filter(pk=entry.pk).update(action="forged")
+    with pytest.raises(AppendOnlyError):
+        AuditLog.objects.all().delete()
+    assert AuditLog.objects.filter(action="forged").count() == 0
