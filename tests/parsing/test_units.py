@@ -102,6 +102,7 @@ def test_units_are_deduplicated_in_order():
         "（各市、县（市、区）" * 30_000,
         "（责任单位：" + "完成时限：" * 40_000 + "）",
         "责任单位：市商务局（牵头）" * 20_000,
+        "【" * 100_000 + "】",
     ],
     ids=[
         "open",
@@ -118,6 +119,7 @@ def test_units_are_deduplicated_in_order():
         "nested-places",
         "other-labels",
         "role-brackets",
+        "black-brackets",
     ],
 )
 def test_adversarial_input_returns(text):

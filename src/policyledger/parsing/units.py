@@ -342,13 +342,16 @@ def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
 
 # A bracketed group, one level of nesting allowed inside (各县（市、区）人民政府). Bounded and possessive,
 # and the two alternatives start with disjoint characters: a failed attempt never backtracks.
-_BRACKET_RE = re.compile(r"[（(]((?:[^（）()]{1,600}+|[（(][^（）()]{0,16}+[）)]){1,8}+)[）)]")
+_BRACKET_RE = re.compile(
+    r"[（(]((?:[^（）()]{1,600}+|[（(][^（）()]{0,16}+[）)]){1,8}+)[）)]"
+    r"|【([^【】]{1,600}+)】"  # 【责任单位：…】 in some documents
+)
 # Where a clause written without brackets ends: a full stop, a line end, a bracket other than a role
 # marker (市商务局（牵头）), or the number of the next item when lines were joined (…市财政局2.加强…).
 _UNBRACKETED_END = re.compile(
     r"(?P<role>[（(](?:牵头|配合|参与|协助|协同|主责)(?:单位|部门)?[）)])"
     r"|(?P<place>[（(][市县区旗州盟、]{1,8}[）)])"  # 各县（市、区）人民政府: part of a name
-    r"|[。\n（）()]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
+    r"|[。\n（）()【】]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
     r"|(?<=[；;，,。])(?P<label>[\u4e00-\u9fff]{2,6}[：:])"
 )
 # A role written in brackets after a name: 市商务局（牵头）.
@@ -542,9 +545,10 @@ def find_unit_blocks(
     blocks: list[UnitBlock] = []
     taken: list[tuple[int, int]] = []
     for m in _BRACKET_RE.finditer(text):
-        if m.end() - m.start() < 5 or not v.maybe_units.search(m.group(1)):
+        content = m.group(1) if m.group(1) is not None else m.group(2)
+        if m.end() - m.start() < 5 or not v.maybe_units.search(content):
             continue  # （一）, （含）, （2020）: nothing that could end a unit name or start a label
-        parsed = _parse_content(m.group(1), aliases)
+        parsed = _parse_content(content, aliases)
         if parsed is None or not _accept(parsed):
             continue
         blocks.append(_block(text, m.start(), m.end(), parsed, first_leads))
@@ -555,7 +559,7 @@ def find_unit_blocks(
         start = m.start()
         if start < scanned or _inside(bracket_spans, start):
             continue
-        if start and (text[start - 1].isalnum() or text[start - 1] in "（("):
+        if start and (text[start - 1].isalnum() or text[start - 1] in "（(【"):
             continue  # 明确责任单位：… is prose; （责任单位：… was read with its brackets
         limit = min(len(text), m.end() + 400)
         end, at = limit, m.end()
