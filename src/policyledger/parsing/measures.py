@@ -96,6 +96,7 @@ _FORMATS = {
     "ar_paren": "（{a}）",
     "ar_dot": "{a}.",
     "ar_comma": "{a}、",
+    "ar_rparen": "{a}）",
 }
 
 
@@ -157,7 +158,14 @@ def select(
         if scrambled:
             return (part, node.marker.style, node.marker.value)
         chain = [*ancestors(node), node]
-        return (part, node.marker.epoch, tuple((n.marker.style, n.marker.value) for n in chain))
+        # The heading's first characters tell a number printed twice by mistake from a repeat.
+        opening = (node.heading or "")[:8]
+        return (
+            part,
+            node.marker.epoch,
+            tuple((n.marker.style, n.marker.value) for n in chain),
+            opening,
+        )
 
     starts = [n.start for n in alive]
 

@@ -171,6 +171,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
             pass  # a new level, or a level restarting under a new parent
         elif value == 1 and strong and open_at == 0:
             epoch += 1  # the outermost level restarting: a sub-document without a title line
+        elif previous is not None and value == previous and strong:
+            pass  # the same number printed twice by mistake, with another heading: a new item
         elif not part_markers and strong and value <= _MAX_JUMP * 4:
             pass  # the text starts part-way through its numbering (an excerpt, a cut page)
         elif (strong or near_heading) and previous is not None and value <= biggest + _MAX_JUMP:
