@@ -245,3 +245,37 @@ def test_concurrent_submissions_keep_one_report(transactional_db, postgres_db, b
     assert report.version == 1 + 8
     assert report.narrative == f"第{report.percent}次"
     assert AuditLog.objects.filter(action="report.submit", task_id_ref=task.pk).count() == 8
+
+
+def test_admin_edits_a_task_and_history_shows_before_and_after(login, alice, bob, tasks, units):
+    task = tasks[("二、", "市发展改革委")]
+    client = login(alice)
+    response = client.post(
+        f"/tracking/tasks/{task.pk}/edit/",
+        {
+            "version": task.version,
+            "deadline": "2023-03-31",
+            "weight": "2",
+            "support": [units["市财政局"].pk],
+        },
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.deadline.isoformat() == "2023-03-31" and task.weight == 2
+    assert list(task.support_units.all()) == [units["市财政局"]]
+    entry = AuditLog.objects.get(action="task.edit")
+    assert entry.before["deadline"] == "2023-06-30" and entry.after["deadline"] == "2023-03-31"
+    assert entry.after["support_units"] == ["市财政局"]
+    page = client.get(f"/tracking/tasks/{task.pk}/").content.decode()
+    assert "修改任务" in page and "2023-06-30" in page and "2023-03-31" in page
+    # A stale form is refused; a reporter may not edit at all.
+    stale = client.post(
+        f"/tracking/tasks/{task.pk}/edit/",
+        {"version": task.version - 1, "deadline": "2024-01-01", "weight": "1"},
+        follow=True,
+    )
+    assert "该内容已被他人修改，请刷新后重试" in stale.content.decode()
+    bob_task = tasks[("一、", "市商务局")]
+    assert (
+        login(bob).post(f"/tracking/tasks/{bob_task.pk}/edit/", {"weight": "1"}).status_code == 403
+    )

@@ -345,3 +345,44 @@ def bulk_update(user, data: bytes, period: Period) -> BulkResult:
         result.updated = 0
     logger.info("bulk update by %s: %d rows, %d errors", user, result.updated, len(result.errors))
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Task settings (administrator)
+
+
+def edit_task(
+    user,
+    task_id: int,
+    expected_version: int | None,
+    *,
+    deadline,
+    weight: float,
+    support_unit_ids: list[int],
+) -> Task:
+    """Change a published task's deadline, weight and supporting units (audited, version-checked)."""
+    permissions.require_admin(user)
+    if not 0 < weight <= 100:
+        raise ReportError("权重须大于0且不超过100")
+    from policyledger.web.accounts.models import Unit
+
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task_id)
+        if expected_version is not None and task.version != expected_version:
+            raise ReportConflict()
+        units = list(Unit.objects.filter(pk__in=support_unit_ids).exclude(pk=task.lead_unit_id))
+        if len(units) != len(set(support_unit_ids) - {task.lead_unit_id}):
+            raise ReportError("所选配合单位不存在")
+        fields = ["deadline", "weight", "version"]
+        before = audit.snapshot(task, fields)
+        before["support_units"] = sorted(task.support_units.values_list("name", flat=True))
+        task.deadline = deadline
+        task.weight = weight
+        task.version += 1
+        task.save(update_fields=["deadline", "weight", "version", "updated_at"])
+        task.support_units.set(units)
+        after = audit.snapshot(task, fields)
+        after["support_units"] = sorted(u.name for u in units)
+        audit.record(user, "task.edit", task, before=before, after=after, task_id=task.pk)
+    logger.info("task %s edited by %s", task.pk, user)
+    return task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -156,8 +157,42 @@ def task_detail(request, pk: int):
             "flips": WarningFlip.objects.filter(task=task).order_by("-at")[:50],
             "can_report": can_report,
             "is_admin": permissions.is_admin(request.user),
+            "support_ids": {u.pk for u in task.support_units.all()},
+            "all_units": Unit.objects.filter(active=True).order_by("name")
+            if permissions.is_admin(request.user)
+            else [],
         },
     )
+
+
+@require_POST
+def edit_task(request, pk: int):
+    task = permissions.task_for(request.user, pk, write=True)
+    permissions.require_admin(request.user)
+    version = request.POST.get("version", "")
+    try:
+        deadline_text = request.POST.get("deadline", "").strip()
+        try:
+            deadline = dt.date.fromisoformat(deadline_text) if deadline_text else None
+        except ValueError:
+            raise reports.ReportError("日期格式应为 年-月-日，例如 2022-12-31") from None
+        try:
+            weight = float(request.POST.get("weight", "1") or 1)
+        except ValueError:
+            raise reports.ReportError("权重须为数字，例如 1 或 1.5") from None
+        reports.edit_task(
+            request.user,
+            task.pk,
+            int(version) if version.isdigit() else None,
+            deadline=deadline,
+            weight=weight,
+            support_unit_ids=[int(v) for v in request.POST.getlist("support") if v.isdigit()],
+        )
+    except reports.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "任务已修改")
+    return redirect("tracking:task", pk=task.pk)
 
 
 def _period_choices(task: Task) -> list:
