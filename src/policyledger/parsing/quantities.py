@@ -85,7 +85,7 @@ _RATIO_RE = re.compile(
     rf"(?P<b>\d{{1,4}}(?:\.\d{{1,3}})?)(?![\d.:：∶])"
 )
 _DATE_RE = re.compile(
-    r"(?P<y>(?:19|20)\d{2})[ \t\u00a0\u3000]{0,2}年[ \t\u00a0\u3000]{0,2}(?:"
+    r"(?P<y>\d{4})[ \t\u00a0\u3000]{0,2}年[ \t\u00a0\u3000]{0,2}(?:"
     r"(?P<m>\d{1,2})[ \t\u00a0\u3000]{0,2}月[ \t\u00a0\u3000]{0,2}(?:"
     r"(?P<d>\d{1,2})[ \t\u00a0\u3000]{0,2}[日号]|(?P<mend>底|末))"
     r"|(?P<yend>年?(?:底|末))"
@@ -383,6 +383,8 @@ def _ratio(text: str, starts: list[int]) -> list[_Candidate]:
         if looks_like_time and "比例" not in after and "配套" not in after:
             continue
         start, end = match.span()
+        if start > 1 and text[start - 1] in ":：∶" and text[start - 2].isdigit():
+            continue  # the tail of 5:3:2, which is not a pair
         value = [_number(a), _number(b)]
         out.append(
             _Candidate(2, Target("ratio", value, None, None, None, text[start:end], (start, end)))
@@ -400,8 +402,8 @@ def _counts(text: str, starts: list[int]) -> list[_Candidate]:
         lead = text[max(0, start - 3) : start].rstrip(" \t\u00a0\u3000")
         if lead.endswith("第"):
             continue  # ordinals: 第11次, 第八届
-        if unit.startswith("年") and b is None and len(a) == 4 and a[:2] in ("19", "20"):
-            continue  # a year, not a count of years
+        if unit.startswith("年") and _is_year(a) and (b is None or _is_year(b)):
+            continue  # a year (or 2024—2026年, a period), not a count of years
         if b is not None:
             value: int | float | str = re.sub(r"\s", "", text[match.start("a") : match.end("b")])
         else:
@@ -426,6 +428,11 @@ def _counts(text: str, starts: list[int]) -> list[_Candidate]:
     return out
 
 
+def _is_year(digits: str) -> bool:
+    # int() reads full-width digits too (２０２２) in text the cleaning stage has not seen.
+    return len(digits) == 4 and 1900 <= int(digits) <= 2099
+
+
 def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
     m = _markers()
     out: list[_Candidate] = []
@@ -434,7 +441,7 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
             start, end = match.span()
             if text[max(0, start - 2) : start] in _THIS_YEAR:
                 start -= 2  # 今年年底
-            elif start and text[start - 1] in _NOT_BEFORE_YEAR_END:
+            elif start and (text[start - 1] in _NOT_BEFORE_YEAR_END or text[start - 1].isdigit()):
                 continue  # 2022年底 (read below), 每年年底, 去年底
             end = _absorb_after(text, end, m.deadline_after)
             out.append(_date_candidate(text, start, end, f"{year}-12-31"))
@@ -442,6 +449,8 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
         start, end = match.span()
         before = _before(text, start, 0, width=8)
         y = int(match.group("y"))
+        if not 1900 <= y <= 2099:
+            continue
         if year is not None and y < year:
             continue  # 截至2019年底…: a date before the document's year reports, it sets no deadline
         tail = _after(text, end, 4)
