@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from policyledger.web.accounts import permissions, services
-from policyledger.web.accounts.models import ApiToken, Unit
+from policyledger.web.accounts.models import ApiToken, Profile, Unit
 
 
 class LoginView(auth_views.LoginView):
@@ -119,3 +119,74 @@ def revoke_token(request, pk: int):
         raise Http404("令牌不存在")
     messages.success(request, "令牌已停用")
     return redirect("accounts:tokens")
+
+
+def users(request):
+    """Administrators add people, give them a unit and a role, and switch accounts off."""
+    permissions.require_admin(request.user)
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    user_model = get_user_model()
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()
+        password = request.POST.get("password", "")
+        role = request.POST.get("role", "")
+        unit = Unit.objects.filter(pk=request.POST.get("unit") or None).first()
+        try:
+            if not username or len(username) > 150:
+                raise services.UnitError("请填写用户名（最多150个字符）")
+            if user_model.objects.filter(username=username).exists():
+                raise services.UnitError(f"用户名“{username}”已被使用")
+            if role not in Profile.Role.values:
+                raise services.UnitError("请选择角色")
+            if role == Profile.Role.REPORTER and unit is None:
+                raise services.UnitError("填报人必须属于一个单位")
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise services.UnitError("密码不符合要求：" + "；".join(exc.messages)) from None
+            services.create_user(
+                username,
+                password,
+                role=role,
+                unit=unit,
+                email=request.POST.get("email", "").strip()[:254],
+                full_name=request.POST.get("full_name", "").strip()[:150],
+            )
+        except services.UnitError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已添加用户“{username}”")
+        return redirect("accounts:users")
+    rows = user_model.objects.select_related("profile__unit").order_by("username")
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "people": rows,
+            "roles": Profile.Role.choices,
+            "units": Unit.objects.filter(active=True).order_by("name"),
+        },
+    )
+
+
+@require_POST
+def toggle_user(request, pk: int):
+    permissions.require_admin(request.user)
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404("用户不存在")
+    if person.pk == request.user.pk:
+        messages.error(request, "不能停用自己的账号")
+        return redirect("accounts:users")
+    person.is_active = not person.is_active
+    person.save(update_fields=["is_active"])
+    from policyledger.web.tracking import audit
+
+    audit.record(request.user, "user.active", person, after={"is_active": person.is_active})
+    messages.success(request, f"已{'启用' if person.is_active else '停用'}“{person.username}”")
+    return redirect("accounts:users")
