@@ -45,6 +45,8 @@ def test_garbage_query_parameters_are_not_500(login, alice, published):
 def _more_tasks(n, units):
     from policyledger.web.documents.models import Measure, PolicyDocument
 
+    for i in range(5):
+        PolicyDocument.objects.create(source_name=f"more{i}.txt", status="review")
     document = PolicyDocument.objects.create(source_name="bulk.txt", status="published")
     for i in range(n):
         measure = Measure.objects.create(
@@ -54,7 +56,9 @@ def _more_tasks(n, units):
         task.support_units.set([units["市财政局"]])
 
 
-@pytest.mark.parametrize("path", ["/tracking/tasks/", "/", "/tracking/reports/?status=submitted"])
+@pytest.mark.parametrize(
+    "path", ["/tracking/tasks/", "/", "/tracking/reports/?status=submitted", "/documents/"]
+)
 def test_query_count_does_not_grow_with_rows(login, alice, units, published, path):
     client = login(alice)
     client.get(path)  # warm caches (content types, sessions)

@@ -26,7 +26,13 @@ MAX_FILES = 20
 
 
 def document_list(request):
-    docs = permissions.visible_documents(request.user).select_related("uploaded_by")
+    from django.db.models import Count
+
+    docs = (
+        permissions.visible_documents(request.user)
+        .select_related("uploaded_by")
+        .annotate(measure_count=Count("measures"))
+    )
     from policyledger.web.tracking.rollup import progress_by_document
 
     docs = list(docs[:200])
