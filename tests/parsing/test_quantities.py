@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from extractor_fixtures import Case, load_cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policyledger.parsing.quantities import extract_targets
 
@@ -81,3 +83,16 @@ def test_money_values_are_exact_integers():
 def test_adversarial_input_returns(text):
     for t in extract_targets(text, year=2022):
         assert text[t.span[0] : t.span[1]] == t.text
+
+
+ALPHABET = "0123456789１２.,-—~至到万元亿千百%％:：比个场次年月日底末前起自对每最高不超过低于以上内（）()、，。；\n 一二三十百千分之点第G"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=80), st.one_of(st.none(), st.integers(1990, 2030)))
+def test_any_text_gives_exact_spans(text, year):
+    targets = extract_targets(text, year=year)
+    assert [t.span for t in targets] == sorted(t.span for t in targets)
+    for t in targets:
+        assert text[t.span[0] : t.span[1]] == t.text
+        assert t.kind in ("money", "percent", "ratio", "count", "date")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from extractor_fixtures import Case, load_cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policyledger.parsing.units import (
     canonical_unit,
@@ -126,3 +128,19 @@ def test_adversarial_input_returns(text):
     blocks = find_unit_blocks(text)
     for block in blocks:
         assert text[block.span[0] : block.span[1]] == block.raw
+
+
+ALPHABET = "（）()【】：:、，,；;。\n 省市县区委各等牵头配合参与责任单位按职责分工负责商务局厅发展改革财政人民政府管委会银行（市、区）会同和及"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=80))
+def test_any_text_gives_blocks_with_exact_spans(text):
+    blocks = find_unit_blocks(text)
+    assert [b.span for b in blocks] == sorted(b.span for b in blocks)
+    for block in blocks:
+        assert text[block.span[0] : block.span[1]] == block.raw
+        assert all(
+            name and not any(ch.isspace() for ch in name) for name in block.lead + block.support
+        )
+        assert not set(block.lead) & set(block.support)
