@@ -260,7 +260,18 @@ def select(
             rank.setdefault(node.marker.style, node.marker.rank)
         result.sort(key=lambda d: (d.part, rank[d.node.marker.style], d.node.marker.value))
         diagnostics.extend(_order_diagnostics(alive, chosen, key, to_original))
-    diagnostics.extend(_missing(result, scrambled))
+    # Every number printed in a sequence, measure or not (a 总则 article is not lost, just not a task).
+    printed: dict[tuple, set[int]] = {}
+    for node in alive:
+        marker = node.marker
+        if scrambled:
+            printed.setdefault((part_of(node.start), marker.style), set()).add(marker.value)
+            continue
+        base = (part_of(node.start), marker.epoch, marker.style)
+        printed.setdefault(base, set()).add(marker.value)
+        chain = tuple(n.marker.number for n in ancestors(node))
+        printed.setdefault((*base, chain), set()).add(marker.value)
+    diagnostics.extend(_missing(result, scrambled, printed))
     return [d for d in result if d.pieces], diagnostics
 
 
@@ -433,7 +444,7 @@ def _order_diagnostics(alive, chosen, key, to_original) -> list[Diagnostic]:
     return diagnostics
 
 
-def _missing(drafts: list[Draft], scrambled: bool) -> list[Diagnostic]:
+def _missing(drafts: list[Draft], scrambled: bool, printed: dict[tuple, set[int]]) -> list:
     groups: dict[tuple, list[int]] = {}
     for draft in drafts:
         marker = draft.node.marker
@@ -445,19 +456,22 @@ def _missing(drafts: list[Draft], scrambled: bool) -> list[Diagnostic]:
     # Numbering that runs on across sections (000: 1﹒…25﹒ under 二、…七、) is one sequence.
     merged: dict[tuple, list[int]] = {}
     for group, values in groups.items():
-        whole = group[:2] if scrambled else (group[0], group[1], group[2])
+        whole = group[:2] if scrambled else group[:3]
         merged.setdefault(whole, []).extend(values)
     diagnostics = []
     for whole, values in merged.items():
         style = whole[-1]
-        runs_on = len(set(values)) == len(values)
-        checks = [values] if runs_on else [v for g, v in groups.items() if g[: len(whole)] == whole]
-        lost: list[int] = []
-        for sequence in checks:
-            present = set(sequence)
-            lost.extend(v for v in range(1, max(present) + 1) if v not in present)
+        if len(set(values)) == len(values):
+            checks = [(values, printed.get(whole, set(values)))]
+        else:
+            checks = [
+                (v, printed.get(g, set(v))) for g, v in groups.items() if g[: len(whole)] == whole
+            ]
+        lost: set[int] = set()
+        for sequence, present in checks:
+            lost.update(v for v in range(1, max(sequence) + 1) if v not in present)
         if lost:
-            names = "、".join(format_number(style, v) for v in sorted(set(lost)))
+            names = "、".join(format_number(style, v) for v in sorted(lost))
             diagnostics.append(
                 Diagnostic("missing_number", f"未找到编号为{names}的措施（原文可能缺失这些标题）")
             )

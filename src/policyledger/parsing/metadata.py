@@ -33,7 +33,8 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_DOC_TYPES = _alternation(_WORDS["doc_types"])
+# A document type, optionally followed by （2025—2027年） or （试行）.
+_DOC_TYPES = f"(?:{_alternation(_WORDS['doc_types'])})(?:{_WORDS['title_suffix']})?"
 _ISSUER_END = _alternation(_WORDS["issuer_suffixes"])
 _REGION_END = _alternation(_WORDS["region_suffixes"])
 _ADDRESSEE_END = _alternation(_WORDS["addressee_endings"])

@@ -20,7 +20,7 @@ from policyledger.parsing.model import Diagnostic
 # Sentence ends, and the end of a date: a signature (…办公厅2020年7月23日) is its own sentence even
 # when a scraped page glues the next paragraph to it.
 _SENTENCE_END = re.compile(r"(?<=[。！？：\n])|(?<=\d日)")
-_MIN_CONTENT = 20
+_MIN_CONTENT = 30
 _PREVIEW = 24
 
 
