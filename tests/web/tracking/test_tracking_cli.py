@@ -48,7 +48,7 @@ def test_daily_job_reschedules_itself(db, run_tasks, clock):
 
 
 def test_several_workers_parse_each_document_once(transactional_db, postgres_db, alice):
-    """Two `db_worker` processes drain one queue on PostgreSQL: every document parsed once."""
+    """`policyledger worker --processes 2` drains one queue on PostgreSQL: each document once."""
     from policyledger.web.documents.models import PolicyDocument
     from policyledger.web.documents.services import import_upload
 
@@ -58,19 +58,18 @@ def test_several_workers_parse_each_document_once(transactional_db, postgres_db,
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    # The real command: two worker processes started by `policyledger worker`.
     command = [
         sys.executable,
-        "-m",
-        "policyledger.web.manage",
-        "db_worker",
+        "-c",
+        "from policyledger.cli import main; main()",
+        "worker",
+        "--processes",
+        "2",
         "--batch",
-        "--no-startup-delay",
-        "--interval",
-        "0.05",
     ]
-    workers = [subprocess.Popen(command, env=env, cwd=ROOT) for _ in range(2)]
-    codes = [w.wait(timeout=120) for w in workers]
-    assert codes == [0, 0]
+    proc = subprocess.run(command, env=env, cwd=ROOT, timeout=180, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
     assert set(PolicyDocument.objects.values_list("status", flat=True)) == {"review"}
     assert AuditLog.objects.filter(action="document.parsed").count() == 8
     assert all(d.measures.count() == 20 for d in PolicyDocument.objects.all())

@@ -95,7 +95,8 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
 @click.option(
     "--processes", default=1, show_default=True, type=click.IntRange(1, 32), help="工作进程数"
 )
-def worker(processes: int) -> None:
+@click.option("--batch", is_flag=True, help="处理完队列中已有的任务后退出（适合定时任务和测试）")
+def worker(processes: int, batch: bool) -> None:
     """运行后台任务进程（文件解析、每日预警）。
 
     多个进程可同时运行：每个任务只被一个进程领取。启动时若尚未安排每日预警任务，
@@ -104,6 +105,7 @@ def worker(processes: int) -> None:
     \b
     示例：
       policyledger worker --processes 2
+      policyledger worker --batch
     """
     _django()
     from django.core.management import call_command
@@ -114,11 +116,12 @@ def worker(processes: int) -> None:
         ensure_daily_warnings()
     except Exception as exc:
         _fail_cleanly(exc)
+    extra = ["--batch"] if batch else []
     if processes == 1:
-        call_command("db_worker", "--no-startup-delay")
+        call_command("db_worker", "--no-startup-delay", *extra)
         return
     children = [
-        subprocess.Popen([sys.executable, "-m", "policyledger.web.manage", "db_worker"])
+        subprocess.Popen([sys.executable, "-m", "policyledger.web.manage", "db_worker", *extra])
         for _ in range(processes)
     ]
     stop = threading.Event()
