@@ -256,6 +256,11 @@ def _shared_suffix(name: str) -> str:
 
 
 _SEPARATORS = re.compile(r"[、，,；;]")
+# An item of a clause that is a deadline, not a name: 2024年底前完成, 6月底前, 年内完成, 长期坚持.
+_TIME_ITEM = re.compile(
+    r"^\s*(?:(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:年?底|年内|月底|[上下]半年)?(?:前|止|以前)?"
+    r"(?:完成|落实|到位|建成|实现)?|长期坚持|持续推进|长期推进|持续实施|常态化推进)\s*$"
+)
 
 
 def _split_top(content: str) -> list[str]:
@@ -297,6 +302,10 @@ def _split_glued(name: str) -> tuple[str, ...]:
     return (name,)
 
 
+# 县（市、区）: only levels before a shared ending, so 各 carries to it (市经开区管委会 is one body).
+_LEVELS_ONLY = re.compile(r"[市县区乡镇（）()、]+")
+
+
 def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
     names = [part for name in names for part in _split_glued(name)]
     # Shared ending, carried back: 济源示范区、航空港区管委会 -> 济源示范区管委会.
@@ -317,7 +326,7 @@ def _expand(names: list[str], aliases: Mapping[str, str] | None) -> list[str]:
             carry_each = True
         elif carry_each and not _prefix(name) and _takes_each(name):
             names[i] = "各" + name
-        elif carry_each and name[0] in "市县区乡镇" and _shared_suffix(name):
+        elif carry_each and _LEVELS_ONLY.fullmatch(name[: -len(_shared_suffix(name)) or None]):
             names[i] = "各" + name  # 各市、县（市、区）人民政府 -> 各县（市、区）人民政府
         else:
             carry_each = False
@@ -351,7 +360,7 @@ _BRACKET_RE = re.compile(
 _UNBRACKETED_END = re.compile(
     r"(?P<role>[（(](?:牵头|配合|参与|协助|协同|主责)(?:单位|部门)?[）)])"
     r"|(?P<place>[（(][市县区旗州盟、]{1,8}[）)])"  # 各县（市、区）人民政府: part of a name
-    r"|[。\n（）()【】]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
+    r"|[。\n（）()【】\]］]|(?<![\d.])\d{1,2}[.、](?!\d)|[一二三四五六七八九十]{1,3}、"
     r"|(?<=[；;，,。])(?P<label>[\u4e00-\u9fff]{2,6}[：:])"
 )
 # A role written in brackets after a name: 市商务局（牵头）.
@@ -444,6 +453,8 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
     for seg_role, text in segments:
         pending: list[str] = []
         for raw_item in _split_top(text):
+            if _TIME_ITEM.match(raw_item):
+                continue  # （市商务局负责，2024年底前完成）: the deadline stays in the measure's text
             item, neutral, verb_role, more = _read_item(raw_item)
             marked = marked or neutral
             open_ended = open_ended or more
