@@ -44,6 +44,12 @@ _TAIL_LINE = re.compile(
     r"[ \n]*(?:" + "|".join(map(re.escape, _SECTIONS.get("tail_labels", []))) + r")[ ]*[：:][^\n]*"
 )
 _CN = "零一二三四五六七八九"
+# A line that ends the body of a document: signature (issuer and date), 抄送, 附件, 此件公开发布.
+_DOCUMENT_TAIL = re.compile(
+    r"\n(?=抄送|附件[：:\d\n]|（此件|[\u4e00-\u9fff]{2,24}?(?:"
+    + "|".join(map(re.escape, _SECTIONS["signature_endings"]))
+    + r")\n?\d{4}年\d{1,2}月\d{1,2}日)"
+)
 
 
 @dataclass
@@ -228,7 +234,9 @@ def select(
         section_node = chain[-1] if chain else None
         pieces: list[tuple[int, int]] = []
         for copy in copies:
-            end = _region_end(copy, alive, starts, chosen_starts, part_starts, len(text), scrambled)
+            end = _region_end(
+                text, copy, alive, starts, chosen_starts, part_starts, len(text), scrambled
+            )
             if not scrambled:  # a scrambled page's clauses were placed by number, not position
                 own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
                 if own:
@@ -326,6 +334,7 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def _region_end(
+    text: str,
     node: Node,
     alive: list[Node],
     starts: list[int],
@@ -349,6 +358,10 @@ def _region_end(
     next_part = bisect.bisect_right(part_starts, node.start)
     if next_part < len(part_starts):
         end = min(end, part_starts[next_part])
+    # The signature, 抄送 or 附件 line after the last item closes it.
+    tail = _DOCUMENT_TAIL.search(text, node.heading_end, end)
+    if tail is not None:
+        end = tail.start()
     return max(end, node.start)
 
 
