@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
 import pytest
-from conftest import GOLD, SAMPLES
 
 from policyledger.parsing import Document, parse
 from policyledger.parsing.cleaning import clean
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples" / "corpus"
+GOLD = ROOT / "tests" / "data" / "gold"
+
 
 SAMPLE_IDS = ["000", "001", "002", "003", "004"]
 EXPECTED_COUNTS = {"000": 25, "002": 16, "003": 53, "004": 20}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
 
 from policyledger.formats.json_lines import schema_errors
 from policyledger.parsing import ReadError, parse, parse_bytes, parse_file
 
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples" / "corpus"
 SAMPLE_004 = next(SAMPLES.glob("004_*.txt"))
 
 
