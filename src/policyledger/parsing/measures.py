@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from policyledger.parsing.model import Diagnostic
-from policyledger.parsing.outline import Node
+from policyledger.parsing.outline import STYLES, Node
 from policyledger.parsing.passages import Passages
 
 
@@ -106,9 +106,15 @@ _FORMATS = {
 }
 
 
+_SINGLE_CHARACTER = {
+    s["name"]: (s.get("one", "①"), len(s["first"])) for s in STYLES if s["numeral"] == "circled"
+}
+
+
 def format_number(style: str, value: int) -> str:
-    if style == "circled":
-        return chr(0x2460 + value - 1) if 1 <= value <= 20 else str(value)
+    single = _SINGLE_CHARACTER.get(style)
+    if single is not None:  # ①, ㈠, ⑴, ⒈: one character per number, 20 (㈠: 10) of them
+        return chr(ord(single[0]) + value - 1) if 1 <= value <= single[1] else str(value)
     template = _FORMATS.get(style, "{a}")
     return template.format(c=int_to_chinese(value), a=value)
 

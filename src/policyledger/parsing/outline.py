@@ -84,7 +84,7 @@ def _value(style: dict, text: str) -> int:
     if kind == "ar":
         return int(text)
     if kind == "circled":
-        return ord(text) - 0x2460 + 1
+        return ord(text) - ord(style.get("one", "①")) + 1
     return chinese_to_int(text)
 
 
