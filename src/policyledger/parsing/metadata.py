@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from policyledger.parsing.outline import MARKER_AT_START
+from policyledger.parsing.outline import MARKER_AT_START, chinese_to_int
 
 
 def _load() -> dict:
@@ -42,7 +42,12 @@ _WRAPPER = re.compile(_alternation(_WORDS["wrapper_words"]))
 _PREAMBLE = _alternation(_WORDS["preamble_starts"])
 
 _HAN = "\u4e00-\u9fff"
-_DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
+# Arabic or Chinese numerals (二〇二三年三月十五日 in older signatures).
+_DATE = (
+    r"(\d{4}|[〇○零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
+    r"(\d{1,2}|[一二三四五六七八九十]{1,3})日"
+)
+_YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 DOC_NUMBER = re.compile(rf"[{_HAN}]{{1,10}}[〔\[【（]\d{{4}}[〕\]】）]\d{{1,5}}号")
 _DATE_RE = re.compile(_DATE)
 _SIGNATURE = re.compile(
@@ -82,7 +87,9 @@ _TITLE_WITH_GUANYU = re.compile(
 )
 # A 文号 glued to the end of a title (…的通知北政办发〔2023〕21号): the issuer code starts after it.
 _BEFORE_CODE = re.compile(f"^.*(?:{_DOC_TYPES}|的)")
-_HEAD_LIMIT = 800  # the addressee line comes within the first lines of a document
+_HEAD_LIMIT = 800
+# A single addressee (省商务厅：) is only taken on a line of its own close to the top.
+_ONE_ADDRESSEE = 300  # the addressee line comes within the first lines of a document
 
 
 @dataclass
@@ -104,8 +111,15 @@ class Metadata:
     addressee_span: tuple[int, int] | None = None
 
 
+def _number(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    return chinese_to_int(value)
+
+
 def _iso(year: str, month: str, day: str) -> str | None:
-    y, m, d = int(year), int(month), int(day)
+    y = int(year.translate(_YEAR_DIGITS)) if not year.isdigit() else int(year)
+    m, d = _number(month), _number(day)
     if not (1949 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
         return None
     return f"{y:04d}-{m:02d}-{d:02d}"
@@ -136,7 +150,11 @@ def find_addressees(text: str) -> tuple[list[str], tuple[int, int] | None]:
     match = _ADDRESSEE.search(head)
     if match is None:
         match = _ADDRESSEE_LINE.search(head)
-        if match is None or ("，" not in match.group(1) and "、" not in match.group(1)):
+        if match is None or (
+            "，" not in match.group(1)
+            and "、" not in match.group(1)
+            and match.start() > _ONE_ADDRESSEE
+        ):
             return [], None
     return _split_top_level(match.group(1)), (match.start(1), match.end(1) + 1)
 
