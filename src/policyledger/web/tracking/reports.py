@@ -143,9 +143,11 @@ def submit_report(
         raise ReportError("进展情况不能超过5000字")
     checked = [(u, check_attachment(u)) for u in attachments or []]
     values = values or {}
-    target_ids = set(Target.objects.filter(measure_id=task.measure_id).values_list("pk", flat=True))
-    for target_id in values:
-        if target_id not in target_ids:
+    if values:
+        target_ids = set(
+            Target.objects.filter(measure_id=task.measure_id).values_list("pk", flat=True)
+        )
+        if not set(values) <= target_ids:
             raise ReportError("完成值对应的指标不属于该任务")
     with transaction.atomic():
         report, created = _lock_or_create(task, period)
