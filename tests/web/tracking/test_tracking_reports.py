@@ -279,3 +279,24 @@ def test_admin_edits_a_task_and_history_shows_before_and_after(login, alice, bob
     assert (
         login(bob).post(f"/tracking/tasks/{bob_task.pk}/edit/", {"weight": "1"}).status_code == 403
     )
+
+
+def test_value_for_another_measures_target_is_refused(bob, tasks):
+    import pytest
+
+    from policyledger.web.tracking.periods import parse_period
+    from policyledger.web.tracking.reports import ReportError, submit_report
+
+    own = tasks[("一、", "市商务局")]
+    foreign = tasks[("二、", "市发展改革委")].measure.targets.get()
+    with pytest.raises(ReportError, match="不属于该任务"):
+        submit_report(
+            bob,
+            own,
+            parse_period("2022年9月", "monthly"),
+            task_status="in_progress",
+            percent=10,
+            narrative="",
+            values={foreign.pk: 1.0},
+        )
+    assert Report.objects.count() == 0
