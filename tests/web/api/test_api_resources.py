@@ -189,6 +189,11 @@ def test_report_rules_come_from_the_service(bob, tasks, api):
         f"/tasks/{task.pk}/reports", {"task_status": "in_progress", "percent": 5, "period": "去年"}
     )
     assert_error(bad_period, 422, "invalid_period")
+    year_zero = api(bob).post(
+        f"/tasks/{task.pk}/reports",
+        {"task_status": "in_progress", "percent": 5, "period": "0000年1月"},
+    )
+    assert_error(year_zero, 422, "invalid_period")
 
 
 def test_task_filters(alice, tasks, units, api, clock, now):
@@ -256,6 +261,8 @@ def test_units(alice, units, api):
     assert_error(client.post("/units/", {"name": "市教育局"}), 400, "rejected")
     found = client.get("/units/", {"q": "教育"}).json()
     assert [u["name"] for u in found["items"]] == ["市教育局"]
+    by_alias = client.get("/units/", {"q": "发改委"}).json()
+    assert [u["name"] for u in by_alias["items"]] == ["市发展改革委"]
     assert_error(client.post("/units/", {"name": "市体育局", "parent_id": 99999}), 404)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from django.db.models import Q
@@ -85,8 +86,14 @@ def visible_units(user):
 def list_units(request, filters: Query[UnitFilter], pagination: Query[PageIn]):
     qs = visible_units(caller(request)).order_by("name", "pk")
     if filters.q:
-        # Aliases are a JSON list; a text match on it is enough for a search box.
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(aliases__icontains=filters.q))
+        # Aliases are a JSON list; a text match on it is enough for a search box. SQLite keeps the
+        # JSON with \u escapes and PostgreSQL as UTF-8, so both spellings are tried.
+        escaped = json.dumps(filters.q)[1:-1]
+        qs = qs.filter(
+            Q(name__icontains=filters.q)
+            | Q(aliases__icontains=filters.q)
+            | Q(aliases__icontains=escaped)
+        )
     if filters.level:
         qs = qs.filter(level=filters.level)
     if filters.report_warning:
