@@ -245,8 +245,10 @@ def select(
             )
             if not scrambled:  # a scrambled page's clauses were placed by number, not position
                 own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
-                if own:
-                    end = _with_tail(text, max(c.end for c in own), end)
+                # 1.扩大汽车消费（责任单位：…）then its paragraphs: a clause on the heading runs on.
+                closing = [c for c in own if not _on_heading(text, copy, c)]
+                if closing:
+                    end = _with_tail(text, max(c.end for c in closing), end)
             for a, b in passages.subtract(copy.start, end):
                 a, b = _strip(text, a, b)
                 if b > a:
@@ -316,6 +318,17 @@ def _climb(text: str, holders: list, kids: dict[int, list[Node]], parent) -> lis
             holder = target
         result.append((clause, holder))
     return result
+
+
+_SENTENCE_STOP = re.compile(r"[。！？；\n]")
+
+
+def _on_heading(text: str, node: Node, clause: Clause) -> bool:
+    """The clause labels the heading (no sentence ends between them) and text follows it."""
+    if _SENTENCE_STOP.search(text, node.marker.end, clause.start) is not None:
+        return False
+    rest = text[clause.end : clause.end + 2].lstrip("。；; ")
+    return rest.startswith("\n") and len(text) > clause.end + 2
 
 
 def _with_tail(text: str, end: int, limit: int) -> int:
