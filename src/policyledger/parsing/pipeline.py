@@ -92,9 +92,7 @@ class _Run:
     def run(self) -> None:
         doc, text, cleaned = self.document, self.text, self.cleaned
         blocks = self._guard("units", units_stage.find_unit_blocks, text, default=[])
-        clauses = [
-            measures.Clause(b.span[0], b.span[1], list(b.lead), list(b.support)) for b in blocks
-        ]
+        clauses = [measures.Clause(b.span[0], b.span[1], b.lead, b.support) for b in blocks]
 
         meta = self._guard("metadata", metadata.extract, text, default=metadata.Metadata())
         doc.title, doc.issuer, doc.doc_number = meta.title, meta.issuer, meta.doc_number
