@@ -51,8 +51,13 @@ def _lead_words() -> tuple[str, ...]:
     return tuple(heading for heading, role in _columns() if role == "lead")
 
 
+def _squeeze(value: str) -> str:
+    # Header cells are often spaced out to fill the column (牵 头 单 位).
+    return re.sub(r"\s+", "", value)
+
+
 def _role(cell: str) -> str | None:
-    cell = re.sub(r"\s+", "", cell)
+    cell = _squeeze(cell)
     if not cell or len(cell) > 12:
         return None  # a header cell is a short name, not a sentence
     return next((role for heading, role in _columns() if heading in cell), None)
@@ -89,7 +94,7 @@ def find_rows(text: str) -> list[Row]:
     for line in _LINE.finditer(text):
         cells = [_trim(text, s) for s in _cells(text, *line.span())]
         # Only a line naming a lead column can be a header: rows skip the per-cell look-up.
-        if len(cells) >= _MIN_CELLS and any(w in line.group() for w in lead_words):
+        if len(cells) >= _MIN_CELLS and any(w in _squeeze(line.group()) for w in lead_words):
             roles = [_role(text[a:b]) for a, b in cells]
             if "lead" in roles and roles.count(None) <= 1:
                 header, expected = roles, len(cells)
