@@ -27,33 +27,28 @@ from .errors import LimitReached, SoldOut
 
 log = logging.getLogger("policyledger.vouchers.gate")
 
+# KEYS: stock, person's count in the batch, person's count in the campaign, pending set.
+# ARGV: batch limit, campaign limit, reservation member ("id|batch|user"), deadline (ms).
 RESERVE = """
-local stock = redis.call('GET', KEYS[1])
-if not stock then return -3 end
-if tonumber(stock) <= 0 then return -1 end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[1]) then return -2 end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return -2 end
+local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+if not v[1] then return -3 end
+if tonumber(v[1]) <= 0 then return -1 end
+if tonumber(v[2] or '0') >= tonumber(ARGV[1]) then return -2 end
+if tonumber(v[3] or '0') >= tonumber(ARGV[2]) then return -2 end
 redis.call('DECR', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
-redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])
 return 1
 """
 
 # Undo a reservation once: only the caller whose ZREM removed it gives the counts back.
 RELEASE = """
 if redis.call('ZREM', KEYS[4], ARGV[1]) == 0 then return 0 end
-redis.call('HDEL', KEYS[5], ARGV[1])
 if ARGV[2] == '1' then redis.call('INCR', KEYS[1]) end
 redis.call('DECR', KEYS[2])
 redis.call('DECR', KEYS[3])
 return 1
-"""
-
-CONFIRM = """
-redis.call('HDEL', KEYS[2], ARGV[1])
-return redis.call('ZREM', KEYS[1], ARGV[1])
 """
 
 
@@ -81,10 +76,6 @@ def pending_key(campaign_id: int) -> str:
     return f"{_tag(campaign_id)}:pending"
 
 
-def info_key(campaign_id: int) -> str:
-    return f"{_tag(campaign_id)}:resv"
-
-
 @dataclass
 class Reservation:
     id: str
@@ -93,13 +84,25 @@ class Reservation:
     user_id: int
     deadline_ms: int
 
+    @property
+    def member(self) -> str:
+        """How the pending set names it: the reconciler reads batch and user back from it."""
+        return f"{self.id}|{self.batch_id}|{self.user_id}"
+
+    @classmethod
+    def from_member(
+        cls, campaign_id: int, member: str | bytes, deadline_ms: int = 0
+    ) -> Reservation:
+        text = member.decode() if isinstance(member, bytes) else member
+        resv_id, batch_id, user_id = text.split("|")
+        return cls(resv_id, campaign_id, int(batch_id), int(user_id), deadline_ms)
+
     def keys(self) -> list[str]:
         return [
             stock_key(self.campaign_id, self.batch_id),
             user_batch_key(self.campaign_id, self.batch_id, self.user_id),
             user_campaign_key(self.campaign_id, self.user_id),
             pending_key(self.campaign_id),
-            info_key(self.campaign_id),
         ]
 
 
@@ -109,7 +112,6 @@ class Gate:
         self.ttl_ms = ttl_ms
         self._reserve = self.redis.register_script(RESERVE)
         self._release = self.redis.register_script(RELEASE)
-        self._confirm = self.redis.register_script(CONFIRM)
 
     # -- the hot path -------------------------------------------------------------------------
     def reserve(self, campaign: Campaign, batch: Batch, user_id: int) -> Reservation:
@@ -121,13 +123,7 @@ class Gate:
             user_id=user_id,
             deadline_ms=int(time.time() * 1000) + self.ttl_ms,
         )
-        args = [
-            batch.per_person_limit,
-            campaign.per_person_limit,
-            resv.id,
-            resv.deadline_ms,
-            f"{batch.pk}:{user_id}",
-        ]
+        args = [batch.per_person_limit, campaign.per_person_limit, resv.member, resv.deadline_ms]
         for attempt in range(3):
             try:
                 result = self._reserve(keys=resv.keys(), args=args)
@@ -154,18 +150,15 @@ class Gate:
 
     def confirm(self, resv: Reservation) -> None:
         try:
-            self._confirm(
-                keys=[pending_key(resv.campaign_id), info_key(resv.campaign_id)], args=[resv.id]
-            )
+            self.redis.zrem(pending_key(resv.campaign_id), resv.member)
         except redis.RedisError:
             # Left pending: reconcile() finds the committed claim and confirms it then.
             log.warning("gate confirm failed for %s; reconcile will finish it", resv.id)
 
     def release(self, resv: Reservation, restore_stock: bool = True) -> bool:
         try:
-            return bool(
-                self._release(keys=resv.keys(), args=[resv.id, "1" if restore_stock else "0"])
-            )
+            flag = "1" if restore_stock else "0"
+            return bool(self._release(keys=resv.keys(), args=[resv.member, flag]))
         except redis.RedisError:
             log.warning("gate release failed for %s; reconcile will release it", resv.id)
             return False
@@ -189,7 +182,7 @@ class Gate:
                 pending = self._uncommitted_pending(campaign.pk)
                 pipe = self.redis.pipeline(transaction=True)
                 if force:
-                    keep = {pending_key(campaign.pk), info_key(campaign.pk), lock}
+                    keep = {pending_key(campaign.pk), lock}
                     for key in self.redis.scan_iter(match=f"{_tag(campaign.pk)}:*", count=1000):
                         if key.decode() not in keep:
                             pipe.delete(key)
@@ -226,18 +219,19 @@ class Gate:
 
     def _uncommitted_pending(self, campaign_id: int) -> dict[tuple[int, int], int]:
         """Reservations still pending whose claim has not reached the database."""
-        info = {
-            k.decode(): v.decode() for k, v in self.redis.hgetall(info_key(campaign_id)).items()
-        }
+        pending = [
+            Reservation.from_member(campaign_id, m)
+            for m in self.redis.zrange(pending_key(campaign_id), 0, -1)
+        ]
         committed = set(
-            Claim.objects.filter(reservation__in=list(info)).values_list("reservation", flat=True)
+            Claim.objects.filter(reservation__in=[r.id for r in pending]).values_list(
+                "reservation", flat=True
+            )
         )
         out: dict[tuple[int, int], int] = {}
-        for resv_id, payload in info.items():
-            if resv_id in committed:
-                continue
-            batch_id, user_id = (int(x) for x in payload.split(":"))
-            out[(batch_id, user_id)] = out.get((batch_id, user_id), 0) + 1
+        for r in pending:
+            if r.id not in committed:
+                out[(r.batch_id, r.user_id)] = out.get((r.batch_id, r.user_id), 0) + 1
         return out
 
     def reconcile(self, campaign: Campaign, now_ms: int | None = None) -> dict:
@@ -245,26 +239,20 @@ class Gate:
         now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
         report = {"campaign": campaign.pk, "confirmed": 0, "released": 0, "drift": {}}
         expired = [
-            r.decode() for r in self.redis.zrangebyscore(pending_key(campaign.pk), "-inf", now_ms)
+            Reservation.from_member(campaign.pk, m)
+            for m in self.redis.zrangebyscore(pending_key(campaign.pk), "-inf", now_ms)
         ]
         if expired:
             committed = set(
-                Claim.objects.filter(reservation__in=expired).values_list("reservation", flat=True)
+                Claim.objects.filter(reservation__in=[r.id for r in expired]).values_list(
+                    "reservation", flat=True
+                )
             )
-            info = self.redis.hmget(info_key(campaign.pk), expired)
-            for resv_id, payload in zip(expired, info, strict=True):
-                if resv_id in committed:
-                    self._confirm(
-                        keys=[pending_key(campaign.pk), info_key(campaign.pk)], args=[resv_id]
-                    )
+            for resv in expired:
+                if resv.id in committed:
+                    self.redis.zrem(pending_key(campaign.pk), resv.member)
                     report["confirmed"] += 1
-                    continue
-                if payload is None:
-                    self.redis.zrem(pending_key(campaign.pk), resv_id)
-                    continue
-                batch_id, user_id = (int(x) for x in payload.decode().split(":"))
-                resv = Reservation(resv_id, campaign.pk, batch_id, user_id, 0)
-                if self._release(keys=resv.keys(), args=[resv_id, "1"]):
+                elif self._release(keys=resv.keys(), args=[resv.member, "1"]):
                     report["released"] += 1
         pending = self._uncommitted_pending(campaign.pk)
         for b in campaign.batches.all():
