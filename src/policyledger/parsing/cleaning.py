@@ -74,6 +74,7 @@ _PAGE_NUMBER = re.compile(
 _TABLE_ROW_TABS = 2
 _ENDS_PARAGRAPH = frozenset("。！？；：!?）】」』〕]")
 _SENTENCE_PUNCT = re.compile(r"[，。；！？,]")
+_CONTINUES = frozenset("，、。；：）》”,.;:")
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,16 @@ def clean(text: str) -> Cleaned:
             continue
         previous = translated[start - 1]
         standalone = False
-        if line_is_paragraph_start and start - line_start <= _TITLE_LINE:
-            standalone = _SENTENCE_PUNCT.search(translated, line_start, start) is None and (
-                start - line_start <= _SHORT_LINE
-                or TITLE_END.search(translated, line_start, start) is not None
+        if (
+            line_is_paragraph_start
+            and start - line_start <= _TITLE_LINE
+            and translated[end] not in _CONTINUES  # the next line goes on with ，、。…
+        ):
+            line = translated[line_start:start]
+            standalone = (
+                _SENTENCE_PUNCT.search(line) is None
+                and line.count("（") <= line.count("）")  # not cut inside a bracket
+                and (len(line) <= _SHORT_LINE or TITLE_END.search(line) is not None)
             )
         table_row = translated.count("\t", physical_start, start) >= _TABLE_ROW_TABS
         physical_start = end

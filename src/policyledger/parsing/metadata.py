@@ -66,7 +66,7 @@ _SIGNED = re.compile(
 _ADDRESSEE = re.compile(rf"(各[^。：；！？\n]{{1,150}}?(?:{_ADDRESSEE_END}))：")
 _ADDRESSEE_LINE = re.compile(rf"^([^。：；！？\n]{{2,150}}?(?:{_ADDRESSEE_END}))：", re.M)
 # A title line of its own: short, no sentence punctuation, ends with a document type (checked after).
-_SHORT_LINE = re.compile(r"^[ ]*([^\n。，；！？：]{2,80}?)[ ]*$", re.M)
+_SHORT_LINE = re.compile(r"^[ ]*(?:附件\d*[：:][ ]*)?([^\n。，；！？：]{2,80}?)[ ]*$", re.M)
 _ENDS_WITH_TYPE = re.compile(f"(?:{_DOC_TYPES})$")
 # Used by the cleaning stage: a line that ends like a document title is a paragraph of its own.
 TITLE_END = re.compile(f"(?:{_DOC_TYPES})[ ]*$")
