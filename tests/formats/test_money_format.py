@@ -65,3 +65,9 @@ def _t(kind, value, unit=None, qualifier=None, per=None) -> dict:
 )
 def test_format_target(target: dict, printed: str) -> None:
     assert format_target(target) == printed
+
+
+def test_format_date_takes_a_date_without_leading_zeros() -> None:
+    import datetime as dt
+
+    assert format_date(dt.date(2022, 9, 5)) == "2022年9月5日"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -52,11 +53,14 @@ def format_money_range(low: float | int, high: float | int) -> str:
     return f"{low_number}{low_unit}–{high_number}{high_unit}"
 
 
-def format_date(value: str) -> str:
+def format_date(value: str | date) -> str:
     """``2022-12-31`` -> ``2022年12月31日``; ``2022-07`` -> ``2022年7月``; ``2022`` -> ``2022年``.
 
-    Anything else comes back unchanged (the parser may keep a date it could not normalise).
+    Accepts a ``date`` too. Anything else comes back unchanged (the parser may keep a date it
+    could not normalise).
     """
+    if isinstance(value, date):
+        value = value.isoformat()
     parts = value.split("-")
     if not all(part.isdigit() for part in parts) or not 1 <= len(parts) <= 3:
         return value

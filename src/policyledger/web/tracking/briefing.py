@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from policyledger.formats import format_date
 from policyledger.web.documents.models import PolicyDocument, Target
 from policyledger.web.tracking.models import Report, ReportValue, Task, TaskStatus
 from policyledger.web.tracking.periods import Period
@@ -30,7 +31,7 @@ DEFAULT_NUMBER_PREFIX = "落实办通报"
 
 def cn_date(day: dt.date) -> str:
     """2022年9月5日: the way dates are printed in Chinese official documents (no leading zeros)."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return format_date(day)
 
 
 def percent_text(numerator: int, denominator: int) -> str:

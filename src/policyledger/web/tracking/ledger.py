@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from policyledger.formats import format_date
 from policyledger.web.tracking.models import Task
 
 COLUMNS = [
@@ -41,7 +42,7 @@ def ledger_rows(tasks: Iterable[Task]) -> list[list[Any]]:
                 measure.heading or measure.text[:30],
                 task.lead_unit.name,
                 "、".join(u.name for u in task.support_units.all()),
-                task.deadline.strftime("%Y年%m月%d日") if task.deadline else "",
+                format_date(task.deadline) if task.deadline else "",
                 task.get_status_display(),
                 task.percent,
                 task.get_warning_display(),

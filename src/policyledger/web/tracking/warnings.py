@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from policyledger.formats import format_date
 from policyledger.web.accounts.models import Unit
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking import notify
@@ -132,7 +133,7 @@ def _flip_chunk(run: WarningRun, chunk: list[int], should: Q, new: str) -> list[
                 old=f.old,
                 new=new,
                 at=run.now,
-                detail=f"完成时限{f.deadline:%Y年%m月%d日}" if f.deadline else "",
+                detail=f"完成时限{format_date(f.deadline)}" if f.deadline else "",
             )
             for f in won
         ],
@@ -163,14 +164,14 @@ def _notify_units(won: list[_Flipped], new: str, messages: dict) -> None:
             continue
         if len(flipped) == 1:
             f = flipped[0]
-            due = f"（完成时限{f.deadline:%Y年%m月%d日}）" if f.deadline else ""
+            due = f"（完成时限{format_date(f.deadline)}）" if f.deadline else ""
             text, link = f"任务“{f.title}”{label}{due}", f"/tracking/tasks/{f.pk}/"
         else:
             names = "、".join(f"“{f.title}”" for f in flipped[:3])
             text = f"本单位有{len(flipped)}项任务{label}：{names}{'等' if len(flipped) > 3 else ''}"
             link = f"/tracking/tasks/?warning={new}&unit={unit_id}"
         lines = [text] + [
-            f"- {f.title}（完成时限{f.deadline:%Y年%m月%d日}）" for f in flipped[:50] if f.deadline
+            f"- {f.title}（完成时限{format_date(f.deadline)}）" for f in flipped[:50] if f.deadline
         ]
         for user in users:
             rows.append(Notification(user=user, text=text[:500], link=link))
