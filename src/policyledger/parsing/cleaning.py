@@ -1,7 +1,8 @@
 """Raw text -> normalised text with an offset map back to the original.
 
 Every later stage reads ``Cleaned.text``; every span it reports goes back through ``Cleaned.span``.
-Characters are only substituted one for one or deleted, never inserted, so the map is a plain array.
+Characters are only substituted one for one or deleted, never inserted, so the map is monotonic:
+``Cleaned.origin`` indexes like an array of ``len(text) + 1`` ints, stored as its runs.
 
 Conventions of the cleaned text (the extractors rely on them):
 
@@ -17,8 +18,10 @@ Conventions of the cleaned text (the extractors rely on them):
 
 from __future__ import annotations
 
+import bisect
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from policyledger.parsing.metadata import TITLE_END
@@ -82,7 +85,7 @@ class Cleaned:
     """Normalised text; ``origin[i]`` is the original index of cleaned character ``i``."""
 
     text: str
-    origin: array  # len(text) + 1 ints; the last one is len(original)
+    origin: OffsetMap  # len(text) + 1 ints; the last one is len(original)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open span of the cleaned text to the original text."""
@@ -175,22 +178,47 @@ def clean(text: str) -> Cleaned:
     keep.append((position, n))
 
     parts: list[str] = []
-    origin = array("i")
-    identity = _identity(n + 1)
+    starts = array("q")  # cleaned index where each kept run begins
+    sources = array("q")  # and where that run comes from in the original
+    length = 0
+    last_end = -1
     for a, b in keep:
         if b > a:
             parts.append(translated[a:b])
-            origin.extend(identity[a:b])  # a memory copy, not one Python int per character
-    origin.append(n)
-    return Cleaned("".join(parts), origin)
+            if a != last_end:  # runs that touch in the original are one run
+                starts.append(length)
+                sources.append(a)
+            length += b - a
+            last_end = b
+    return Cleaned("".join(parts), OffsetMap(starts, sources, length, n))
 
 
-# 0, 1, 2, … kept between calls and grown on demand: slicing it builds the offset map at memcpy
-# speed. It costs 4 bytes per character of the largest text parsed so far; that is the trade-off.
-_IDENTITY = array("i")
+class OffsetMap(Sequence):
+    """``origin[i]``: the original index of cleaned index ``i`` (``origin[len(text)]`` is the end).
 
+    Held as the start of each kept run, not one int per character: looking up an index is a
+    bisection, and building it costs nothing per character.
+    """
 
-def _identity(size: int) -> array:
-    if len(_IDENTITY) < size:
-        _IDENTITY.extend(range(len(_IDENTITY), max(size, 2 * len(_IDENTITY), 1 << 16)))
-    return _IDENTITY
+    __slots__ = ("_starts", "_sources", "_length", "_end")
+
+    def __init__(self, starts: array, sources: array, length: int, end: int) -> None:
+        self._starts = starts
+        self._sources = sources
+        self._length = length
+        self._end = end
+
+    def __len__(self) -> int:
+        return self._length + 1
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += self._length + 1
+        if not 0 <= index <= self._length:
+            raise IndexError("offset out of range")
+        if index == self._length:
+            return self._end
+        run = bisect.bisect_right(self._starts, index) - 1
+        return self._sources[run] + index - self._starts[run]
