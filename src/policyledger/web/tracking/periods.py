@@ -56,6 +56,13 @@ _QUARTER_ISO = re.compile(r"^\s*(\d{4})-?Q([1-4])\s*$", re.IGNORECASE)
 
 def parse_period(text: str, cycle: str) -> Period | None:
     """A period from a label a person types: 2022年9月, 2022年第3季度, 2022-09, 2022Q3."""
+    try:
+        return _parse_period(text, cycle)
+    except ValueError:  # the right shape but no calendar year, e.g. 0000年1月
+        return None
+
+
+def _parse_period(text: str, cycle: str) -> Period | None:
     text = text or ""
     match = _LABEL.match(text)
     if match:
