@@ -235,10 +235,7 @@ def submit_report(request, id: PathId, payload: ReportIn):
         raise PermissionDenied("只读用户不能修改")
     cycle = task.measure.document.cycle
     if payload.period:
-        try:
-            period = parse_period(payload.period, cycle)
-        except ValueError:  # a well-formed label outside the calendar, e.g. 0000年1月
-            period = None
+        period = parse_period(payload.period, cycle)
         if period is None:
             raise ApiError(
                 422,
