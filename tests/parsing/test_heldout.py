@@ -45,6 +45,7 @@ FLOORS: dict[str, float] = {
     "no_numbering": 1.0,
     "pdf_linebreaks": 1.0,
     "scrape_mixed_width": 1.0,
+    "standalone_measures": 1.0,
     "table_flattened": 1.0,
 }
 

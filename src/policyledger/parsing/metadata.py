@@ -208,7 +208,7 @@ def extract(text: str) -> Metadata:
     else:
         meta.doc_number = _doc_number(own)
 
-    meta.title = _title(head) if head else None
+    meta.title = _title(head) if head else _title(_top_lines(text))
 
     signature = _SIGNATURE.search(text)
     if signature is not None:
@@ -249,6 +249,24 @@ def _title(head: str) -> str | None:
     if len(title) > 120 or "。" in title or not re.search(f"(?:{_DOC_TYPES})$", title):
         return None
     return title
+
+
+_SENTENCE_MARKS = re.compile("[。，；！？：]")
+_TOP_LINES = 6
+
+
+def _top_lines(text: str) -> str:
+    """A document without an addressee line (若干措施 published on their own): the lines above its
+    first sentence or numbered heading, where its title stands."""
+    lines: list[str] = []
+    for line in text[:_HEAD_LIMIT].split("\n")[: _TOP_LINES * 2]:
+        if not line.strip():
+            continue
+        bare = _FIELD_NOISE.sub("", line)
+        if _SENTENCE_MARKS.search(bare) or MARKER_AT_START.match(line) or len(lines) >= _TOP_LINES:
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _separator(match: re.Match) -> str:
