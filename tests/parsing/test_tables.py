@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from policyledger.parsing import parse
+from policyledger.parsing import parse, parse_file
 from policyledger.parsing.tables import find_rows
 
 
@@ -107,3 +107,30 @@ def test_row_spans_point_into_the_original_text():
 def test_odd_tables_parse(text):
     document = parse(text)
     assert document.to_dict()["schema_version"] == 1
+
+
+def test_word_table_read_from_docx(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("北川市人民政府办公室关于印发重点任务分工表的通知")
+    document.add_paragraph("各区县人民政府，市政府各部门：")
+    rows = [
+        ["序号", "重点任务", "具体措施", "牵头单位", "配合单位"],
+        ["1", "开展促消费活动", "安排资金2000万元。", "市商务局", "市财政局"],
+        ["2", "发放消费券", "总额1000万元。", "市商务局", "市财政局、人民银行北川市分行"],
+    ]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, values in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    path = tmp_path / "分工表.docx"
+    document.save(path)
+    parsed = parse_file(path)
+    assert [
+        (m.number, m.heading, m.lead_units, m.support_units, [t.value for t in m.targets])
+        for m in parsed.measures
+    ] == [
+        ("1", "开展促消费活动", ["市商务局"], ["市财政局"], [20000000]),
+        ("2", "发放消费券", ["市商务局"], ["市财政局", "人民银行北川市分行"], [10000000]),
+    ]
