@@ -58,6 +58,7 @@ _MARKER = re.compile(
 )
 # Used by the cleaning stage: does a numbering marker start here (after a line break)?
 MARKER_AT_START = re.compile(r"[ ]*(?:" + _MARKER.pattern + ")")
+_LIST_ITEM = frozenset(_CN_NUMERALS + "0123456789")
 # 一、二、三级: a Chinese numeral list, not a heading.
 _NUMERAL_LIST = re.compile(f"[{_CN_NUMERALS}]+、")
 
@@ -154,6 +155,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
         if value <= 0:
             continue
         strong = start == 0 or text[start - 1] in _STRONG_BEFORE
+        if not strong and text[start - 1] == "、" and text[start - 2 : start - 1] in _LIST_ITEM:
+            continue  # 一、二、三产业: the second item of an inline list
         near_heading = (
             0 <= start - last_end <= _NEAR_HEADING and text.find("。", last_end, start) == -1
         )
