@@ -157,6 +157,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
         strong = start == 0 or text[start - 1] in _STRONG_BEFORE
         if not strong and text[start - 1] == "、" and text[start - 2 : start - 1] in _LIST_ITEM:
             continue  # 一、二、三产业: the second item of an inline list
+        if not strong and text[start - 1] == "第":
+            continue  # 第（一）项, 第1.款: a reference to an item, not the item
         near_heading = (
             0 <= start - last_end <= _NEAR_HEADING and text.find("。", last_end, start) == -1
         )
