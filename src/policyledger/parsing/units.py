@@ -438,7 +438,12 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
             segments.append((role, content[pos : m.start()]))
         if m.group(1) in v.lead_labels:
             # 牵头单位 names the lead outright; 责任单位 may be followed by its own 牵头 marker.
-            role = "explicit-lead" if "牵头" in m.group(1) or "主责" in m.group(1) else "lead"
+            if "牵头" in m.group(1) or "主责" in m.group(1):
+                role = "explicit-lead"
+            elif any(r == "explicit-lead" for r, _ in segments) or role == "explicit-lead":
+                role = "support"  # 牵头单位：X；责任单位：Y — Y are the others who carry it out
+            else:
+                role = "lead"
         else:
             role = "support"
         labelled = True
@@ -577,6 +582,9 @@ def find_unit_blocks(
         while stop := _UNBRACKETED_END.search(text, at, limit):
             label = stop.group("label")
             skip = stop.group("role") or stop.group("place")
+            if stop.group() == "\n" and (next_label := v.label_re.match(text, stop.end())):
+                # 牵头单位：X / 责任单位：Y on the next line: one clause, so Y is read as support
+                skip = next_label.group()
             if skip is None and not (label and _is_unit_label(label)):
                 end = stop.start()
                 break
