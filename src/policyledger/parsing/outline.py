@@ -168,11 +168,13 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
         opening = text[end : end + _HEADING_KEY]
         repeated = headings.get((name, value)) == opening
         in_sequence = True
+        if not (strong or near_heading):
+            continue  # a heading starts a paragraph, or follows its parent's heading
         if previous is not None and value == previous + 1 and not repeated:
             pass  # continues its sequence (also across parents: 000 numbers 1﹒…25﹒ throughout)
-        elif repeated and (strong or near_heading):
+        elif repeated:
             in_sequence = False  # the same heading printed again (a repeated passage)
-        elif value == 1 and (strong or near_heading) and open_at is None:
+        elif value == 1 and open_at is None:
             pass  # a new level, or a level restarting under a new parent
         elif value == 1 and strong and open_at == 0:
             epoch += 1  # the outermost level restarting: a sub-document without a title line
@@ -180,7 +182,7 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
             pass  # the same number printed twice by mistake, with another heading: a new item
         elif not part_markers and strong and value <= _MAX_JUMP * 4:
             pass  # the text starts part-way through its numbering (an excerpt, a cut page)
-        elif (strong or near_heading) and previous is not None and value <= biggest + _MAX_JUMP:
+        elif previous is not None and value <= biggest + _MAX_JUMP:
             # A gap (a lost heading) still runs forward; going back means a scrambled page.
             in_sequence = value > biggest
         else:
