@@ -202,7 +202,12 @@ class _Run:
                 continue
             start, piece = row.cells[role][0], cells[role]
             found = self._guard(
-                "targets", quantities.extract_targets, piece.text, year=year, default=[]
+                "targets",
+                quantities.extract_targets,
+                piece.text,
+                year=year,
+                due=role == "deadline",  # the 完成时限 column: 2024年9月 is a deadline there
+                default=[],
             )
             for target in found:
                 a, b = piece.span(*target.span)

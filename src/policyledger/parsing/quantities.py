@@ -87,7 +87,7 @@ _RATIO_RE = re.compile(
 _DATE_RE = re.compile(
     r"(?P<y>\d{4})[ \t\u00a0\u3000]{0,2}年[ \t\u00a0\u3000]{0,2}(?:"
     r"(?P<m>\d{1,2})[ \t\u00a0\u3000]{0,2}月[ \t\u00a0\u3000]{0,2}(?:"
-    r"(?P<d>\d{1,2})[ \t\u00a0\u3000]{0,2}[日号]|(?P<mend>底|末))"
+    r"(?P<d>\d{1,2})[ \t\u00a0\u3000]{0,2}[日号]|(?P<mend>底|末)|(?P<month>)(?![ \t\u00a0\u3000]{0,2}\d))"
     r"|(?P<yend>年?(?:底|末))"
     r"|(?P<part>上半年|下半年|前三季度|第?[一二三四1-4]季度)"
     r"|(?P<bare>)(?![ \t\u00a0\u3000]{0,2}(?:\d|度|代)))"
@@ -163,6 +163,7 @@ class _Markers:
     per_before: re.Pattern[str]
     per_after: re.Pattern[str]
     count_re: re.Pattern[str]
+    deadline_label: re.Pattern[str]
 
 
 def _lines(name: str) -> list[str]:
@@ -226,6 +227,11 @@ def _markers() -> _Markers:
         per_before=re.compile(rf"每(?:个|位|名)?({per_alt})|单(车|笔|台|户|家|次|场|项)|(人|户)均"),
         per_after=re.compile(rf"^{_SP}(?:/|／|每|一)({per_alt})"),
         count_re=count_re,
+        deadline_label=re.compile(
+            "(?:" + "|".join(map(re.escape, get("deadline_label"))) + r")[：:][ \t\u3000]*$"
+            if roles.get("deadline_label")
+            else "(?!)"
+        ),
     )
 
 
@@ -433,7 +439,7 @@ def _is_year(digits: str) -> bool:
     return len(digits) == 4 and 1900 <= int(digits) <= 2099
 
 
-def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
+def _dates(text: str, starts: list[int], year: int | None, due: bool) -> list[_Candidate]:
     m = _markers()
     out: list[_Candidate] = []
     if year is not None:
@@ -456,12 +462,16 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
         tail = _after(text, end, 4)
         if before.endswith(m.start_before) or tail.startswith(m.start_after):
             continue  # 自2022年起: a start, not a deadline
+        # 完成时限：2024年12月, or a table's deadline column: every date there is due.
+        due_here = due or m.deadline_label.search(text, max(0, start - 12), start) is not None
         if match.group("d") is not None:
             month, day = int(match.group("m")), int(match.group("d"))
             if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(y, month)[1]):
                 continue
             if not (
-                before.endswith(m.deadline_before + _DASHES) or tail.startswith(m.deadline_after)
+                due_here
+                or before.endswith(m.deadline_before + _DASHES)
+                or tail.startswith(m.deadline_after)
             ):
                 continue  # a signing or event date; the end of a period (9月1日—12月31日) is kept
             value = f"{y:04d}-{month:02d}-{day:02d}"
@@ -469,6 +479,15 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
             month = int(match.group("m"))
             if not 1 <= month <= 12:
                 continue
+            value = f"{y:04d}-{month:02d}-{calendar.monthrange(y, month)[1]:02d}"
+        elif match.group("month") is not None:
+            month = int(match.group("m"))
+            if not 1 <= month <= 12 or not (
+                due_here
+                or before.endswith(m.deadline_before + m.year_deadline_before)
+                or tail.startswith(m.deadline_after)
+            ):
+                continue  # 2024年3月印发, 2024年6月至12月: not a deadline
             value = f"{y:04d}-{month:02d}-{calendar.monthrange(y, month)[1]:02d}"
         elif match.group("yend") is not None:
             value = f"{y:04d}-12-31"
@@ -479,7 +498,8 @@ def _dates(text: str, starts: list[int], year: int | None) -> list[_Candidate]:
         else:
             # A bare year: a deadline after 到/力争/于 or before 前, or a target year opening a clause.
             if not (
-                before.endswith(m.deadline_before + m.year_deadline_before)
+                due_here
+                or before.endswith(m.deadline_before + m.year_deadline_before)
                 or tail.startswith(m.deadline_after)
                 or (before == "" and tail.startswith(m.year_target_after))
             ):
@@ -504,14 +524,17 @@ def _date_candidate(text: str, start: int, end: int, value: str) -> _Candidate:
 # ---------------------------------------------------------------------------------------------------
 
 
-def extract_targets(text: str, *, year: int | None = None) -> list[Target]:
-    """All quantified targets in ``text``, sorted by span (spans relative to ``text``)."""
+def extract_targets(text: str, *, year: int | None = None, due: bool = False) -> list[Target]:
+    """All quantified targets in ``text``, sorted by span (spans relative to ``text``).
+
+    ``due``: the text is a deadline field (a table's 完成时限 cell), so every date in it is one.
+    """
     starts = _number_starts(text)
     candidates = (
         _money(text, starts)
         + _percent(text, starts)
         + _ratio(text, starts)
-        + _dates(text, starts, year)
+        + _dates(text, starts, year, due)
         + _counts(text, starts)
     )
     candidates.sort(key=lambda c: (c.priority, c.target.span))
