@@ -61,6 +61,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -360,15 +361,19 @@ def time_page(client, path: str, repeat: int, headers: dict | None = None) -> di
         client.get(path, headers=headers or {})
     # Counted now: captured_queries reads the live log, which the next request clears.
     queries = len(ctx.captured_queries)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(path, headers=headers or {})
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         assert response.status_code == 200
     return {
         "p50": percentile(times, 0.5) * 1000,
         "p95": percentile(times, 0.95) * 1000,
+        # This process's CPU (Django's side, not PostgreSQL's): steadier than wall time on a
+        # shared machine, where other work stretches the wall clock.
+        "cpu": statistics.median(cpu) * 1000,
         "queries": queries,
         "bytes": len(response.content),
     }
@@ -402,7 +407,10 @@ def bench_pages(data: dict, repeat: int) -> None:
     key = issue_token(data["admin"], "bench")[1]
     bearer = {"Authorization": f"Bearer {key}"}
 
-    print(f"\n== Pages ({repeat} requests each, Django test Client in process, as 牵头办管理员)")
+    print(
+        f"\n== Pages ({repeat} requests each, Django test Client in process, as 牵头办管理员; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
     rows = [
         (
             "dashboard data (/tracking/dashboard/data.json)",
@@ -421,11 +429,11 @@ def bench_pages(data: dict, repeat: int) -> None:
         ("API dashboard", admin, "/api/v1/dashboard", bearer),
     ]
     results = {}
-    print(f"  {'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"  {'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'app CPU':>8} {'queries':>8}")
     for label, client, path, headers in rows:
         r = time_page(client, path, repeat, headers)
         results[label] = r
-        print(f"  {label:<48} {r['p50']:8.1f} {r['p95']:8.1f} {r['queries']:8d}")
+        print(f"  {label:<48} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu']:8.1f} {r['queries']:8d}")
 
     naive = []
     for _ in range(max(3, repeat // 5)):
@@ -482,12 +490,19 @@ def bench_warnings(args: argparse.Namespace, units: list) -> None:
     from policyledger.web.tracking.warnings import run_warnings
 
     total = add_warning_tasks(args.warning_tasks, units)
-    print(f"\n== Warning job over {total:,} tasks (now = {NOW:%Y-%m-%d %H:%M} +08:00)")
-    start = time.perf_counter()
+    print(
+        f"\n== Warning job over {total:,} tasks (now = {NOW:%Y-%m-%d %H:%M} +08:00; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+    start, start_cpu = time.perf_counter(), time.process_time()
     first = run_warnings(NOW)
     first_s = time.perf_counter() - start
+    first_cpu = time.process_time() - start_cpu
     flips = sum(first.task_flips.values())
-    print(f"  first run: {first_s:6.2f} s, {flips:,} task changes ({first.summary()})")
+    print(
+        f"  first run: {first_s:6.2f} s ({first_cpu:.2f} s CPU in this process), "
+        f"{flips:,} task changes ({first.summary()})"
+    )
     start = time.perf_counter()
     again = run_warnings(NOW + dt.timedelta(hours=1))
     again_s = time.perf_counter() - start
@@ -599,6 +614,48 @@ def _backends(url: str) -> list[int]:
     return [r[0] for r in rows]
 
 
+class CpuSampler(threading.Thread):
+    """CPU used by the gunicorn workers and their PostgreSQL backends during the load.
+
+    Sampled every 0.2 s, so a process that ends mid-run (a worker recycled, a connection closed)
+    still counts with its last reading; one that starts mid-run counts from zero.
+    """
+
+    def __init__(self, master: int, url: str) -> None:
+        super().__init__(daemon=True)
+        self.master, self.url = master, url
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.kind: dict[int, str] = {}
+        self.done = threading.Event()
+
+    def _sample(self, initial: bool) -> None:
+        groups = {"app": _children(self.master), "db": _backends(self.url)}
+        for kind, pids in groups.items():
+            for pid in pids:
+                value = _cpu_seconds([pid])
+                self.kind[pid] = kind
+                self.first.setdefault(pid, value if initial else 0.0)
+                self.last[pid] = max(value, self.last.get(pid, 0.0))
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self._sample(initial=False)
+
+    def start(self) -> None:
+        self._sample(initial=True)
+        super().start()
+
+    def stop(self) -> tuple[float, float]:
+        self._sample(initial=False)
+        self.done.set()
+        self.join()
+        used = {"app": 0.0, "db": 0.0}
+        for pid, kind in self.kind.items():
+            used[kind] += self.last[pid] - self.first[pid]
+        return used["app"], used["db"]
+
+
 def _client(job: tuple[int, list[tuple[str, int, str]]]) -> tuple[int, int, list[int]]:
     """One client process: POST each (key, task, period) in order; returns counts and statuses."""
     import http.client
@@ -687,11 +744,10 @@ def bench_submissions(args: argparse.Namespace, url: str, var: Path, data: dict)
         # Open every worker's database connection before anything is timed.
         _, warm_statuses = run_load(port, baseline_pairs[:warm], args.workers)
         single_s, single_statuses = run_load(port, baseline_pairs[warm:], 1)
-        workers, backends = _children(proc.pid), _backends(url)
-        cpu_before = _cpu_seconds(workers), _cpu_seconds(backends)
+        sampler = CpuSampler(proc.pid, url)
+        sampler.start()
         load_s, statuses = run_load(port, work, args.clients)
-        app_cpu = _cpu_seconds(workers) - cpu_before[0]
-        db_cpu = _cpu_seconds(backends) - cpu_before[1]
+        app_cpu, db_cpu = sampler.stop()
         server_cpu = app_cpu + db_cpu
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
