@@ -101,8 +101,9 @@ def test_row_spans_point_into_the_original_text():
         "序号\t牵头单位\t配合单位\n" + "1\t市商务局\t市财政局\n" * 20_000,
         "序号\t牵头单位\t配合单位\n" + "\t\t\n" * 20_000,
         "序号\t牵头单位\t配合单位\n1\t" + "市商务局、" * 50_000 + "\t市财政局\n",
+        "序号\t牵头单位\t配合单位\t" + "市商务局\t" * 200_000,
     ],
-    ids=["tabs", "header-cells", "many-rows", "empty-rows", "huge-cell"],
+    ids=["tabs", "header-cells", "many-rows", "empty-rows", "huge-cell", "huge-header"],
 )
 def test_odd_tables_parse(text):
     document = parse(text)

@@ -24,6 +24,7 @@ Span = tuple[int, int]
 # A line with a tab in it; bounded so a huge line is looked at once, not rescanned.
 _LINE = re.compile(r"[^\n]*\t[^\n]*")
 _MIN_CELLS = 3
+_MAX_CELLS = 20  # a header names a handful of columns; a longer tab-run is not one
 
 
 @dataclass
@@ -94,7 +95,9 @@ def find_rows(text: str) -> list[Row]:
     for line in _LINE.finditer(text):
         cells = [_trim(text, s) for s in _cells(text, *line.span())]
         # Only a line naming a lead column can be a header: rows skip the per-cell look-up.
-        if len(cells) >= _MIN_CELLS and any(w in _squeeze(line.group()) for w in lead_words):
+        if _MIN_CELLS <= len(cells) <= _MAX_CELLS and any(
+            w in _squeeze(line.group()) for w in lead_words
+        ):
             roles = [_role(text[a:b]) for a, b in cells]
             if "lead" in roles and roles.count(None) <= 1:
                 header, expected = roles, len(cells)
