@@ -277,3 +277,47 @@ def test_summary_and_dashboard(alice, bob, dave, tasks, api):
     assert dashboard.status_code == 200, dashboard.content
     assert dashboard.json()["summary"]["tasks"] == 4
     assert_error(api(bob).get("/dashboard"), 403)
+
+
+def test_report_with_attachments_multipart(alice, bob, carol, tasks, api):
+    task = tasks[("一、", "市商务局")]
+    client = api(bob)
+    pdf = SimpleUploadedFile(
+        "发放明细.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    )
+    response = client.client.post(
+        f"{BASE}/tasks/{task.pk}/reports/files",
+        {
+            "period": "2022年9月",
+            "task_status": "in_progress",
+            "percent": "40",
+            "attachments": [pdf],
+        },
+        headers=client._headers(),
+    )
+    assert response.status_code == 201, response.content
+    report = response.json()
+    assert [(a["name"], a["content_type"]) for a in report["attachments"]] == [
+        ("发放明细.pdf", "application/pdf")
+    ]
+    # The file is served through the page that checks rights, not from a static path.
+    assert report["attachments"][0]["url"].startswith("/tracking/attachments/")
+
+    exe = SimpleUploadedFile("说明.pdf", b"MZ\x90\x00 not a pdf")
+    refused = client.client.post(
+        f"{BASE}/tasks/{task.pk}/reports/files",
+        {
+            "period": "2022年10月",
+            "task_status": "in_progress",
+            "percent": "40",
+            "attachments": [exe],
+        },
+        headers=client._headers(),
+    )
+    assert "类型不受支持" in assert_error(refused, 400, "rejected")["detail"]
+    other = api(carol).client.post(
+        f"{BASE}/tasks/{task.pk}/reports/files",
+        {"task_status": "in_progress", "percent": "1"},
+        headers=api(carol)._headers(),
+    )
+    assert_error(other, 404)

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
@@ -20,6 +21,7 @@ from policyledger.web.api.schemas import (
     ERRORS,
     MAX_ID,
     WRITE_ERRORS,
+    ErrorOut,
     IdName,
     OptionalId,
     PageIn,
@@ -32,6 +34,9 @@ from policyledger.web.tracking.models import AuditLog, Task
 from policyledger.web.tracking.periods import parse_period, period_containing
 
 router = Router(tags=["任务"])
+
+# The report form's own limit on attachments per submission.
+MAX_ATTACHMENTS = 10
 
 StatusCode = Literal["not_started", "in_progress", "done", "lagging"]
 WarningCode = Literal["normal", "due_soon", "overdue"]
@@ -208,14 +213,7 @@ def task_reports(request, id: PathId, pagination: Query[PageIn]):
     return result
 
 
-@router.post(
-    "/{id}/reports",
-    response={201: ReportOut, **WRITE_ERRORS},
-    summary="报送进展（填报人：本单位任务；管理员：全部）",
-    description="同一任务同一周期只有一条报送，重复提交即更新该条（已采纳的不能再改）。"
-    "修改已有报送时传 version，若他人已修改则返回 409。",
-)
-def submit_report(request, id: PathId, payload: ReportIn):
+def _submit(request, task_id: int, payload: ReportIn, uploads=None):
     user = caller(request)
     # task_for's rule (404 unless visible, then 403 for a read-only user) in one query that also
     # brings the document's cycle and the unit's name: this is the API's busiest write.
@@ -226,7 +224,7 @@ def submit_report(request, id: PathId, payload: ReportIn):
                 "measure__document__original_text", "measure__document__parsed"
             ),
         )
-        .filter(pk=id)
+        .filter(pk=task_id)
         .first()
     )
     if task is None:
@@ -252,9 +250,51 @@ def submit_report(request, id: PathId, payload: ReportIn):
         percent=payload.percent,
         narrative=payload.narrative,
         values=dict(payload.values),
+        attachments=uploads,
         expected_version=payload.version,
         draft=payload.draft,
     )
     # The service returns the saved row; only its values and attachments need reading back.
     report.submitted_by = user if report.submitted_by_id == user.pk else report.submitted_by
     return Status(201, report_out(report))
+
+
+@router.post(
+    "/{id}/reports",
+    response={201: ReportOut, **WRITE_ERRORS},
+    summary="报送进展（填报人：本单位任务；管理员：全部）",
+    description="同一任务同一周期只有一条报送，重复提交即更新该条（已采纳的不能再改）。"
+    "修改已有报送时传 version，若他人已修改则返回 409。",
+)
+def submit_report(request, id: PathId, payload: ReportIn):
+    return _submit(request, id, payload)
+
+
+class ReportFormIn(Schema):
+    period: Text | None = Field(None, max_length=40, description="报送周期，缺省为当前周期")
+    task_status: StatusCode
+    percent: int = Field(..., ge=0, le=100)
+    narrative: Text = Field("", max_length=5000)
+    version: int | None = Field(None, ge=1, le=MAX_ID)
+    draft: bool = False
+
+
+@router.post(
+    "/{id}/reports/files",
+    response={201: ReportOut, **WRITE_ERRORS, 413: ErrorOut},
+    summary="报送进展并上传附件（multipart）",
+    description="字段同 JSON 报送（不含 values），附件字段名 attachments，可重复，最多10个；"
+    "支持 PDF、图片（PNG/JPEG/GIF/WebP）、Excel（.xlsx），按内容识别类型。",
+)
+def submit_report_with_files(
+    request,
+    id: PathId,
+    data: Form[ReportFormIn],
+    attachments: File[list[UploadedFile]] = None,
+):
+    files = list(attachments or [])
+    if len(files) > MAX_ATTACHMENTS:
+        raise ApiError(400, "too_many_files", f"一次最多上传{MAX_ATTACHMENTS}个附件")
+    uploads = [report_services.Upload(f.name or "附件", f.read()) for f in files]
+    payload = ReportIn(**data.model_dump())
+    return _submit(request, id, payload, uploads)
