@@ -19,13 +19,23 @@ from policyledger.web.api.errors import ApiError
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
+def _with_profile(user: Any) -> Any:
+    """Load the user's profile and unit in one query: every permission check reads both."""
+    from policyledger.web.accounts.models import Profile
+
+    profile = Profile.objects.select_related("unit").filter(user_id=user.pk).first()
+    if profile is not None:
+        user.profile = profile  # fills the one-to-one cache that permissions reads
+    return user
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         user = user_for_token(token.strip())
         if user is None:
             return None
         # Code that reads request.user (logging, axes) sees the token's user, not AnonymousUser.
-        request.user = user
+        request.user = _with_profile(user)
         return user
 
 
@@ -47,7 +57,7 @@ class SessionAuth(APIKeyCookie):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise ApiError(403, "csrf", "CSRF 校验失败：请在 X-CSRFToken 头中提供令牌")
-        return user
+        return _with_profile(user)
 
 
 def caller(request: HttpRequest) -> Any:
