@@ -72,6 +72,8 @@ documents = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12))
 
 def _check(text: str) -> None:
     document = parse(text)
+    # The pipeline turns a failing stage into a diagnostic; none should fail in the first place.
+    assert not any(d.code == "stage_error" for d in document.diagnostics)
     n = len(text)
     spans = [m.span for m in document.measures]
     for start, end in spans:
