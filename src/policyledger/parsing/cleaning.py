@@ -13,7 +13,8 @@ Conventions of the cleaned text (the extractors rely on them):
   (``200 万元`` -> ``200万元``, ``2022 年 9 月`` -> ``2022年9月``); spaces between ASCII words stay;
 * a line break in the middle of a sentence (PDF layout, even inside a unit name ``市发改\\n委``) is
   deleted; a break that ends a paragraph is kept as one ``\\n``: after 。！？；： or a closing bracket,
-  before a numbering marker, and after a short stand-alone line (a title, a heading, a signature).
+  before a numbering marker, and after a short stand-alone line (a title, a heading, a signature);
+  two ideographic spaces after text (a paragraph indent on a page that lost its breaks) are a break.
 """
 
 from __future__ import annotations
@@ -100,8 +101,19 @@ class Cleaned:
         return self.origin[max(0, min(index, len(self.text)))]
 
 
+_INDENT = re.compile(r"(?<=[^\s\u3000])\u3000{2,}")
+
+
+def _indent_break(match: re.Match) -> str:
+    return "\n" + match.group()[1:]
+
+
 def clean(text: str) -> Cleaned:
     """Normalise widths, spaces and broken lines; keep a map of every character's origin."""
+    if "\u3000\u3000" in text:
+        # 首行缩进: two ideographic spaces open a paragraph; a scraped page that lost its line
+        # breaks keeps them (…完成时限：2025年底前　　2.推进…). Same length, so offsets hold.
+        text = _INDENT.sub(_indent_break, text)
     translated = _CHANGED.sub(_substitute, text)
     if "\n" in translated:
         translated = _PAGE_NUMBER.sub(lambda m: "\x00" * len(m.group()), translated)
