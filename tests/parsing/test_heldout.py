@@ -9,8 +9,9 @@ by hand from the text (same conventions as tests/data/gold/README.md).
 Measure counts and numbers must match exactly. The other fields are compared measure by measure
 (in order) and the agreement is printed (``pytest -s``); each document must reach its floor in
 ``FLOORS``, set from what the parser reaches, so a regression fails. Raise a floor when the parser
-improves. Each document is also read in two other layouts (one line with paragraph indents,
-half-width punctuation) and must read the same.
+improves. Each document is also read in other layouts (one line with paragraph indents,
+half-width punctuation, a PDF text layer broken every 28 characters with page numbers) and must
+read the same.
 """
 
 from __future__ import annotations
@@ -104,13 +105,38 @@ def _half_width(text: str) -> str:
     return text.translate(str.maketrans("（）：；，", "():;,"))
 
 
-VARIANTS = {"as_written": lambda text: text, "one_line": _one_line, "half_width": _half_width}
-# A table needs its line breaks: the one-line variant does not apply to it.
+def _pdf_lines(text: str, width: int = 28, page_lines: int = 22) -> str:
+    # A PDF text layer: every paragraph broken each 28 characters (the official line), wherever
+    # that falls (inside numbers and unit names), and a page number (— 2 —) every 22 lines.
+    lines: list[str] = []
+    count = 0
+    for paragraph in text.split("\n"):
+        for i in range(0, max(len(paragraph), 1), width):
+            lines.append(paragraph[i : i + width])
+            count += 1
+            if count % page_lines == 0:
+                lines.append(f"— {count // page_lines + 1} —")
+    return "\n".join(lines)
+
+
+VARIANTS = {
+    "as_written": lambda text: text,
+    "one_line": _one_line,
+    "half_width": _half_width,
+    "pdf_lines": _pdf_lines,
+}
+# Which variants make sense for a document: a table needs its line breaks, and a text that is
+# already a PDF layer or a one-line scrape is not laid out again.
+NOT_APPLICABLE = {
+    "table_flattened": {"one_line", "pdf_lines"},
+    "pdf_linebreaks": {"pdf_lines"},
+    "scrape_mixed_width": {"pdf_lines"},
+}
 VARIANT_CASES = [
     (name, variant)
     for name in NAMES
-    for variant in ("one_line", "half_width")
-    if not (name == "table_flattened" and variant == "one_line")
+    for variant in ("one_line", "half_width", "pdf_lines")
+    if variant not in NOT_APPLICABLE.get(name, set())
 ]
 
 
@@ -178,7 +204,7 @@ def test_field_agreement(name):
 
 @pytest.mark.parametrize(("name", "variant"), VARIANT_CASES)
 def test_layout_variants_read_alike(name, variant):
-    """The same document on one line (paragraph indents kept) or half-width reads the same."""
+    """The same document on one line, half-width or as a PDF text layer reads the same."""
     tally, misses = compare(name, variant)
     assert agreement(tally) >= FLOORS[name], "\n".join(misses)
     assert [_norm(m.number) for m in _parsed(name, variant).measures] == [

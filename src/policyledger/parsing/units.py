@@ -585,6 +585,8 @@ def find_unit_blocks(
             if stop.group() == "\n" and (next_label := v.label_re.match(text, stop.end())):
                 # 牵头单位：X / 责任单位：Y on the next line: one clause, so Y is read as support
                 skip = next_label.group()
+            elif stop.group() == "\n" and _wrapped(text, m.end(), stop.start()):
+                skip = "\n"  # a PDF line break inside the list (…县税务\n局、县财政局)
             if skip is None and not (label and _is_unit_label(label)):
                 end = stop.start()
                 break
@@ -600,6 +602,28 @@ def find_unit_blocks(
         blocks.append(_block(text, start, end, parsed, first_leads))
     blocks.sort(key=lambda b: b.span)
     return blocks
+
+
+_ITEM_END = re.compile(r"[、，,；;（(。\n]")
+
+
+def _wrapped(text: str, start: int, newline: int) -> bool:
+    """Does the unit list running from ``start`` go on after the line break at ``newline``?
+
+    Yes when the break falls at a separator, or inside a name: the last item is no unit yet and,
+    with the first item of the next line, it is one (国家金融监督管理总局西江监 / 管分局).
+    """
+    after = newline + 1
+    if after >= len(text) or newline <= start:
+        return False
+    if text[newline - 1] in "、，," or text[after] in "、，,":
+        return True
+    last = re.split(r"[、，,；;：:]", text[start:newline])[-1]
+    found = _ITEM_END.search(text, after, after + 40)
+    following = text[after : found.start() if found else after + 40]
+    if not last or not following or _looks_like_unit(_read_item(last)[0]):
+        return False
+    return _looks_like_unit(_read_item(last + following)[0])
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
