@@ -1,9 +1,10 @@
 """The parser on documents it was not written against: tests/data/heldout/*.txt.
 
 Each document is a realistic, invented policy text in a form the five samples lack or barely have
-(条-numbered articles, label lines 牵头单位：/配合单位：, a 国办发 意见, PDF line breaks with page
-numbers, a one-line scrape with full-width digits and a doubled section, no numbering at all, a Word
-table flattened to tab-separated rows). Next to it, NAME.expected.json holds its annotation written
+(条-numbered articles in a county document and in 章/条 form, label lines 牵头单位：/配合单位：, a
+国办发 意见, PDF line breaks with page numbers, a one-line scrape with full-width digits and a
+doubled section, no numbering at all, a 若干措施 with no addressee or 文号, a Word table flattened to
+tab-separated rows); tests/data/heldout/README.md lists them. Next to it, NAME.expected.json holds its annotation written
 by hand from the text (same conventions as tests/data/gold/README.md).
 
 Measure counts and numbers must match exactly. The other fields are compared measure by measure
