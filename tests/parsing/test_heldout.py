@@ -11,8 +11,8 @@ Measure counts and numbers must match exactly. The other fields are compared mea
 (in order) and the agreement is printed (``pytest -s``); each document must reach its floor in
 ``FLOORS``, set from what the parser reaches, so a regression fails. Raise a floor when the parser
 improves. Each document is also read in other layouts (one line with paragraph indents,
-half-width punctuation, a PDF text layer broken every 28 characters with page numbers) and must
-read the same.
+half-width punctuation, a PDF text layer broken every 28 characters with page numbers; a table
+also one cell a line or a block) and must read the same.
 """
 
 from __future__ import annotations
@@ -120,24 +120,42 @@ def _pdf_lines(text: str, width: int = 28, page_lines: int = 22) -> str:
     return "\n".join(lines)
 
 
+def _cell_lines(text: str) -> str:
+    # The same table exported as text by LibreOffice: one cell a line.
+    return text.replace("\t", "\n")
+
+
+def _cell_blocks(text: str) -> str:
+    # …or as a PDF text layer: one cell a block, blank lines between, long cells wrapped.
+    blocks = []
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        if len(cells) > 1:
+            line = "\n\n".join(_pdf_lines(c, width=12, page_lines=10**6) for c in cells)
+        blocks.append(line)
+    return "\n".join(blocks)
+
+
 VARIANTS = {
     "as_written": lambda text: text,
     "one_line": _one_line,
     "half_width": _half_width,
     "pdf_lines": _pdf_lines,
+    "cell_lines": _cell_lines,
+    "cell_blocks": _cell_blocks,
 }
-# Which variants make sense for a document: a table needs its line breaks, and a text that is
-# already a PDF layer or a one-line scrape is not laid out again.
-NOT_APPLICABLE = {
-    "table_flattened": {"one_line", "pdf_lines"},
-    "pdf_linebreaks": {"pdf_lines"},
-    "scrape_mixed_width": {"pdf_lines"},
+# Which layouts make sense for a document: a table needs its line breaks (and is read in the other
+# flattenings of a table), a text that is already a PDF layer or a one-line scrape is not laid out
+# again.
+APPLICABLE = {
+    "table_flattened": ("half_width", "cell_lines", "cell_blocks"),
+    "pdf_linebreaks": ("one_line", "half_width"),
+    "scrape_mixed_width": ("one_line", "half_width"),
 }
 VARIANT_CASES = [
     (name, variant)
     for name in NAMES
-    for variant in ("one_line", "half_width", "pdf_lines")
-    if variant not in NOT_APPLICABLE.get(name, set())
+    for variant in APPLICABLE.get(name, ("one_line", "half_width", "pdf_lines"))
 ]
 
 
@@ -205,7 +223,8 @@ def test_field_agreement(name):
 
 @pytest.mark.parametrize(("name", "variant"), VARIANT_CASES)
 def test_layout_variants_read_alike(name, variant):
-    """The same document on one line, half-width or as a PDF text layer reads the same."""
+    """The same document on one line, half-width, as a PDF text layer (a table: one cell a line
+    or a block) reads the same."""
     tally, misses = compare(name, variant)
     assert agreement(tally) >= FLOORS[name], "\n".join(misses)
     assert [_norm(m.number) for m in _parsed(name, variant).measures] == [

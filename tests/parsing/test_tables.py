@@ -102,8 +102,22 @@ def test_row_spans_point_into_the_original_text():
         "序号\t牵头单位\t配合单位\n" + "\t\t\n" * 20_000,
         "序号\t牵头单位\t配合单位\n1\t" + "市商务局、" * 50_000 + "\t市财政局\n",
         "序号\t牵头单位\t配合单位\t" + "市商务局\t" * 200_000,
+        "序号\n重点任务\n牵头单位\n" * 50_000,
+        "序号\n重点任务\n牵头单位\n" + "1\n" * 200_000,
+        "序号\n\n牵头单位\n\n配合单位\n\n"
+        + "".join(f"{n}\n\n甲\n\n乙\n\n" for n in range(1, 20_000)),
     ],
-    ids=["tabs", "header-cells", "many-rows", "empty-rows", "huge-cell", "huge-header"],
+    ids=[
+        "tabs",
+        "header-cells",
+        "many-rows",
+        "empty-rows",
+        "huge-cell",
+        "huge-header",
+        "line-headers",
+        "line-numbers",
+        "line-rows",
+    ],
 )
 def test_odd_tables_parse(text):
     document = parse(text)
@@ -135,3 +149,39 @@ def test_word_table_read_from_docx(tmp_path):
         ("1", "开展促消费活动", ["市商务局"], ["市财政局"], [20000000]),
         ("2", "发放消费券", ["市商务局"], ["市财政局", "人民银行北川市分行"], [10000000]),
     ]
+
+
+def test_one_cell_a_line_as_libreoffice_exports_a_table():
+    text = (
+        "附件\n序号\n重点任务\n牵头单位\n配合单位\n"
+        "1\n发放汽车消费券1000万元\n市商务局\n市财政局\n"
+        "2\n开展家电以旧换新\n市商务局\n市市场监管局、市财政局\n"
+        "北川市人民政府办公室\n2024年3月6日\n"
+    )
+    assert _view(text) == [
+        ("1", "发放汽车消费券1000万元", ["市商务局"], ["市财政局"], [("money", 10000000)]),
+        ("2", "开展家电以旧换新", ["市商务局"], ["市市场监管局", "市财政局"], []),
+    ]
+
+
+def test_one_cell_a_block_with_wrapped_cells_as_a_pdf_gives_it():
+    text = (
+        "序号\n\n重点任务\n\n牵头单位\n\n配合单位\n\n"
+        "1\n\n发放汽车消费\n券1000万\n元\n\n市商务局\n\n市财政局、人\n民银行北川市\n分行\n\n"
+        "2\n\n开展家电以旧\n换新\n\n市商务局\n\n市市场监管局\n"
+    )
+    assert _view(text) == [
+        (
+            "1",
+            "发放汽车消费券1000万元",
+            ["市商务局"],
+            ["市财政局", "人民银行北川市分行"],
+            [("money", 10000000)],
+        ),
+        ("2", "开展家电以旧换新", ["市商务局"], ["市市场监管局"], []),
+    ]
+
+
+def test_numbered_lines_without_a_header_are_no_table():
+    text = "请各单位报送以下材料：\n1\n工作总结\n市商务局\n2\n工作计划\n市财政局\n"
+    assert find_rows(text) == []

@@ -176,9 +176,10 @@ class _Run:
         original = self.original
         part = max(0, sum(1 for p in self.document.parts if p.span[0] <= row.span[0]) - 1)
         cells = {role: clean(original[a:b]) for role, (a, b) in row.cells.items()}
-        heading = cells["heading"].text if "heading" in cells else None
+        # A line break inside a cell is the cell's width, not a paragraph.
+        heading = cells["heading"].text.replace("\n", "") if "heading" in cells else None
         body = cells.get("text") or cells.get("heading")
-        text = body.text if body is not None else ""
+        text = body.text.replace("\n", "") if body is not None else ""
         if heading is None and text:
             heading = text.split("。")[0]
         lead, support = self._unit_cell(cells["lead"].text) if "lead" in cells else ([], [])

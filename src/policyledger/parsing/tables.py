@@ -52,9 +52,12 @@ def _lead_words() -> tuple[str, ...]:
     return tuple(heading for heading, role in _columns() if role == "lead")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _squeeze(value: str) -> str:
     # Header cells are often spaced out to fill the column (牵 头 单 位).
-    return re.sub(r"\s+", "", value)
+    return _SPACES.sub("", value)
 
 
 def _role(cell: str) -> str | None:
@@ -85,9 +88,20 @@ def _trim(text: str, span: Span) -> Span:
 
 
 def find_rows(text: str) -> list[Row]:
-    """The rows of every task table in ``text``, in order; spans index ``text``."""
-    if "\t" not in text:
-        return []
+    """The rows of every task table in ``text``, in order; spans index ``text``.
+
+    Two flattenings are read: one row a line with tab-separated cells (python-docx, spreadsheets),
+    and one cell a line (LibreOffice's text export, a PDF text layer), where a row starts at the next
+    number of the 序号 column and its cells are its lines, or its blank-line-separated blocks when
+    cells wrap over several lines.
+    """
+    rows = _tab_rows(text) if "\t" in text else []
+    if not rows and "\n" in text:
+        rows = _line_rows(text)
+    return rows
+
+
+def _tab_rows(text: str) -> list[Row]:
     rows: list[Row] = []
     header: list[str | None] | None = None
     expected = 0
@@ -115,4 +129,105 @@ def find_rows(text: str) -> list[Row]:
         row.number = text[number[0] : number[1]] if number else str(len(rows) + 1)
         if "lead" in row.cells or "text" in row.cells or "heading" in row.cells:
             rows.append(row)
+    return rows
+
+
+_NEWLINE = re.compile(r"\r?\n|\r")
+# How far (in lines) the next row number may be from the previous one: past it the table ended.
+_ROW_LINES = 60
+
+
+def _line_rows(text: str) -> list[Row]:
+    if not any(w in text for w in _lead_words()):
+        return []  # cheap test first: the header's own words are printed as they are, or spaced
+    lines: list[Span] = []
+    start = 0
+    for newline in _NEWLINE.finditer(text):
+        lines.append(_trim(text, (start, newline.start())))
+        start = newline.end()
+    lines.append(_trim(text, (start, len(text))))
+    rows: list[Row] = []
+    i = 0
+    while i < len(lines):
+        header, i = _line_header(text, lines, i)
+        if header is None:
+            break
+        roles, blocks = header
+        rows.extend(_line_table(text, lines, i, roles, blocks))
+    return rows
+
+
+def _line_header(
+    text: str, lines: list[Span], i: int
+) -> tuple[tuple[list[str | None], bool] | None, int]:
+    """The next header written one cell a line: its roles, whether blank lines part its cells,
+    and the index of the line after it."""
+    roles: list[str | None] = []
+    blank = False
+    while i < len(lines):
+        a, b = lines[i]
+        i += 1
+        if a == b:
+            blank = blank or bool(roles)
+            continue
+        role = _role(text[a:b])
+        if role is not None and role not in roles:
+            roles.append(role)
+            continue
+        if len(roles) >= _MIN_CELLS and "lead" in roles and roles[0] == "number":
+            return (roles, blank), i - 1
+        roles, blank = [], False
+        if role is not None:
+            roles.append(role)
+    return None, i
+
+
+def _line_table(
+    text: str, lines: list[Span], i: int, roles: list[str | None], blocks: bool
+) -> list[Row]:
+    rows: list[Row] = []
+    width = len(roles) - 1  # cells after the number
+    expected = 1
+    while i < len(lines):
+        # The row starts at the line that is just its number; give up when it does not come.
+        start = next(
+            (
+                j
+                for j in range(i, min(len(lines), i + _ROW_LINES))
+                if text[lines[j][0] : lines[j][1]] == str(expected)
+            ),
+            None,
+        )
+        if start is None or (rows and start > i):
+            break  # no next number, or text between rows: the table has ended
+        following = str(expected + 1)
+        cells: list[list[Span]] = []
+        j = start + 1
+        while j < len(lines) and len(cells) <= width:
+            a, b = lines[j]
+            if text[a:b] == following and len(cells) >= width:
+                break
+            if a == b:
+                if blocks and cells and cells[-1]:
+                    cells.append([])  # a blank line closes a cell
+            elif not cells or not blocks:
+                cells.append([(a, b)])
+            else:
+                cells[-1].append((a, b))
+            j += 1
+            if not blocks and len(cells) == width:
+                break
+        cells = [c for c in cells if c]
+        if len(cells) != width:
+            break
+        number = lines[start]
+        row = Row(number=text[number[0] : number[1]], span=(number[0], cells[-1][-1][1]))
+        for role, cell in zip(roles[1:], cells, strict=True):
+            if role is not None and role not in row.cells:
+                row.cells[role] = (cell[0][0], cell[-1][1])
+        rows.append(row)
+        expected += 1
+        i = j
+        while i < len(lines) and lines[i][0] == lines[i][1]:
+            i += 1
     return rows
