@@ -3,9 +3,11 @@
 A Word table reaches the parser as one row a line with its cells separated by tabs (``reading``
 writes it so). A table is read when a line of at least three cells names a lead column (牵头单位,
 责任单位 …, see ``data/table_columns.tsv``); the lines after it with as many cells are its rows, up
-to the first line that is not. Each row gives its number, heading, text, units and deadline cells
-with their spans in the *original* text: cleaning turns tabs into nothing, so the table is read
-before it.
+to the first line that is not. The same table exported by LibreOffice has one cell a line, and a
+PDF text layer one cell a block (blank lines between, long cells wrapped): there the header is a
+run of column names starting with 序号, and each row starts at the next number of that column.
+Each row gives its number, heading, text, units and deadline cells with their spans in the
+*original* text: cleaning removes tabs and joins lines, so the table is read before it.
 """
 
 from __future__ import annotations
