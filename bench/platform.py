@@ -9,8 +9,9 @@ Loads into its own database (``<PL_PG_URL's database>_platform_bench``, dropped 
 reports (ten monthly periods per task) and their achieved values. Then prints:
 
 - Server time (p50, p95) of the dashboard (its data JSON and its page), the home page, the task
-  list page and the API task list, through Django's test Client in this process, and the number of
-  SQL queries each makes. Baseline: the dashboard's by-unit figures computed the naive way, by
+  list page and the API task list, through Django's test Client in this process, the CPU each
+  request costs here and in PostgreSQL (steadier than wall time on a shared machine), and the
+  number of SQL queries each makes. Baseline: the dashboard's by-unit figures computed the naive way, by
   loading every task into Python (ratio = naive / page).
 - The warning job ``run_warnings(now)`` over 100,000 tasks (95,000 more are added for it): the
   first run, where about 40% of the tasks change level, and the next day's run with nothing to
@@ -342,6 +343,15 @@ def add_warning_tasks(total: int, units: list) -> int:
 # Pages
 
 
+def own_backend() -> int:
+    """The PostgreSQL server process serving this process's Django connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
@@ -362,6 +372,8 @@ def time_page(client, path: str, repeat: int, headers: dict | None = None) -> di
     # Counted now: captured_queries reads the live log, which the next request clears.
     queries = len(ctx.captured_queries)
     times, cpu = [], []
+    backend = own_backend()
+    db_before = _cpu_seconds([backend])
     for _ in range(repeat):
         start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(path, headers=headers or {})
@@ -374,6 +386,7 @@ def time_page(client, path: str, repeat: int, headers: dict | None = None) -> di
         # This process's CPU (Django's side, not PostgreSQL's): steadier than wall time on a
         # shared machine, where other work stretches the wall clock.
         "cpu": statistics.median(cpu) * 1000,
+        "db": (_cpu_seconds([backend]) - db_before) / repeat * 1000,
         "queries": queries,
         "bytes": len(response.content),
     }
@@ -429,11 +442,14 @@ def bench_pages(data: dict, repeat: int) -> None:
         ("API dashboard", admin, "/api/v1/dashboard", bearer),
     ]
     results = {}
-    print(f"  {'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'app CPU':>8} {'queries':>8}")
+    print(f"  {'page':<48} {'p50 ms':>8} {'p95 ms':>8} {'app CPU':>8} {'db CPU':>8} {'queries':>8}")
     for label, client, path, headers in rows:
         r = time_page(client, path, repeat, headers)
         results[label] = r
-        print(f"  {label:<48} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu']:8.1f} {r['queries']:8d}")
+        print(
+            f"  {label:<48} {r['p50']:8.1f} {r['p95']:8.1f} {r['cpu']:8.1f} {r['db']:8.1f}"
+            f" {r['queries']:8d}"
+        )
 
     naive = []
     for _ in range(max(3, repeat // 5)):
@@ -494,14 +510,17 @@ def bench_warnings(args: argparse.Namespace, units: list) -> None:
         f"\n== Warning job over {total:,} tasks (now = {NOW:%Y-%m-%d %H:%M} +08:00; "
         f"load average {os.getloadavg()[0]:.1f})"
     )
+    backend = own_backend()
+    db_before = _cpu_seconds([backend])
     start, start_cpu = time.perf_counter(), time.process_time()
     first = run_warnings(NOW)
     first_s = time.perf_counter() - start
     first_cpu = time.process_time() - start_cpu
+    first_db = _cpu_seconds([backend]) - db_before
     flips = sum(first.task_flips.values())
     print(
-        f"  first run: {first_s:6.2f} s ({first_cpu:.2f} s CPU in this process), "
-        f"{flips:,} task changes ({first.summary()})"
+        f"  first run: {first_s:6.2f} s ({first_cpu:.2f} s CPU here, {first_db:.2f} s in "
+        f"PostgreSQL), {flips:,} task changes ({first.summary()})"
     )
     start = time.perf_counter()
     again = run_warnings(NOW + dt.timedelta(hours=1))
