@@ -251,3 +251,23 @@ def test_unwritable_output_is_a_chinese_error(tmp_path: Path) -> None:
     result = run("parse", str(_sample("004")), "-o", str(out))
     assert result.exit_code == 1
     assert f"无法写入输出文件 {out}（文件或所在文件夹不存在）" in result.stderr
+
+
+def test_aliases_file_merges_abbreviations(tmp_path) -> None:
+    aliases = tmp_path / "aliases.tsv"
+    aliases.write_text("# 本单位简称\n发改委\t发展改革委\n", encoding="utf-8")
+    sample = _sample("004")
+    plain = CliRunner().invoke(main, ["parse", str(sample)])
+    merged = CliRunner().invoke(main, ["parse", str(sample), "--aliases", str(aliases)])
+    assert plain.exit_code == 0 and merged.exit_code == 0
+    plain_units = json.loads(plain.output)["measures"][0]["lead_units"]
+    merged_units = json.loads(merged.output)["measures"][0]["lead_units"]
+    assert "市发改委" in plain_units
+    assert "市发展改革委" in merged_units and "市发改委" not in merged_units
+
+
+def test_missing_aliases_file_is_a_clear_error(tmp_path) -> None:
+    sample = _sample("004")
+    result = CliRunner().invoke(main, ["parse", str(sample), "--aliases", str(tmp_path / "无.tsv")])
+    assert result.exit_code == 2
+    assert "单位别名表" in result.output

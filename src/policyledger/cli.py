@@ -79,7 +79,7 @@ def expand_paths(paths: tuple[str, ...]) -> Iterator[Input | InputError]:
             yield InputError(f"{raw}：文件不存在")
 
 
-def _parse_input(item: Input) -> Document:
+def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document:
     from policyledger.parsing import parse_bytes
 
     if item.path is None:
@@ -91,7 +91,7 @@ def _parse_input(item: Input) -> Document:
         except OSError as exc:
             raise InputError(f"{item.label}：无法读取文件（{_os_reason(exc)}）") from exc
         name = item.path.name
-    return parse_bytes(data, name=name)
+    return parse_bytes(data, name=name, aliases=aliases)
 
 
 @main.command()
@@ -111,7 +111,13 @@ def _parse_input(item: Input) -> Document:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="写入此文件（xlsx 必须指定）；默认输出到标准输出。",
 )
-def parse(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
+@click.option(
+    "--aliases",
+    "aliases_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="单位别名表（每行“别名<Tab>规范名称”），在内置别名表之外追加，例如把“发改委”统一为“发展改革委”。",
+)
+def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: Path | None) -> None:
     """解析政策文件（.txt / .docx / .pdf），输出措施、责任单位和量化指标。
 
     PATH 可以是文件、文件夹（递归查找 .txt .docx .pdf）或 -（标准输入）。
@@ -125,11 +131,20 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
       policyledger parse a.docx b.pdf --format table
       policyledger parse 文件夹/ --format xlsx -o 任务分解表.xlsx
       cat 通知.txt | policyledger parse - --format md
+      policyledger parse 文件夹/ --aliases 本单位别名.tsv --format table
     """
     from policyledger.parsing import ReadError
+    from policyledger.parsing.units import load_aliases
 
     if fmt == "xlsx" and output is None:
         raise click.UsageError("xlsx 格式需要用 -o 指定输出文件，例如 -o 任务分解表.xlsx")
+    aliases = None
+    if aliases_file is not None:
+        try:
+            aliases = load_aliases(aliases_file)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            _error(f"单位别名表无法使用：{exc}")
+            sys.exit(2)
 
     items = list(expand_paths(paths))
     inputs = [item for item in items if isinstance(item, Input)]
@@ -146,7 +161,7 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
     try:
         for item in _progress(inputs):
             try:
-                document = _parse_input(item)
+                document = _parse_input(item, aliases)
             except (ReadError, InputError) as exc:
                 _error(f"{item.label}：{exc}" if isinstance(exc, ReadError) else str(exc))
                 failed += 1

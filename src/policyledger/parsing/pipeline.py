@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from policyledger.parsing import (
@@ -39,22 +40,28 @@ _STAGE_NAMES = {
 }
 
 
-def parse_file(path: str | Path) -> Document:
+def parse_file(path: str | Path, *, aliases: Mapping[str, str] | None = None) -> Document:
     """Read a .txt (UTF-8, BOM, GB18030/GBK), .docx or .pdf file and parse it.
 
     Raises ``OSError`` when the file cannot be read and ``ReadError`` when it is not a readable document.
     """
     path = Path(path)
-    return parse_bytes(path.read_bytes(), name=path.name)
+    return parse_bytes(path.read_bytes(), name=path.name, aliases=aliases)
 
 
-def parse_bytes(data: bytes, *, name: str) -> Document:
+def parse_bytes(data: bytes, *, name: str, aliases: Mapping[str, str] | None = None) -> Document:
     """Decode bytes (see ``reading.decode``; raises ``ReadError``) and parse the text."""
-    return parse(decode(data, name), name=name)
+    return parse(decode(data, name), name=name, aliases=aliases)
 
 
-def parse(text: str, *, name: str | None = None) -> Document:
-    """Parse the text of a policy document into metadata, parts, measures and citations."""
+def parse(
+    text: str, *, name: str | None = None, aliases: Mapping[str, str] | None = None
+) -> Document:
+    """Parse the text of a policy document into metadata, parts, measures and citations.
+
+    ``aliases`` (alias -> canonical unit name, see ``units.load_aliases``) replaces the shipped
+    alias table, so an office can merge the abbreviations it uses into its own registry's names.
+    """
     source = Source(
         name=name or "<text>",
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -65,15 +72,22 @@ def parse(text: str, *, name: str | None = None) -> Document:
         document.diagnostics.append(Diagnostic("empty_text", "文本为空，没有可解析的内容"))
         return document
     cleaned = clean(text)
-    _Run(document, cleaned, text).run()
+    _Run(document, cleaned, text, aliases).run()
     return document
 
 
 class _Run:
     """One parse: the stages in order, sharing the cleaned text and the diagnostics."""
 
-    def __init__(self, document: Document, cleaned: Cleaned, original: str) -> None:
+    def __init__(
+        self,
+        document: Document,
+        cleaned: Cleaned,
+        original: str,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         self.document = document
+        self.aliases = aliases
         self.cleaned = cleaned
         self.text = cleaned.text
         self.original = original
@@ -91,7 +105,9 @@ class _Run:
 
     def run(self) -> None:
         doc, text, cleaned = self.document, self.text, self.cleaned
-        blocks = self._guard("units", units_stage.find_unit_blocks, text, default=[])
+        blocks = self._guard(
+            "units", units_stage.find_unit_blocks, text, aliases=self.aliases, default=[]
+        )
         clauses = [measures.Clause(b.span[0], b.span[1], b.lead, b.support) for b in blocks]
 
         meta = self._guard("metadata", metadata.extract, text, default=metadata.Metadata())
@@ -221,7 +237,12 @@ class _Run:
         known = self._unit_cells.get((content, support))
         if known is None:
             known = self._guard(
-                "units", units_stage.read_unit_cell, content, support=support, default=([], [])
+                "units",
+                units_stage.read_unit_cell,
+                content,
+                support=support,
+                aliases=self.aliases,
+                default=([], []),
             )
             self._unit_cells[(content, support)] = known
         return list(known[0]), list(known[1])
