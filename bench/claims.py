@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -232,7 +233,7 @@ class Gunicorn:
 
 
 # -- the load ---------------------------------------------------------------------------------
-def plan_attempts(n: int, users: int, seed: int) -> list[tuple[int, str]]:
+def plan_attempts(n: int, users: int, seed: int, mode: str) -> list[tuple[int, str]]:
     """Mostly fresh (user, key) pairs; one in ten repeats an earlier pair (a client retry)."""
     rnd = random.Random(seed)
     plan: list[tuple[int, str]] = []
@@ -240,7 +241,7 @@ def plan_attempts(n: int, users: int, seed: int) -> list[tuple[int, str]]:
         if plan and rnd.random() < 0.1:
             plan.append(plan[rnd.randrange(max(0, len(plan) - 400), len(plan))])
         else:
-            plan.append((rnd.randrange(users), f"k{i}"))
+            plan.append((rnd.randrange(users), f"{mode}-{i}"))  # keys are unique per user
     return plan
 
 
@@ -350,7 +351,7 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
 
         get_gate(services.redis_url).load(campaign)  # what opening the campaign does
     server = Gunicorn(env, args.workers, args.threads)
-    plan = plan_attempts(args.attempts, len(tokens), seed=hash(name) & 0xFFFF)
+    plan = plan_attempts(args.attempts, len(tokens), seed=zlib.crc32(name.encode()), mode=name)
     killed = []
 
     def progress(done):
