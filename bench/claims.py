@@ -451,6 +451,8 @@ def main() -> None:
     ap.add_argument("--gate-claims", type=int, default=300_000)
     ap.add_argument("--modes", default="naive,postgres,gate")
     args = ap.parse_args()
+    # A plain SIGTERM (timeout, kill) still drops the bench database and stops redis-server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pg = (
         os.environ.get("PL_PG_URL")
         or "postgres://policyledger:policyledger@127.0.0.1:5432/policyledger"
