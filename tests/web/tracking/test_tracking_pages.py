@@ -42,6 +42,62 @@ def test_garbage_query_parameters_are_not_500(login, alice, published):
         assert client.get(path).status_code in (200, 404), path
 
 
+# Both pass str.isdigit(): "²" is a digit int() refuses, and 30 nines overflow SQLite's INTEGER.
+ODD_IDS = ["²", "9" * 30]
+
+
+@pytest.mark.parametrize("value", ODD_IDS)
+def test_odd_ids_in_query_strings_are_ignored(login, alice, tasks, value):
+    client = login(alice)
+    everything = client.get("/tracking/tasks/").content.decode().count('href="/tracking/tasks/')
+    for name in ("unit", "document"):
+        page = client.get("/tracking/tasks/", {name: value})
+        assert page.status_code == 200, name
+        # Ignored, not guessed at: the list is the unfiltered one.
+        assert page.content.decode().count('href="/tracking/tasks/') == everything, name
+        assert client.get("/tracking/tasks/ledger.xlsx", {name: value}).status_code == 200
+    for path in ("/tracking/dashboard/", "/tracking/dashboard/data.json"):
+        assert client.get(path, {"document": value}).status_code == 200, path
+    assert client.get("/tracking/dashboard/tasks/", {"unit": value}).status_code == 200
+    assert client.get("/documents/import/", {"ids": f"{value},1"}).status_code == 200
+    status = client.get("/documents/status.json", {"ids": value}).json()
+    assert status == {"documents": []}
+    briefing = client.get("/tracking/briefings/", {"serial": "²"})
+    assert briefing.status_code == 200
+    assert "期号须为数字" in briefing.content.decode()
+
+
+@pytest.mark.parametrize("due", ["0000-01", "²²²²-01"])
+def test_drill_down_ignores_a_month_that_is_no_date(login, alice, tasks, due):
+    page = login(alice).get("/tracking/dashboard/tasks/", {"due": due})
+    assert page.status_code == 200
+    assert "完成时限：" not in page.content.decode()
+
+
+@pytest.mark.parametrize("value", ODD_IDS)
+def test_odd_ids_in_forms_are_refused_cleanly(login, alice, tasks, published, value):
+    client = login(alice)
+    task = tasks[("一、", "市商务局")]
+    for data in ({"version": value}, {"support": [value]}):
+        edit = client.post(f"/tracking/tasks/{task.pk}/edit/", {"weight": "1", **data}, follow=True)
+        assert edit.status_code == 200, data
+    report = client.post(
+        f"/tracking/tasks/{task.pk}/report/",
+        {"version": value, "task_status": "in_progress", "percent": "10", "narrative": "推进中"},
+    )
+    assert report.status_code == 302
+    merge = client.post(f"/documents/{published.pk}/merge/", {"measures": [value]}, follow=True)
+    assert merge.status_code == 200
+    unit = client.post("/accounts/units/", {"name": "市文广旅局", "parent": value}, follow=True)
+    assert "已添加单位“市文广旅局”" in unit.content.decode()
+    user = client.post(
+        "/accounts/users/",
+        {"username": "erin", "password": "Another-密码-99", "role": "reporter", "unit": value},
+        follow=True,
+    )
+    assert "填报人必须属于一个单位" in user.content.decode()
+
+
 def _more_tasks(n, units):
     from policyledger.web.documents.models import Measure, PolicyDocument
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from policyledger.web.accounts import permissions, services
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
+from policyledger.web.params import int_or_none
 
 
 class LoginView(auth_views.LoginView):
@@ -22,7 +23,7 @@ def units(request):
     """The unit registry; administrators add units here."""
     if request.method == "POST":
         permissions.require_admin(request.user)
-        parent = Unit.objects.filter(pk=request.POST.get("parent") or None).first()
+        parent = Unit.objects.filter(pk=int_or_none(request.POST.get("parent"))).first()
         aliases = services.split_aliases(request.POST.get("aliases", ""))
         try:
             unit = services.create_unit(
@@ -133,7 +134,7 @@ def users(request):
         username = request.POST.get("username", "").strip()
         password = request.POST.get("password", "")
         role = request.POST.get("role", "")
-        unit = Unit.objects.filter(pk=request.POST.get("unit") or None).first()
+        unit = Unit.objects.filter(pk=int_or_none(request.POST.get("unit"))).first()
         try:
             if not username or len(username) > 150:
                 raise services.UnitError("请填写用户名（最多150个字符）")

@@ -19,6 +19,7 @@ from policyledger.web.accounts.services import suggest_units
 from policyledger.web.documents import services
 from policyledger.web.documents.highlight import document_marks, render_marked
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
+from policyledger.web.params import int_or_none, ints
 
 logger = logging.getLogger("policyledger.web.documents")
 
@@ -81,12 +82,7 @@ def import_page(request):
 
 
 def _ids(text: str) -> list[int]:
-    out = []
-    for part in text.split(","):
-        part = part.strip()
-        if part.isdigit() and len(part) < 12:
-            out.append(int(part))
-    return out[:100]
+    return ints(text.split(","))[:100]
 
 
 @require_GET
@@ -188,10 +184,7 @@ def _weight(text: str) -> float | None:
 
 
 def _version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
+    return int_or_none(request.POST.get("version"))
 
 
 def _date_or_none(text: str) -> dt.date | None:
@@ -289,11 +282,10 @@ def resolve_unit(request, pk: int):
         raise Http404("单位不存在")
     anchor = f"#m-{link.measure_id}"
     try:
-        unit_id = request.POST.get("unit")
         services.resolve_unit(
             request.user,
             link.pk,
-            unit_id=int(unit_id) if unit_id and unit_id.isdigit() else None,
+            unit_id=int_or_none(request.POST.get("unit")),
             create=request.POST.get("create") == "1",
             level=request.POST.get("level", ""),
         )
@@ -309,7 +301,7 @@ def merge(request, pk: int):
     document = PolicyDocument.objects.filter(pk=pk).first()
     if document is None:
         raise Http404("文件不存在")
-    ids = [int(v) for v in request.POST.getlist("measures") if v.isdigit()]
+    ids = ints(request.POST.getlist("measures"))
     try:
         merged = services.merge_measures(request.user, document.pk, ids, _version(request) or -1)
     except ValueError as exc:

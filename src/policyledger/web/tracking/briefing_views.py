@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from policyledger.web.accounts import permissions
+from policyledger.web.params import int_or_none
 from policyledger.web.tracking.briefing import (
     DEFAULT_ISSUER,
     DEFAULT_NUMBER_PREFIX,
@@ -41,7 +42,7 @@ def _options(request) -> tuple[dict, Period | None, str]:
     }
     period = parse_period(form["period"], cycle)
     error = "" if period else "报送周期格式不正确，例如 2022年9月 或 2022年第3季度"
-    if form["serial"] and not form["serial"].isdigit():
+    if form["serial"] and int_or_none(form["serial"]) is None:
         error = "期号须为数字"
     return form, period, error
 
@@ -51,7 +52,7 @@ def _briefing(form: dict, period: Period):
         period,
         issuer=form["issuer"],
         number_prefix=form["prefix"],
-        serial=int(form["serial"]) if form["serial"] else None,
+        serial=int_or_none(form["serial"]),
     )
 
 

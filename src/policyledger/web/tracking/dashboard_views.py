@@ -10,6 +10,7 @@ from django.urls import reverse
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.documents.models import PolicyDocument
+from policyledger.web.params import int_or_none
 from policyledger.web.tracking import dashboard
 from policyledger.web.tracking.models import Task, TaskStatus
 from policyledger.web.tracking.sectors import sector_names
@@ -22,8 +23,7 @@ def _allowed(request) -> None:
 
 
 def _document(request) -> int | None:
-    value = request.GET.get("document", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return int_or_none(request.GET.get("document"))
 
 
 def dashboard_page(request):
@@ -57,9 +57,10 @@ def drill_down(request):
     document_id = _document(request)
     tasks = dashboard.programme_tasks(document_id)
     labels = []
-    if f.get("unit", "").isdigit() and len(f["unit"]) < 12:
-        unit = Unit.objects.filter(pk=int(f["unit"])).first()
-        tasks = tasks.filter(lead_unit_id=int(f["unit"]))
+    unit_id = int_or_none(f.get("unit"))
+    if unit_id is not None:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        tasks = tasks.filter(lead_unit_id=unit_id)
         labels.append(f"牵头单位：{unit.name if unit else '（不存在）'}")
     if f.get("status") in TaskStatus.values:
         tasks = tasks.filter(status=f["status"])
@@ -68,11 +69,11 @@ def drill_down(request):
         tasks = tasks.filter(warning=f["warning"])
         labels.append(f"预警：{Task.Warning(f['warning']).label}")
     due = f.get("due", "")
-    if len(due) == 7 and due[:4].isdigit() and due[4] == "-" and due[5:].isdigit():
-        year, month = int(due[:4]), int(due[5:])
-        if 1 <= month <= 12:
-            tasks = tasks.filter(deadline__year=year, deadline__month=month)
-            labels.append(f"完成时限：{year}年{month}月")
+    year, month = int_or_none(due[:4]), int_or_none(due[5:])
+    # Year 0 is not a date: the deadline__year lookup would raise ValueError (a 500).
+    if len(due) == 7 and due[4] == "-" and (year or 0) >= 1 and 1 <= (month or 0) <= 12:
+        tasks = tasks.filter(deadline__year=year, deadline__month=month)
+        labels.append(f"完成时限：{year}年{month}月")
     if f.get("sector") in sector_names():
         ids = dashboard.measures_in_sector(f["sector"], document_id)
         tasks = tasks.filter(measure_id__in=ids)

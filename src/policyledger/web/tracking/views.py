@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.documents.models import PolicyDocument
+from policyledger.web.params import int_or_none, ints
 from policyledger.web.tracking import audit, ledger, reports
 from policyledger.web.tracking.models import (
     Attachment,
@@ -66,15 +67,16 @@ def home(request):
 def _filtered_tasks(request):
     tasks = permissions.visible_tasks(request.user)
     f = request.GET
-    if f.get("unit", "").isdigit():
-        unit_id = int(f["unit"])
+    unit_id = int_or_none(f.get("unit"))
+    if unit_id is not None:
         tasks = tasks.filter(Q(lead_unit_id=unit_id) | Q(support_units__id=unit_id)).distinct()
     if f.get("status") in TaskStatus.values:
         tasks = tasks.filter(status=f["status"])
     if f.get("warning") in Task.Warning.values:
         tasks = tasks.filter(warning=f["warning"])
-    if f.get("document", "").isdigit():
-        tasks = tasks.filter(measure__document_id=int(f["document"]))
+    document_id = int_or_none(f.get("document"))
+    if document_id is not None:
+        tasks = tasks.filter(measure__document_id=document_id)
     q = f.get("q", "").strip()
     if q:
         tasks = tasks.filter(Q(measure__heading__icontains=q) | Q(measure__text__icontains=q))
@@ -169,7 +171,6 @@ def task_detail(request, pk: int):
 def edit_task(request, pk: int):
     task = permissions.task_for(request.user, pk, write=True)
     permissions.require_admin(request.user)
-    version = request.POST.get("version", "")
     try:
         deadline_text = request.POST.get("deadline", "").strip()
         try:
@@ -183,10 +184,10 @@ def edit_task(request, pk: int):
         reports.edit_task(
             request.user,
             task.pk,
-            int(version) if version.isdigit() else None,
+            int_or_none(request.POST.get("version")),
             deadline=deadline,
             weight=weight,
-            support_unit_ids=[int(v) for v in request.POST.getlist("support") if v.isdigit()],
+            support_unit_ids=ints(request.POST.getlist("support")),
         )
     except reports.ReportError as exc:
         messages.error(request, str(exc))
@@ -235,7 +236,6 @@ def report_form(request, pk: int):
             if f.size > limit:
                 errors.append(f"附件“{f.name}”过大，上限为 {limit / 1048576:.0f} MB")
         uploads = [] if errors else [reports.Upload(f.name, f.read()) for f in files]
-        version = request.POST.get("version", "")
         try:
             if errors:
                 raise reports.ReportError("；".join(errors))
@@ -248,7 +248,7 @@ def report_form(request, pk: int):
                 narrative=request.POST.get("narrative", ""),
                 values=values,
                 attachments=uploads,
-                expected_version=int(version) if version.isdigit() else None,
+                expected_version=int_or_none(request.POST.get("version")),
                 draft=request.POST.get("draft") == "1",
             )
         except reports.ReportError as exc:
@@ -334,8 +334,7 @@ def report_detail(request, pk: int):
 def review_report(request, pk: int, action: str):
     report = permissions.report_for(request.user, pk)
     permissions.require_admin(request.user)
-    version = request.POST.get("version", "")
-    expected = int(version) if version.isdigit() else None
+    expected = int_or_none(request.POST.get("version"))
     comment = request.POST.get("comment", "")
     try:
         if action == "accept":
