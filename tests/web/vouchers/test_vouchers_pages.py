@@ -236,3 +236,21 @@ def test_api_rate_limit_answers_429(client, alice, make_campaign, settings):
     ]
     assert [r.status_code for r in codes_] == [201, 422, 422, 429, 429]
     assert int(codes_[-1]["Retry-After"]) > 0
+
+
+def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, settings):
+    from policyledger.web.vouchers.api import resident_token
+    from policyledger.web.vouchers.models import Claim
+
+    settings.VOUCHERS_TRUST_X_FORWARDED_FOR = True
+    c = make_campaign(batches=((50, 200, 2, 1),))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {resident_token(alice)}"}
+    r = client.post(
+        f"/vouchers/api/campaigns/{c.pk}/claim",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="x",
+        HTTP_X_FORWARDED_FOR="not-an-ip'; drop table",
+        **auth,
+    )
+    assert r.status_code == 201 and Claim.objects.get().ip is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -15,11 +16,15 @@ DEVICE_COOKIE = "pl_device"
 
 def client_ip(request) -> str | None:
     # Behind a proxy set VOUCHERS_TRUST_X_FORWARDED_FOR so the real client address is used.
+    raw = request.META.get("REMOTE_ADDR") or ""
     if getattr(settings, "VOUCHERS_TRUST_X_FORWARDED_FOR", False):
         forwarded = request.headers.get("X-Forwarded-For", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+            raw = forwarded.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:  # a forged or garbled header must not reach the database
+        return None
 
 
 def device_of(request) -> str:
