@@ -133,3 +133,20 @@ def test_only_administrators_import(login, people, who):
 def test_import_page_has_no_inline_script(login, alice):
     body = login(alice).get("/documents/import/").content.decode()
     assert "<script>" not in body and "onclick" not in body
+
+
+def test_status_polling_runs_the_same_queries_for_one_or_many_documents(login, alice, reviewed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(alice)
+    client.get(f"/documents/status.json?ids={reviewed.pk}")  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(f"/documents/status.json?ids={reviewed.pk}").json()
+    others = [PolicyDocument.objects.create(source_name=f"more{i}.txt") for i in range(5)]
+    ids = ",".join(str(d.pk) for d in [reviewed, *others])
+    with CaptureQueriesContext(connection) as six:
+        rows = client.get(f"/documents/status.json?ids={ids}").json()["documents"]
+    assert len(six) == len(one), [q["sql"] for q in six.captured_queries]
+    assert first["documents"][0]["measures"] == reviewed.measures.count() == 3
+    assert [r["measures"] for r in rows] == [3, 0, 0, 0, 0, 0]
