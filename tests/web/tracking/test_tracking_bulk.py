@@ -87,3 +87,37 @@ def test_bad_period_is_a_clear_error(login, bob, tasks):
     data = fill(export(login(bob)), {})
     page = upload(login(bob), data, period="九月份").content.decode()
     assert "报送周期格式不正确" in page
+
+
+def sheet_of(rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["任务编号", "状态", "完成进度", "进展情况"])
+    for row in rows:
+        book.active.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_looking_up_the_rows_tasks_does_not_query_per_row(login, bob, tasks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(bob)
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    other = tasks[("一、", "市财政局")]
+    # A bad status on the last row: every row is looked up, then the sheet is refused unwritten.
+    one = sheet_of([(other.pk, "推进中", 10, ""), (a.pk, "差不多", 40, "")])
+    many = sheet_of(
+        [(other.pk, "推进中", 10, ""), (a.pk, "推进中", 40, "")] * 10 + [(b.pk, "差不多", 40, "")]
+    )
+    with CaptureQueriesContext(connection) as few:
+        page = upload(client, one).content.decode()
+    assert "第2行：任务编号" in page and "第3行：状态须为" in page
+    with CaptureQueriesContext(connection) as more:
+        page = upload(client, many).content.decode()
+    assert "第20行：任务编号" in page and "第22行：状态须为" in page
+    assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
+    assert Report.objects.count() == 0

@@ -6,6 +6,7 @@ row lock, so concurrent submissions never lose or duplicate a report.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import zipfile
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from policyledger.web.accounts import permissions
 from policyledger.web.documents.models import Target
+from policyledger.web.params import MAX_INT
 from policyledger.web.tracking import audit, notify
 from policyledger.web.tracking.models import (
     Attachment,
@@ -89,32 +91,94 @@ def check_attachment(upload: Upload) -> str:
     return kind
 
 
-def _report_snapshot(report: Report) -> dict:
+def _report_snapshot(report: Report, values: dict[int, float] | None = None) -> dict:
+    """The audited state of a report; ``values`` (target id -> achieved) when already known."""
     data = audit.snapshot(
         report,
         ["status", "task_status", "percent", "narrative", "period_label", "review_comment"],
     )
-    data["values"] = {str(v.target_id): v.achieved for v in report.values.all()}
+    if values is None:
+        values = {v.target_id: v.achieved for v in report.values.all()}
+    data["values"] = {str(k): v for k, v in values.items()}
     return data
 
 
-def _lock_or_create(task: Task, period: Period) -> tuple[Report, bool]:
-    """The task's report for the period, locked; created if missing (a racing creator wins)."""
-    qs = Report.objects.select_for_update().filter(task=task, period_start=period.start)
-    report = qs.first()
-    if report is not None:
-        return report, False
-    try:
-        with transaction.atomic():
-            return Report.objects.create(
-                task=task,
-                period_label=period.label,
-                period_start=period.start,
-                period_end=period.end,
-            ), True
-    except IntegrityError:
-        # Another request created it between our read and insert: use theirs.
-        return qs.get(), False
+def _save_report(
+    user,
+    task: Task,
+    period: Period,
+    changes: dict,
+    values: dict[int, float],
+    checked: list[tuple[Upload, str]],
+    expected_version: int | None,
+    draft: bool,
+) -> tuple[Report, bool]:
+    """One submission's writes, in the caller's transaction: report, values, files, audit, notice.
+
+    The report's row is locked (select_for_update) before it is read, so concurrent submissions
+    for the same task and period apply one after the other, and its values can only change here.
+    """
+    report = (
+        Report.objects.select_for_update().filter(task=task, period_start=period.start).first()
+    )
+    created = report is None
+    if created:
+        report = Report(
+            task=task, period_label=period.label, period_start=period.start, period_end=period.end
+        )
+        old_values: dict[int, float] = {}
+        before = None
+    else:
+        if expected_version is not None and report.version != expected_version:
+            raise ReportConflict()
+        if report.status == Report.Status.ACCEPTED:
+            raise ReportError(f"{period.label}的报送已被采纳，不能再修改")
+        old_values = {v.target_id: v.achieved for v in report.values.all()}
+        before = _report_snapshot(report, old_values)
+    for name, value in changes.items():
+        setattr(report, name, value)
+    # The row is locked (or new), so a plain increment cannot lose an update.
+    report.version += 1
+    report.save()
+    ReportValue.objects.bulk_create(
+        [
+            ReportValue(report=report, target_id=target_id, achieved=achieved)
+            for target_id, achieved in values.items()
+            if target_id not in old_values
+        ]
+    )
+    for target_id, achieved in values.items():
+        if target_id in old_values and old_values[target_id] != achieved:
+            ReportValue.objects.filter(report=report, target_id=target_id).update(
+                achieved=achieved
+            )
+    for upload, kind in checked:
+        attachment = Attachment(
+            report=report,
+            original_name=upload.name[:255],
+            content_type=kind,
+            size=len(upload.data),
+            uploaded_by=user,
+        )
+        attachment.file.save(upload.name, ContentFile(upload.data), save=False)
+        attachment.save()
+    report.saved_values = {**old_values, **values}
+    report.created = created
+    audit.record(
+        user,
+        "report.draft" if draft else "report.submit",
+        report,
+        before=before,
+        after=_report_snapshot(report, report.saved_values),
+        task_id=task.pk,
+    )
+    if not draft:
+        notify.notify_admins(
+            f"{task.lead_unit.name}提交了“{task.measure.heading or task.measure.number}”"
+            f"{period.label}的进展",
+            f"/tracking/reports/{report.pk}/",
+        )
+    return report, created
 
 
 def submit_report(
@@ -130,7 +194,12 @@ def submit_report(
     expected_version: int | None = None,
     draft: bool = False,
 ) -> Report:
-    """Save (draft=True) or submit a report for a task and period."""
+    """Save (draft=True) or submit a report for a task and period.
+
+    The returned report also carries ``saved_values`` (target id -> achieved, all of its values
+    now) and ``created`` (whether this call made the row), so a caller can answer without
+    reading them back.
+    """
     if not permissions.can_write(user):
         raise ReportError("只读用户不能报送")
     if task_status not in TaskStatus.values:
@@ -149,52 +218,29 @@ def submit_report(
         )
         if not set(values) <= target_ids:
             raise ReportError("完成值对应的指标不属于该任务")
-    with transaction.atomic():
-        report, created = _lock_or_create(task, period)
-        if expected_version is not None and not created and report.version != expected_version:
-            raise ReportConflict()
-        if report.status == Report.Status.ACCEPTED:
-            raise ReportError(f"{period.label}的报送已被采纳，不能再修改")
-        before = None if created else _report_snapshot(report)
-        report.task_status = task_status
-        report.percent = percent
-        report.narrative = (narrative or "").strip()
-        report.status = Report.Status.DRAFT if draft else Report.Status.SUBMITTED
-        if not draft:
-            report.submitted_by = user
-            report.submitted_at = timezone.now()
-        # The row is locked (select_for_update), so a plain increment cannot lose an update.
-        report.version += 1
-        report.save()
-        for target_id, achieved in values.items():
-            ReportValue.objects.update_or_create(
-                report=report, target_id=target_id, defaults={"achieved": float(achieved)}
-            )
-        for upload, kind in checked:
-            attachment = Attachment(
-                report=report,
-                original_name=upload.name[:255],
-                content_type=kind,
-                size=len(upload.data),
-                uploaded_by=user,
-            )
-            attachment.file.save(upload.name, ContentFile(upload.data), save=False)
-            attachment.save()
-        audit.record(
-            user,
-            "report.draft" if draft else "report.submit",
-            report,
-            before=before,
-            after=_report_snapshot(report),
-            task_id=task.pk,
-        )
+    changes = {
+        "task_status": task_status,
+        "percent": percent,
+        "narrative": (narrative or "").strip(),
+        "status": Report.Status.DRAFT if draft else Report.Status.SUBMITTED,
+    }
     if not draft:
-        notify.notify(
-            notify.admin_users(),
-            f"{task.lead_unit.name}提交了“{task.measure.heading or task.measure.number}”"
-            f"{period.label}的进展",
-            f"/tracking/reports/{report.pk}/",
-        )
+        changes |= {"submitted_by": user, "submitted_at": timezone.now()}
+    values = {int(k): float(v) for k, v in values.items()}
+    # Two first submissions for one task and period can both find no row and both insert; the
+    # unique constraint refuses the second, which then runs again and updates the winner's row.
+    # Retrying the whole transaction costs nothing in the usual case, where a savepoint around
+    # every insert would cost two more statements per new report.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                report, created = _save_report(
+                    user, task, period, changes, values, checked, expected_version, draft
+                )
+            break
+        except IntegrityError:
+            if attempt:
+                raise
     logger.info("report %s %s by %s", report.pk, "saved" if draft else "submitted", user)
     return report
 
@@ -284,6 +330,11 @@ class BulkResult:
 STATUS_BY_LABEL = {label: value for value, label in TaskStatus.choices}
 
 
+def _task_number(value) -> int:
+    # int() and not int_or_none: a sheet typed in full-width digits (１２) still names task 12.
+    return int(str(value).strip())
+
+
 def bulk_update(user, data: bytes, period: Period) -> BulkResult:
     """Submit one report per row of an xlsx shaped like the exported ledger.
 
@@ -298,7 +349,13 @@ def bulk_update(user, data: bytes, period: Period) -> BulkResult:
     except ValueError as exc:
         result.errors.append(str(exc))
         return result
+    # Every row's task in one query (a sheet may have thousands of rows), not one query per row.
+    wanted = set()
+    for _line, row in rows:
+        with contextlib.suppress(ValueError):
+            wanted.add(_task_number(row.get("任务编号")))
     visible = permissions.visible_tasks(user).select_related("measure", "lead_unit")
+    found = visible.in_bulk([pk for pk in wanted if 0 < pk <= MAX_INT])
     plan: list[tuple[Task, str, int, str]] = []
     for line, row in rows:
         task_id = row.get("任务编号")
@@ -306,11 +363,11 @@ def bulk_update(user, data: bytes, period: Period) -> BulkResult:
             result.skipped += 1
             continue
         try:
-            pk = int(str(task_id).strip())
+            pk = _task_number(task_id)
         except ValueError:
             result.errors.append(f"第{line}行：任务编号“{task_id}”不是数字")
             continue
-        task = visible.filter(pk=pk).first()
+        task = found.get(pk)
         if task is None:
             result.errors.append(f"第{line}行：任务编号{pk}不存在或无权报送")
             continue
