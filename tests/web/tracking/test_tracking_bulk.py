@@ -121,3 +121,14 @@ def test_looking_up_the_rows_tasks_does_not_query_per_row(login, bob, tasks):
     assert "第20行：任务编号" in page and "第22行：状态须为" in page
     assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
     assert Report.objects.count() == 0
+
+
+def test_ledger_download_keeps_its_chinese_name(login, bob, tasks, clock, now):
+    from urllib.parse import unquote
+
+    client = login(bob)
+    with clock(now):
+        response = client.get("/tracking/tasks/ledger.xlsx")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; ")
+    assert f"进度台账_{now:%Y%m%d}.xlsx" in unquote(disposition)

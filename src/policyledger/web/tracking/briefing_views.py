@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from policyledger.web.accounts import permissions
 from policyledger.web.params import int_or_none
@@ -97,7 +97,7 @@ def _download(request, kind: str):
         len(briefing.tasks),
     )
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

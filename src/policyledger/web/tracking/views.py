@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from policyledger.web.accounts import permissions
@@ -124,14 +125,8 @@ def ledger_xlsx(request):
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     name = f"进度台账_{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def task_detail(request, pk: int):
