@@ -54,6 +54,21 @@ def test_deactivated_user_cannot_log_in(login, alice, bob):
     assert response.status_code == 200
 
 
+def test_switching_an_account_off_and_on_is_audited_and_logged(login, alice, bob, caplog):
+    from policyledger.web.tracking.models import AuditLog
+
+    client = login(alice)
+    with caplog.at_level("INFO", logger="policyledger.web.accounts"):
+        client.post(f"/accounts/users/{bob.pk}/toggle/")
+        client.post(f"/accounts/users/{bob.pk}/toggle/")
+    bob.refresh_from_db()
+    assert bob.is_active
+    entries = AuditLog.objects.filter(action="user.active", actor=alice).order_by("pk")
+    assert [e.after for e in entries] == [{"is_active": False}, {"is_active": True}]
+    logged = [r.getMessage() for r in caplog.records if r.name == "policyledger.web.accounts"]
+    assert logged == ["user bob disabled by alice", "user bob enabled by alice"]
+
+
 def test_only_admins_manage_users(login, bob, dave, alice):
     for who in (bob, dave):
         client = login(who)

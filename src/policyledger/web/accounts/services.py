@@ -129,6 +129,22 @@ def create_user(
     return user
 
 
+def toggle_active(actor, person_id: int):
+    """Switch an account off or back on, audited; returns the person with the new state."""
+    from policyledger.web.tracking import audit
+
+    with transaction.atomic():
+        # Locked: two administrators clicking at once must not flip it twice and both be told so.
+        person = get_user_model().objects.select_for_update().get(pk=person_id)
+        person.is_active = not person.is_active
+        person.save(update_fields=["is_active"])
+        audit.record(actor, "user.active", person, after={"is_active": person.is_active})
+    logger.info(
+        "user %s %s by %s", person.username, "enabled" if person.is_active else "disabled", actor
+    )
+    return person
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -146,7 +162,8 @@ def user_for_token(key: str):
     if not key:
         return None
     token = (
-        ApiToken.objects.select_related("user")
+        # The profile and unit too: every permission check of the request reads them.
+        ApiToken.objects.select_related("user__profile__unit")
         .filter(key_hash=hash_key(key), revoked=False, user__is_active=True)
         .first()
     )

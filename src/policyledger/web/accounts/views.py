@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -12,6 +14,8 @@ from django.views.decorators.http import require_POST
 from policyledger.web.accounts import permissions, services
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
 from policyledger.web.params import int_or_none
+
+logger = logging.getLogger("policyledger.web.accounts")
 
 
 class LoginView(auth_views.LoginView):
@@ -118,6 +122,7 @@ def revoke_token(request, pk: int):
     updated = ApiToken.objects.filter(pk=pk, user=request.user).update(revoked=True)
     if not updated:
         raise Http404("令牌不存在")
+    logger.info("api token %s revoked by %s", pk, request.user)
     messages.success(request, "令牌已停用")
     return redirect("accounts:tokens")
 
@@ -184,10 +189,6 @@ def toggle_user(request, pk: int):
     if person.pk == request.user.pk:
         messages.error(request, "不能停用自己的账号")
         return redirect("accounts:users")
-    person.is_active = not person.is_active
-    person.save(update_fields=["is_active"])
-    from policyledger.web.tracking import audit
-
-    audit.record(request.user, "user.active", person, after={"is_active": person.is_active})
+    person = services.toggle_active(request.user, person.pk)
     messages.success(request, f"已{'启用' if person.is_active else '停用'}“{person.username}”")
     return redirect("accounts:users")
