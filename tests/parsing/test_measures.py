@@ -6,7 +6,7 @@ import pytest
 from extractor_fixtures import Case, load_cases
 
 from policyledger.parsing import parse
-from policyledger.parsing.measures import format_number, int_to_chinese
+from policyledger.parsing.measures import format_number
 
 
 @pytest.mark.parametrize("case", load_cases("measures"))
@@ -48,8 +48,8 @@ def test_missing_number_names_the_numbers_in_the_documents_style():
         (110, "一百一十"),
     ],
 )
-def test_int_to_chinese(value: int, numeral: str):
-    assert int_to_chinese(value) == numeral
+def test_format_number_writes_chinese_numerals(value: int, numeral: str):
+    assert format_number("cn_comma", value) == f"{numeral}、"
 
 
 def test_format_number():

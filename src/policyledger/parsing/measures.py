@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+import cn2an
+
 from policyledger.parsing.model import Diagnostic
 from policyledger.parsing.outline import STYLES, Node
 from policyledger.parsing.passages import Passages
@@ -43,7 +45,6 @@ _NON_ACTION = re.compile("|".join(map(re.escape, _SECTIONS["non_action"])))
 _TAIL_LINE = re.compile(
     r"[ \n]*(?:" + "|".join(map(re.escape, _SECTIONS.get("tail_labels", []))) + r")[ ]*[：:][^\n]*"
 )
-_CN = "零一二三四五六七八九"
 # A line that ends the body of a document: signature (issuer and date), 抄送, 附件, 此件公开发布.
 _DOCUMENT_TAIL = re.compile(
     r"\n(?=抄送|附件[：:\d\n]|（此件|[\u4e00-\u9fff]{2,24}?(?:"
@@ -78,22 +79,6 @@ class Draft:
     support: list[str] = field(default_factory=list)
 
 
-def int_to_chinese(value: int) -> str:
-    """1 -> 一, 11 -> 十一, 20 -> 二十, 105 -> 一百零五, 110 -> 一百一十."""
-    if value < 10:
-        return _CN[value]
-    if value < 20:
-        return "十" + (_CN[value % 10] if value % 10 else "")
-    if value < 100:
-        return _CN[value // 10] + "十" + (_CN[value % 10] if value % 10 else "")
-    head, rest = _CN[value // 100 % 10] + "百", value % 100
-    if rest == 0:
-        return head
-    if rest < 10:
-        return head + "零" + _CN[rest]
-    return head + ("一" if rest < 20 else "") + int_to_chinese(rest)
-
-
 _FORMATS = {
     "chapter": "第{c}章",
     "article": "第{c}条",
@@ -116,7 +101,7 @@ def format_number(style: str, value: int) -> str:
     if single is not None:  # ①, ㈠, ⑴, ⒈: one character per number, 20 (㈠: 10) of them
         return chr(ord(single[0]) + value - 1) if 1 <= value <= single[1] else str(value)
     template = _FORMATS.get(style, "{a}")
-    return template.format(c=int_to_chinese(value), a=value)
+    return template.format(c=cn2an.an2cn(value, "low"), a=value)
 
 
 def _label(node: Node) -> str:

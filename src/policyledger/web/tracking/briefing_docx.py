@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 
+import cn2an
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -51,7 +52,6 @@ OVERDUE_COLUMNS = [
     ("完成时限", 3.8),
     ("进度", 1.6),
 ]
-CHINESE_ORDINALS = "一二三四五六七八九十"
 # What follows w:pBdr inside w:pPr (ECMA-376 order), for inserting the border in its place.
 _AFTER_PBDR = (
     "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
@@ -81,7 +81,7 @@ def render_docx(briefing: Briefing) -> bytes:
         ("下一步工作要求", _next_steps),
     ]
     for index, (heading, body) in enumerate(sections):
-        _paragraph(document, f"{CHINESE_ORDINALS[index]}、{heading}", font=SANS, before=6)
+        _paragraph(document, f"{_ordinal(index + 1)}、{heading}", font=SANS, before=6)
         body(document, briefing)
     _signature(document, briefing)
     out = io.BytesIO()
@@ -305,9 +305,7 @@ def _highlights(document, briefing: Briefing) -> None:
 
 
 def _ordinal(n: int) -> str:
-    if n <= 10:
-        return CHINESE_ORDINALS[n - 1]
-    return f"十{CHINESE_ORDINALS[n - 11]}" if n < 20 else str(n)
+    return cn2an.an2cn(n, "low")
 
 
 def _next_steps(document, briefing: Briefing) -> None:
