@@ -35,7 +35,8 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         # Code that reads request.user (logging, axes) sees the token's user, not AnonymousUser.
-        request.user = _with_profile(user)
+        # user_for_token loaded the profile and unit with the token, in the same query.
+        request.user = user
         return user
 
 

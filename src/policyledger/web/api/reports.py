@@ -90,7 +90,14 @@ def _username(user) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def report_out(r: Report) -> dict[str, Any]:
+def report_out(
+    r: Report, values: dict[int, float] | None = None, attachments: list | None = None
+) -> dict[str, Any]:
+    """The API's view of a report; ``values`` and ``attachments`` when the caller has them."""
+    if values is None:
+        values = {v.target_id: v.achieved for v in r.values.all()}
+    if attachments is None:
+        attachments = list(r.attachments.all())
     return {
         "id": r.pk,
         "task_id": r.task_id,
@@ -103,7 +110,7 @@ def report_out(r: Report) -> dict[str, Any]:
         "task_status_label": r.get_task_status_display(),
         "percent": r.percent,
         "narrative": r.narrative,
-        "values": [{"target_id": v.target_id, "achieved": v.achieved} for v in r.values.all()],
+        "values": [{"target_id": k, "achieved": v} for k, v in values.items()],
         "attachments": [
             {
                 "id": a.pk,
@@ -112,7 +119,7 @@ def report_out(r: Report) -> dict[str, Any]:
                 "size": a.size,
                 "url": f"/tracking/attachments/{a.pk}/",
             }
-            for a in r.attachments.all()
+            for a in attachments
         ],
         "submitted_by": _username(r.submitted_by),
         "submitted_at": r.submitted_at,

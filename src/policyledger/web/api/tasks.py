@@ -256,7 +256,10 @@ def _submit(request, task_id: int, payload: ReportIn, uploads=None):
     )
     # The service returns the saved row; only its values and attachments need reading back.
     report.submitted_by = user if report.submitted_by_id == user.pk else report.submitted_by
-    return Status(201, report_out(report))
+    # The service says what the report holds now: a new report without uploads has no
+    # attachments, and its values are known, so nothing is read back.
+    attachments = [] if report.created and not uploads else None
+    return Status(201, report_out(report, report.saved_values, attachments))
 
 
 @router.post(

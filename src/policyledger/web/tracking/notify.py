@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
+from django.db import connection
+from django.utils import timezone
 
 from policyledger.web.accounts.models import Profile
 from policyledger.web.tracking.models import Notification
@@ -33,6 +35,27 @@ def notify(users: Iterable, text: str, link: str = "") -> int:
     rows = [Notification(user=u, text=text[:500], link=link) for u in users]
     Notification.objects.bulk_create(rows)
     return len(rows)
+
+
+def notify_admins(text: str, link: str = "") -> None:
+    """Notify every active administrator in one INSERT ... SELECT statement.
+
+    The busiest write (a report submitted) notifies the administrators: reading them first and
+    then inserting costs a second statement per request, and caching them would miss a new or
+    deactivated administrator; here the database picks them as it inserts.
+    """
+    table = Notification._meta.db_table
+    ops = connection.ops
+    admins, params = admin_users().values("pk").query.sql_with_params()
+    columns = ", ".join(
+        ops.quote_name(c) for c in ("user_id", "text", "link", "read", "created_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ops.quote_name(table)} ({columns}) "
+            f"SELECT admins.pk, %s, %s, %s, %s FROM ({admins}) admins",
+            [text[:500], link, False, ops.adapt_datetimefield_value(timezone.now()), *params],
+        )
 
 
 def email(messages: dict, subject: str) -> int:

@@ -118,9 +118,7 @@ def _save_report(
     The report's row is locked (select_for_update) before it is read, so concurrent submissions
     for the same task and period apply one after the other, and its values can only change here.
     """
-    report = (
-        Report.objects.select_for_update().filter(task=task, period_start=period.start).first()
-    )
+    report = Report.objects.select_for_update().filter(task=task, period_start=period.start).first()
     created = report is None
     if created:
         report = Report(
@@ -149,9 +147,7 @@ def _save_report(
     )
     for target_id, achieved in values.items():
         if target_id in old_values and old_values[target_id] != achieved:
-            ReportValue.objects.filter(report=report, target_id=target_id).update(
-                achieved=achieved
-            )
+            ReportValue.objects.filter(report=report, target_id=target_id).update(achieved=achieved)
     for upload, kind in checked:
         attachment = Attachment(
             report=report,
