@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from policyledger.web.tracking.models import AuditLog, Notification, Report, Task
@@ -300,3 +301,15 @@ def test_value_for_another_measures_target_is_refused(bob, tasks):
             values={foreign.pk: 1.0},
         )
     assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("achieved", ["nan", "inf", "-inf", "1e999", "9" * 400])
+def test_an_achieved_value_that_is_no_finite_number_is_refused(
+    login, bob, tasks, clock, now, achieved
+):
+    task = tasks[("一、", "市商务局")]
+    target = task.measure.targets.get(kind="money")
+    response = submit(login(bob), task, clock, now, **{f"target-{target.pk}": achieved})
+    assert response.status_code == 400
+    assert "完成值须为数字" in response.content.decode()
+    assert not Report.objects.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import zipfile
 from dataclasses import dataclass, field
 
@@ -177,6 +178,13 @@ def _save_report(
     return report, created
 
 
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 def submit_report(
     user,
     task: Task,
@@ -208,6 +216,9 @@ def submit_report(
         raise ReportError("进展情况不能超过5000字")
     checked = [(u, check_attachment(u)) for u in attachments or []]
     values = values or {}
+    # NaN and infinity pass float() but not the database (NOT NULL, JSON in the audit log).
+    if not all(_finite(v) for v in values.values()):
+        raise ReportError("完成值须为数字，且不能超出数值范围")
     if values:
         target_ids = set(
             Target.objects.filter(measure_id=task.measure_id).values_list("pk", flat=True)
