@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from policyledger.web.accounts.models import Unit
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
 from policyledger.web.tracking.models import AuditLog
@@ -298,3 +300,47 @@ def test_bad_weight_is_a_chinese_message(login, alice, reviewed):
     )
     assert page.status_code == 200
     assert "权重须为数字" in page.content.decode()
+
+
+@pytest.mark.parametrize("value", ["9" * 400, "1-" + "9" * 400, "9" * 400 + ":1"])
+def test_a_target_value_too_large_for_a_number_is_refused(login, alice, reviewed, value):
+    m1 = measure(reviewed, "一、")
+    before = sorted(m1.targets.values_list("pk", flat=True))
+    page = login(alice).post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": m1.version,
+            "heading": m1.heading,
+            "text": m1.text,
+            "lead": "市商务局、市财政局",
+            "new-target-kind": "ratio" if ":" in value else "money",
+            "new-target-value": value,
+        },
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert "过大" in page.content.decode()
+    assert sorted(m1.targets.values_list("pk", flat=True)) == before
+
+
+def test_creating_a_unit_with_an_unknown_level_is_refused(login, alice, reviewed):
+    client = login(alice)
+    m3 = measure(reviewed, "三、")
+    client.post(
+        f"/documents/measures/{m3.pk}/edit/",
+        {
+            "version": m3.version,
+            "heading": m3.heading,
+            "text": m3.text,
+            "lead": "市商务局",
+            "support": "市文广旅局",
+        },
+    )
+    link = m3.unit_links.get(raw_name="市文广旅局")
+    page = client.post(
+        f"/documents/units/{link.pk}/resolve/", {"create": "1", "level": "x" * 300}, follow=True
+    )
+    assert "层级" in page.content.decode()
+    assert not Unit.objects.filter(name="市文广旅局").exists()
+    link.refresh_from_db()
+    assert link.unit is None

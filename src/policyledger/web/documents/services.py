@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -388,6 +389,9 @@ def parse_target_value(kind: str, text: str) -> Any:
 
 def _num(text: str, scale: int = 1) -> int | float:
     value = float(text) * scale
+    # Hundreds of digits read as infinity, which int() refuses and JSON cannot hold.
+    if not math.isfinite(value):
+        raise ReviewError(f"指标数值“{text}”过大")
     return int(value) if value == int(value) else value
 
 
@@ -454,6 +458,8 @@ def resolve_unit(
     _require_review(link.measure.document)
     before = {"raw_name": link.raw_name, "unit": link.unit_id}
     if create:
+        if level and level not in Unit.Level.values:
+            raise ReviewError("单位层级只能是省、市或县")
         from policyledger.web.accounts.services import get_or_create_unit
 
         unit = get_or_create_unit(link.raw_name)
