@@ -344,3 +344,18 @@ def test_creating_a_unit_with_an_unknown_level_is_refused(login, alice, reviewed
     assert not Unit.objects.filter(name="市文广旅局").exists()
     link.refresh_from_db()
     assert link.unit is None
+
+
+def test_review_writes_are_logged(login, alice, reviewed, caplog):
+    client = login(alice)
+    m3 = measure(reviewed, "三、")
+    with caplog.at_level("INFO", logger="policyledger.web.documents"):
+        client.post(f"/documents/measures/{m3.pk}/split/", {"version": m3.version, "at": 5})
+        reviewed.refresh_from_db()
+        client.post(
+            f"/documents/{reviewed.pk}/settings/",
+            {"version": reviewed.version, "cycle": "quarterly"},
+        )
+    logged = [r.getMessage() for r in caplog.records if r.name == "policyledger.web.documents"]
+    assert any(m.startswith(f"measure {m3.pk} split at 5 into ") for m in logged), logged
+    assert f"document {reviewed.pk} settings changed by alice" in logged

@@ -486,6 +486,7 @@ def resolve_unit(
         before=before,
         after={"raw_name": link.raw_name, "unit": unit.pk, "unit_name": unit.name},
     )
+    logger.info("unit name %r matched to unit %s by %s", link.raw_name, unit.pk, user)
     return link
 
 
@@ -590,6 +591,7 @@ def split_measure(user, measure_id: int, at: int, expected_version: int) -> Meas
         before=before,
         after={"head": measure_snapshot(measure), "tail": measure_snapshot(new)},
     )
+    logger.info("measure %s split at %d into %s by %s", measure.pk, at, new.pk, user)
     return new
 
 
@@ -626,6 +628,7 @@ def update_settings(
         before=before,
         after=audit.snapshot(document, ["title", "cycle", "default_deadline"]),
     )
+    logger.info("document %s settings changed by %s", document.pk, user)
     return document
 
 
