@@ -111,7 +111,9 @@ def report_for(user, pk: int, *, write: bool = False) -> Report:
     return report
 
 
-def visible_documents(user, queryset: QuerySet[PolicyDocument] | None = None):
+def visible_documents(
+    user, queryset: QuerySet[PolicyDocument] | None = None
+) -> QuerySet[PolicyDocument]:
     """Administrators see every document, viewers the published ones, reporters the published
     ones that hold a task of their unit."""
     from policyledger.web.documents.models import PolicyDocument

@@ -7,12 +7,16 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger("policyledger.web.accounts")
 
@@ -113,7 +117,7 @@ def create_user(
     unit: Unit | None = None,
     email: str = "",
     full_name: str = "",
-):
+) -> User:
     """A user with a profile; a reporter must belong to a unit."""
     if role not in Profile.Role.values:
         raise ValueError(f"unknown role {role!r}")
@@ -129,7 +133,7 @@ def create_user(
     return user
 
 
-def toggle_active(actor, person_id: int):
+def toggle_active(actor: User, person_id: int) -> User:
     """Switch an account off or back on, audited; returns the person with the new state."""
     from policyledger.web.tracking import audit
 
@@ -157,7 +161,7 @@ def issue_token(user, name: str = "") -> tuple[ApiToken, str]:
     return token, key
 
 
-def user_for_token(key: str):
+def user_for_token(key: str) -> User | None:
     """The active user behind a bearer key, or None; records when the token was last used."""
     if not key:
         return None

@@ -178,7 +178,7 @@ def _save_report(
     return report, created
 
 
-def _finite(value) -> bool:
+def _finite(value: object) -> bool:
     try:
         return math.isfinite(float(value))
     except (TypeError, ValueError, OverflowError):
@@ -313,11 +313,15 @@ def _review(
     return report
 
 
-def accept_report(user, report_id: int, expected_version: int | None = None, comment: str = ""):
+def accept_report(
+    user, report_id: int, expected_version: int | None = None, comment: str = ""
+) -> Report:
     return _review(user, report_id, expected_version, Report.Status.ACCEPTED, comment.strip())
 
 
-def return_report(user, report_id: int, comment: str, expected_version: int | None = None):
+def return_report(
+    user, report_id: int, comment: str, expected_version: int | None = None
+) -> Report:
     if not (comment or "").strip():
         raise ReportError("退回时必须填写审核意见")
     return _review(user, report_id, expected_version, Report.Status.RETURNED, comment.strip())
