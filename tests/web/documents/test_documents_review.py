@@ -359,3 +359,28 @@ def test_review_writes_are_logged(login, alice, reviewed, caplog):
     logged = [r.getMessage() for r in caplog.records if r.name == "policyledger.web.documents"]
     assert any(m.startswith(f"measure {m3.pk} split at 5 into ") for m in logged), logged
     assert f"document {reviewed.pk} settings changed by alice" in logged
+
+
+def test_merging_renumbers_a_long_document_in_constant_queries(login, alice, reviewed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(alice)
+
+    def merge_first_two():
+        reviewed.refresh_from_db()
+        pks = list(reviewed.measures.order_by("order").values_list("pk", flat=True)[:2])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                f"/documents/{reviewed.pk}/merge/", {"version": reviewed.version, "measures": pks}
+            )
+        assert response.status_code == 302
+        return len(queries)
+
+    few = merge_first_two()
+    for i in range(20):
+        Measure.objects.create(document=reviewed, number=f"{i + 4}.", text=f"措施{i}", order=10 + i)
+    many = merge_first_two()
+    assert many == few
+    orders = list(reviewed.measures.order_by("order").values_list("order", flat=True))
+    assert orders == list(range(len(orders))) and len(orders) == 21
