@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -188,11 +189,50 @@ def new_campaign(stock: int, label: str):
 
 
 # -- gunicorn ---------------------------------------------------------------------------------
+WSGI_APPS = {
+    # Token claims skip the page middleware (sessions, CSRF, locale, CSP, axes ...); see the module.
+    "lean": "policyledger.web.vouchers.claim_wsgi:application",
+    "full": "policyledger.web.wsgi:application",
+}
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU of these processes so far (those still alive)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    vals = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = vals[3] + vals[4]
+    return (sum(vals) - idle) / tick, sum(vals) / tick
+
+
+def pg_backends(pg_url: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
 class Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int, threads: int):
+    def __init__(self, env: dict[str, str], workers: int, threads: int, app: str = "lean"):
         self.port = free_port()
         cmd = [
-            PY, "-m", "gunicorn", "policyledger.web.wsgi:application",
+            PY, "-m", "gunicorn", WSGI_APPS[app],
             "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
             "--worker-class", "gthread", "--threads", str(threads),
             "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
@@ -350,7 +390,7 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
         from policyledger.web.vouchers.services.gate import get_gate
 
         get_gate(services.redis_url).load(campaign)  # what opening the campaign does
-    server = Gunicorn(env, args.workers, args.threads)
+    server = Gunicorn(env, args.workers, args.threads, args.wsgi)
     plan = plan_attempts(args.attempts, len(tokens), seed=zlib.crc32(name.encode()), mode=name)
     killed = []
 
@@ -358,13 +398,29 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
         if kill and not killed and done >= args.attempts * 0.15:
             killed.append(server.kill_one_worker())
 
+    redis_pid = [services.redis_proc.pid] if gate else []
+    cpu0 = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(redis_pid), machine_busy())
     try:
         results, elapsed = asyncio.run(
             run_load(server.port, campaign.pk, tokens, plan, args.clients, progress)
         )
+        # Workers and PostgreSQL backends, read before they go (the killed worker's share is lost).
+        server_cpu = cpu_seconds(server.workers())
+        pg_cpu = cpu_seconds(pg_backends(services.pg_url))
     finally:
         server.stop()
+    ru, busy = resource.getrusage(resource.RUSAGE_SELF), machine_busy()
     report = analyse(results, elapsed, args.stock, user_ids)
+    client_cpu = ru.ru_utime - cpu0[0].ru_utime + ru.ru_stime - cpu0[0].ru_stime
+    capacity = elapsed * (os.cpu_count() or 1)
+    report["cpu"] = {
+        "client_s": client_cpu,
+        "web_s": server_cpu,
+        "postgres_s": pg_cpu,
+        "redis_s": cpu_seconds(redis_pid) - cpu0[1],
+        "machine_busy_share": (busy[0] - cpu0[2][0]) / max(1e-9, busy[1] - cpu0[2][1]),
+        "capacity_s": capacity,
+    }
     if gate:
         from policyledger.web.vouchers.services.gate import get_gate
 
@@ -448,6 +504,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=60_000)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--wsgi", choices=sorted(WSGI_APPS), default="lean")
     ap.add_argument("--gate-claims", type=int, default=300_000)
     ap.add_argument("--modes", default="naive,postgres,gate")
     args = ap.parse_args()
@@ -472,7 +529,7 @@ def main() -> None:
         user_ids = make_users(args.users)
         tokens = [signing.dumps(u, salt=TOKEN_SALT, compress=False) for u in user_ids]
         print(f"set-up: {len(user_ids)} users in {time.perf_counter() - t:.1f}s; "
-              f"{args.workers} gunicorn workers x {args.threads} threads; {args.clients} clients; "
+              f"{args.workers} gunicorn workers x {args.threads} threads ({args.wsgi} WSGI); {args.clients} clients; "
               f"{args.stock} vouchers; {args.attempts} attempts; {os.cpu_count()} CPUs", flush=True)  # fmt: skip
 
         reports = {}
@@ -525,6 +582,14 @@ def print_report(title: str, r: dict) -> None:
     print(f"  HTTP statuses        {r['statuses']}  {r['errors']}")
     if r.get("killed_worker"):
         print(f"  SIGKILLed worker     pid {r['killed_worker']}")
+    c, n = r["cpu"], r["attempts"]
+    print(
+        f"  CPU (of {c['capacity_s']:.0f} core-s)  client {c['client_s']:.1f}s "
+        f"({100 * c['client_s'] / c['capacity_s']:.0f}%), web workers {c['web_s']:.1f}s "
+        f"({1000 * c['web_s'] / n:.2f} ms/attempt), PostgreSQL {c['postgres_s']:.1f}s "
+        f"({1000 * c['postgres_s'] / n:.2f} ms/attempt), Redis {c['redis_s']:.1f}s; "
+        f"machine busy {100 * c['machine_busy_share']:.0f}%"
+    )
     if "reconcile" in r:
         print(f"  reconcile            {r['reconcile']}  pending left {r['pending_after']}")
 

@@ -47,12 +47,13 @@ def _user_id(request) -> int | None | JsonResponse:
             return int(signing.loads(auth[7:], salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
         except (signing.BadSignature, ValueError, TypeError):
             return None
-    if request.user.is_authenticated:
+    user = getattr(request, "user", None)  # absent on the lean claim path (claim_wsgi)
+    if user is not None and user.is_authenticated:
         # Session callers are pages: they must prove the request came from our own page.
         reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if reason is not None:
             return _error("csrf", "页面已过期，请刷新后重试", 403)
-        return request.user.pk
+        return user.pk
     return None
 
 

@@ -17,7 +17,6 @@ benchmark can show the race it loses; nothing else may use it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -171,50 +170,53 @@ def _precheck(user_id: int, key: str, batch_id: int) -> tuple[int | None, bool]:
 
 
 def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> ClaimOutcome:
-    """The same steps as _claim_locked in four statements, since round trips are the cost.
+    """The same steps as _claim_locked in two statements, since round trips are the cost.
 
-    BEGIN; advisory lock; (earlier claim with this key, vouchers held) in one SELECT; take the
-    lowest unlocked available voucher and move it in one UPDATE; insert the claim and bump the
-    batch counter in one statement; COMMIT.
+    BEGIN; the person's advisory lock; then one statement that reads the earlier claim with
+    this key and the vouchers the person holds, and only when neither stops it takes the lowest
+    unlocked available voucher (FOR UPDATE SKIP LOCKED, moved by compare-and-set), inserts the
+    claim and bumps the batch counter; COMMIT. The lock must be its own statement: in READ
+    COMMITTED each statement reads a snapshot taken when it starts, and the checks have to see
+    what the person's previous claim committed while this one waited for the lock.
     """
     V, C, B = _q(Voucher), _q(Claim), _q(Batch)
     with transaction.atomic():
         _lock_user(user.pk)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT (SELECT id FROM {C} WHERE user_id = %(u)s AND idempotency_key = %(k)s), "
-                f"count(*), count(*) FILTER (WHERE batch_id = %(b)s) "
-                f"FROM {V} WHERE owner_id = %(u)s AND campaign_id = %(c)s",
-                {"u": user.pk, "k": key, "b": batch.pk, "c": campaign.pk},
-            )
-            claim_id, total, in_batch = cur.fetchone()
-            if claim_id is not None:
-                return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
-            if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
-                raise LimitReached()
-            cur.execute(
-                f"UPDATE {V} SET owner_id = %(u)s, state = 'claimed', claimed_at = %(now)s "
-                f"WHERE id = (SELECT id FROM {V} WHERE batch_id = %(b)s AND state = 'available' "
-                f"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'available' "
-                f"RETURNING id, code",
-                {"u": user.pk, "now": now, "b": batch.pk},
-            )
-            row = cur.fetchone()
-            if row is None:
-                raise SoldOut()
-            voucher_id, code = row
-            result = {"voucher": voucher_id, "code": code}
-            cur.execute(
-                f"WITH c AS (INSERT INTO {C} (user_id, idempotency_key, campaign_id, batch_id, "
-                f"voucher_id, reservation, ip, device, result, created_at) VALUES "
-                f"(%s, %s, %s, %s, %s, %s, %s::inet, %s, %s::jsonb, %s) RETURNING id) "
-                f"UPDATE {B} SET claimed = claimed + 1 WHERE id = %s RETURNING (SELECT id FROM c)",
-                [
-                    user.pk, key, campaign.pk, batch.pk, voucher_id, resv.id if resv else "",
-                    ip, device[:64], json.dumps(result), now, batch.pk,
-                ],
+                f"WITH prior AS (SELECT id FROM {C} WHERE user_id = %(u)s AND idempotency_key = %(k)s), "
+                f"owned AS (SELECT count(*) AS total, count(*) FILTER (WHERE batch_id = %(b)s) AS in_batch "
+                f"FROM {V} WHERE owner_id = %(u)s AND campaign_id = %(c)s), "
+                f"pick AS (SELECT id FROM {V} WHERE batch_id = %(b)s AND state = 'available' "
+                f"AND NOT EXISTS (SELECT 1 FROM prior) "
+                f"AND (SELECT in_batch < %(bl)s AND total < %(cl)s FROM owned) "
+                f"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), "
+                f"took AS (UPDATE {V} SET owner_id = %(u)s, state = 'claimed', claimed_at = %(now)s "
+                f"WHERE id = (SELECT id FROM pick) AND state = 'available' RETURNING id, code), "
+                f"ins AS (INSERT INTO {C} (user_id, idempotency_key, campaign_id, batch_id, "
+                f"voucher_id, reservation, ip, device, result, created_at) "
+                f"SELECT %(u)s, %(k)s, %(c)s, %(b)s, id, %(r)s, %(ip)s::inet, %(d)s, "
+                f"jsonb_build_object('voucher', id, 'code', code), %(now)s FROM took RETURNING id), "
+                f"bump AS (UPDATE {B} SET claimed = claimed + 1 "
+                f"WHERE id = %(b)s AND EXISTS (SELECT 1 FROM took) RETURNING id) "
+                f"SELECT (SELECT id FROM prior), o.total, o.in_batch, t.id, t.code, "
+                f"(SELECT id FROM ins), (SELECT count(*) FROM bump) FROM owned o LEFT JOIN took t ON true",
+                {
+                    "u": user.pk, "k": key, "b": batch.pk, "c": campaign.pk,
+                    "bl": batch.per_person_limit, "cl": campaign.per_person_limit,
+                    "now": now, "r": resv.id if resv else "", "ip": ip, "d": device[:64],
+                },
             )  # fmt: skip
-            (claim_pk,) = cur.fetchone()
+            claim_id, total, in_batch, voucher_id, code, claim_pk, bumped = cur.fetchone()
+        if claim_id is not None:
+            return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
+        if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
+            raise LimitReached()
+        if voucher_id is None:
+            raise SoldOut()
+        if claim_pk is None or bumped != 1:  # cannot happen: refuse rather than half-issue
+            raise ClaimInProgress()
+        result = {"voucher": voucher_id, "code": code}
         if resv is not None and time.time() * 1000 > resv.deadline_ms:
             raise ClaimInProgress("请求超时，请重试")
     voucher = Voucher(
