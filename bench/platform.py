@@ -97,6 +97,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--submissions", type=int, default=1000, help="distinct (task, period) pairs")
     p.add_argument("--clients", type=int, default=8, help="client processes")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    p.add_argument(
+        "--compare-src",
+        type=Path,
+        help="another source tree (its src/ folder) served with the same load first, e.g. the\n"
+        "code before a change: git archive <commit> src | tar -x -C DIR; then --compare-src DIR",
+    )
     p.add_argument("--port", type=int, default=0, help="gunicorn port (0 = a free one)")
     p.add_argument("--skip", nargs="*", default=[], choices=["pages", "warnings", "submissions"])
     args = p.parse_args()
@@ -564,9 +572,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, var: Path, workers: int, port: int) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, var: Path, args: argparse.Namespace, port: int, src: Path | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
+        # Another source tree first on the path serves its own code (the package is installed
+        # editable, as a path entry that PYTHONPATH precedes).
+        **({"PYTHONPATH": str(src.resolve())} if src else {}),
         "DATABASE_URL": url,
         "DB_CONN_MAX_AGE": "60",
         "POLICYLEDGER_VAR": str(var),
@@ -583,9 +596,11 @@ def start_gunicorn(url: str, var: Path, workers: int, port: int) -> subprocess.P
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(workers),
+            str(args.workers),
             "--worker-class",
-            "sync",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
             "--log-level",
             "warning",
             # Import the app once in the master: workers start warm and share its pages.
@@ -732,6 +747,67 @@ def run_load(port: int, work: list[tuple[str, int, str]], clients: int) -> tuple
     return elapsed, statuses
 
 
+def serve_load(
+    args: argparse.Namespace,
+    url: str,
+    var: Path,
+    baseline_pairs: list,
+    work: list,
+    src: Path | None = None,
+) -> dict:
+    """Start gunicorn (on ``src`` if given), warm it, time one client, then the full load."""
+    port = args.port or free_port()
+    proc = start_gunicorn(url, var, args, port, src)
+    warm = 4 * args.workers
+    try:
+        # Open every worker's database connection before anything is timed.
+        _, warm_statuses = run_load(port, baseline_pairs[:warm], args.workers)
+        single_s, single_statuses = run_load(port, baseline_pairs[warm:], 1)
+        sampler = CpuSampler(proc.pid, url)
+        sampler.start()
+        load_s, statuses = run_load(port, work, args.clients)
+        app_cpu, db_cpu = sampler.stop()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    n = max(1, len(statuses))
+    return {
+        "single_rate": len(single_statuses) / single_s,
+        "single_n": len(single_statuses),
+        "rate": len(statuses) / load_s,
+        "load_s": load_s,
+        "statuses": statuses,
+        "accepted": statuses.count(201) + single_statuses.count(201) + warm_statuses.count(201),
+        "app_ms": app_cpu * 1000 / n,
+        "db_ms": db_cpu * 1000 / n,
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def _count_queries(data: dict, task_id: int, period: str) -> int:
+    """SQL statements of one submission (a new report) through the API, in this process."""
+    import django.test
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from policyledger.web.accounts.services import issue_token
+
+    key = issue_token(data["reporters"][0], "bench-count")[1]
+    client = django.test.Client()
+    headers = {"Authorization": f"Bearer {key}"}
+    client.get("/api/v1/me", headers=headers)  # the first use writes last_used_at
+    reset_queries()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            f"/api/v1/tasks/{task_id}/reports",
+            {"period": period, "task_status": "in_progress", "percent": 60},
+            content_type="application/json",
+            headers=headers,
+        )
+    assert response.status_code == 201, response.content[:300]
+    return len(ctx.captured_queries)
+
+
 def bench_submissions(args: argparse.Namespace, url: str, var: Path, data: dict) -> None:
     from collections import Counter
 
@@ -753,46 +829,58 @@ def bench_submissions(args: argparse.Namespace, url: str, var: Path, data: dict)
     )
     # New periods (no report yet): 2022年11月, 2022年12月, 2023年1月, ...
     periods = [f"{2022 + (10 + m) // 12}年{(10 + m) % 12 + 1}月" for m in range(12)]
+    runs = [args.compare_src, None] if args.compare_src else [None]
+    # The first task of the first reporter's unit, in a period no run uses, for the query count.
+    first_unit = data["units"][0].pk
+    count_task = next(t for t, u in tasks if u == first_unit)
+    queries = _count_queries(data, count_task, "2021年1月")
     pairs = []
-    for n in range(args.submissions):
+    for n in range(args.submissions * len(runs)):
         task_id, unit_id = tasks[n % len(tasks)]
         pairs.append((key_of[unit_id], task_id, periods[n // len(tasks) % len(periods)]))
-    baseline_pairs = pairs[: 4 * args.workers + max(50, len(pairs) // 20)]
-    load_pairs = pairs[len(baseline_pairs) :]
-    # Every pair twice, the copies in different clients at about the same moment.
-    work = [p for p in load_pairs for _ in (0, 1)]
     before = Report.objects.count()
     connections.close_all()  # the forked clients must not share this process's connection
 
-    port = args.port or free_port()
-    proc = start_gunicorn(url, var, args.workers, port)
-    warm = 4 * args.workers
-    try:
-        # Open every worker's database connection before anything is timed.
-        _, warm_statuses = run_load(port, baseline_pairs[:warm], args.workers)
-        single_s, single_statuses = run_load(port, baseline_pairs[warm:], 1)
-        sampler = CpuSampler(proc.pid, url)
-        sampler.start()
-        load_s, statuses = run_load(port, work, args.clients)
-        app_cpu, db_cpu = sampler.stop()
-        server_cpu = app_cpu + db_cpu
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    results = []
+    for i, src in enumerate(runs):
+        mine = pairs[i * args.submissions : (i + 1) * args.submissions]
+        baseline_pairs = mine[: 4 * args.workers + max(50, len(mine) // 20)]
+        load_pairs = mine[len(baseline_pairs) :]
+        # Every pair twice, the copies in different clients at about the same moment.
+        work = [p for p in load_pairs for _ in (0, 1)]
+        result = serve_load(args, url, var, baseline_pairs, work, src)
+        result["pairs"] = len(load_pairs)
+        results.append(result)
 
-    single_rate = len(single_statuses) / single_s
-    rate = len(statuses) / load_s
-    counts = Counter(statuses)
+    threads = f", {args.threads} threads each" if args.worker_class == "gthread" else ""
     print(
-        f"\n== Report submissions against gunicorn ({args.workers} sync workers, loopback, "
-        f"{args.clients} client processes)"
+        f"\n== Report submissions against gunicorn ({args.workers} {args.worker_class} workers"
+        f"{threads}, loopback, {args.clients} client processes, persistent database connections)"
     )
-    print(f"  baseline, one client: {len(single_statuses)} requests, {single_rate:6.1f} req/s")
-    print(
-        f"  concurrent: {len(statuses):,} requests ({len(load_pairs):,} (task, period) pairs, "
-        f"each sent twice at once) in {load_s:.2f} s = {rate:6.1f} req/s "
-        f"({rate / single_rate:.1f}x one client); statuses {dict(counts)}"
-    )
+    print(f"  SQL statements per submission (a new report, through the API): {queries}")
+    cores = os.cpu_count() or 1
+    for src, r in zip(runs, results, strict=True):
+        label = f"code from {src}" if src else "this code"
+        per_request = (r["app_ms"] + r["db_ms"]) / 1000
+        print(
+            f"  {label}:\n"
+            f"    one client: {r['single_n']} requests, {r['single_rate']:6.1f} req/s\n"
+            f"    concurrent: {len(r['statuses']):,} requests ({r['pairs']:,} (task, period) "
+            f"pairs, each sent twice at once) in {r['load_s']:.2f} s = {r['rate']:6.1f} req/s "
+            f"({r['rate'] / r['single_rate']:.1f}x one client); "
+            f"statuses {dict(Counter(r['statuses']))}\n"
+            f"    server CPU per request: {per_request * 1000:.1f} ms (gunicorn workers "
+            f"{r['app_ms']:.1f}, their PostgreSQL backends {r['db_ms']:.1f}); {cores} idle cores "
+            f"would serve about {cores / per_request:.0f} req/s before the clients' own CPU; "
+            f"load average at the end {r['load_average']:.1f}"
+        )
+    if len(results) == 2:
+        old, new = results
+        old_cpu, new_cpu = old["app_ms"] + old["db_ms"], new["app_ms"] + new["db_ms"]
+        print(
+            f"  this code against {runs[0]}, same run: {new['rate'] / old['rate']:.2f}x "
+            f"submissions/s, {old_cpu / new_cpu:.2f}x less server CPU per submission"
+        )
     # Nothing lost, nothing duplicated: one report per pair, its version counts every 201.
     created = Report.objects.count() - before
     expected_pairs = len({(t, p) for _, t, p in pairs})
@@ -802,27 +890,20 @@ def bench_submissions(args: argparse.Namespace, url: str, var: Path, data: dict)
         .filter(n__gt=1)
         .count()
     )
-    accepted = counts.get(201, 0) + single_statuses.count(201) + warm_statuses.count(201)
+    accepted = sum(r["accepted"] for r in results)
     versions = sum(
         v - 1
         for v in Report.objects.filter(period_start__gte=dt.date(2022, 11, 1)).values_list(
             "version", flat=True
         )
     )
+    ok = created == expected_pairs and not dupes and versions == accepted
     print(
         f"  check: {created:,} new reports for {expected_pairs:,} pairs, {dupes} duplicated; "
         f"{accepted:,} submissions answered 201, {versions:,} recorded in report versions "
-        f"({'no report lost or duplicated' if created == expected_pairs and not dupes and versions == accepted else 'MISMATCH'})"
+        f"({'no report lost or duplicated' if ok else 'MISMATCH'})"
     )
-    per_request = server_cpu / max(1, len(statuses))
-    cores = os.cpu_count() or 1
-    print(
-        f"  server CPU per request: {per_request * 1000:.1f} ms (gunicorn workers "
-        f"{app_cpu * 1000 / max(1, len(statuses)):.1f}, their PostgreSQL backends "
-        f"{db_cpu * 1000 / max(1, len(statuses)):.1f}); "
-        f"{cores} idle cores would serve about {cores / per_request:.0f} req/s "
-        f"before the clients' own CPU; load average at the end {os.getloadavg()[0]:.1f}"
-    )
+    rate = results[-1]["rate"]
     verdict = "met" if rate >= 200 else "MISSED"
     print(f"  target >= 200 submissions/s: {rate:.1f} measured ({verdict})")
 
