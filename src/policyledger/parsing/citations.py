@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
 from policyledger.parsing.model import Citation
-
-DATA = Path(__file__).resolve().parent / "data"
+from policyledger.parsing.vocabulary import data_lines, longest_first
 
 __all__ = ["extract_citations", "normalise_doc_number"]
 
@@ -34,12 +32,7 @@ _BRACKETS = str.maketrans({"[": "〔", "［": "〔", "【": "〔", "(": "〔", "
 
 @lru_cache(maxsize=1)
 def _lead_words() -> tuple[str, ...]:
-    words = []
-    for line in (DATA / "citation_lead_words.txt").read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.append(line)
-    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+    return longest_first(data_lines("citation_lead_words.txt"))
 
 
 def normalise_doc_number(doc_number: str) -> str:

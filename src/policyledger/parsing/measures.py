@@ -18,28 +18,17 @@ heading that follows it (pages that lose or shuffle headings keep the clause glu
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 
 import cn2an
 
 from policyledger.parsing.model import Diagnostic
 from policyledger.parsing.outline import STYLES, Node
 from policyledger.parsing.passages import Passages
+from policyledger.parsing.vocabulary import data_json
 
-
-def _load() -> dict:
-    with (
-        resources.files("policyledger.parsing.data")
-        .joinpath("sections.json")
-        .open(encoding="utf-8") as handle
-    ):
-        return json.load(handle)
-
-
-_SECTIONS = _load()
+_SECTIONS = data_json("sections.json")
 _NON_ACTION = re.compile("|".join(map(re.escape, _SECTIONS["non_action"])))
 # 牵头单位：…／配合单位：…／完成时限：2025年6月底前: a labelled line after the clause is the measure's.
 _TAIL_LINE = re.compile(

@@ -8,24 +8,13 @@ others. All vocabulary (document types, issuer endings, region endings, labels) 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 
 from policyledger.parsing.outline import MARKER_AT_START, chinese_to_int
+from policyledger.parsing.vocabulary import data_json
 
-
-def _load() -> dict:
-    with (
-        resources.files("policyledger.parsing.data")
-        .joinpath("metadata.json")
-        .open(encoding="utf-8") as handle
-    ):
-        return json.load(handle)
-
-
-_WORDS = _load()
+_WORDS = data_json("metadata.json")
 
 
 def _alternation(words: list[str]) -> str:

@@ -10,27 +10,18 @@ text, not by a digit, a unit or another numeral.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+
+from policyledger.parsing.vocabulary import data_json
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CN_DIGITS.update({"七": 7, "八": 8, "九": 9})
 _CN_NUMERALS = "一二三四五六七八九十百零〇两"
 
 
-def _load() -> dict:
-    with (
-        resources.files("policyledger.parsing.data")
-        .joinpath("numbering.json")
-        .open(encoding="utf-8") as handle
-    ):
-        return json.load(handle)
-
-
-_CONFIG = _load()
+_CONFIG = data_json("numbering.json")
 STYLES: tuple[dict, ...] = tuple(_CONFIG["styles"])
 _STRONG_BEFORE = frozenset(_CONFIG["strong_before"])
 _NEAR_HEADING = int(_CONFIG["near_heading_chars"])

@@ -34,13 +34,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import Path
 
 import cn2an
 
 from policyledger.parsing.model import Target
-
-DATA = Path(__file__).resolve().parent / "data"
+from policyledger.parsing.vocabulary import data_lines, longest_first
 
 __all__ = ["extract_targets"]
 
@@ -166,34 +164,21 @@ class _Markers:
     deadline_label: re.Pattern[str]
 
 
-def _lines(name: str) -> list[str]:
-    out = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            out.append(line)
-    return out
-
-
-def _longest_first(words: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
-
-
 @lru_cache(maxsize=1)
 def _markers() -> _Markers:
     roles: dict[str, list[str]] = {}
-    for line in _lines("quantity_markers.tsv"):
+    for line in data_lines("quantity_markers.tsv"):
         role, _, word = line.partition("\t")
         roles.setdefault(role.strip(), []).append(word.strip())
-    per_alt = "|".join(map(re.escape, _longest_first(roles.get("per_word", []))))
-    units_alt = "|".join(map(re.escape, _longest_first(_lines("count_units.txt"))))
+    per_alt = "|".join(map(re.escape, longest_first(roles.get("per_word", []))))
+    units_alt = "|".join(map(re.escape, longest_first(data_lines("count_units.txt"))))
     count_re = re.compile(
         rf"(?P<a>{_NUM})(?:{_SP}(?P<dash>[-—–~～－]{{1,2}}|至){_SP}(?P<b>{_NUM}))?"
         rf"{_SP}(?:余|多)?{_SP}(?P<unit>(?:万|亿)?(?:{units_alt}))"
     )
 
     def get(role: str) -> tuple[str, ...]:
-        return _longest_first(roles.get(role, []))
+        return longest_first(roles.get(role, []))
 
     return _Markers(
         max_before=get("max_before"),
@@ -213,7 +198,7 @@ def _markers() -> _Markers:
             "|".join(
                 map(
                     re.escape,
-                    _longest_first(roles.get("max_before", []) + roles.get("min_before", [])),
+                    longest_first(roles.get("max_before", []) + roles.get("min_before", [])),
                 )
             )
             or "(?!)"

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+from policyledger.parsing.vocabulary import data_lines
 
 __all__ = ["Row", "find_rows"]
 
@@ -41,11 +40,9 @@ class Row:
 @lru_cache(maxsize=1)
 def _columns() -> tuple[tuple[str, str], ...]:
     pairs = []
-    for line in (DATA / "table_columns.tsv").read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            role, _, heading = line.partition("\t")
-            pairs.append((heading.strip(), role.strip()))
+    for line in data_lines("table_columns.tsv"):
+        role, _, heading = line.partition("\t")
+        pairs.append((heading.strip(), role.strip()))
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 

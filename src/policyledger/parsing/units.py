@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+from policyledger.parsing.vocabulary import DATA, data_lines, longest_first
 
 __all__ = [
     "UnitBlock",
@@ -60,15 +60,6 @@ class UnitBlock:
 
 # ---------------------------------------------------------------------------------------------------
 # Vocabulary
-
-
-def _data_lines(name: str) -> list[str]:
-    lines = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            lines.append(line)
-    return lines
 
 
 def _read_alias_file(path: Path) -> dict[str, str]:
@@ -122,55 +113,51 @@ class _Vocab:
     other_labels: tuple[str, ...]
 
 
-def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
-
-
 @lru_cache(maxsize=1)
 def _vocab() -> _Vocab:
     roles: dict[str, list[str]] = {}
-    for line in _data_lines("unit_markers.tsv"):
+    for line in data_lines("unit_markers.tsv"):
         role, _, word = line.partition("\t")
         roles.setdefault(role.strip(), []).append(word.strip())
     heads, tails = [], []
-    for line in _data_lines("unit_standalone.txt"):
+    for line in data_lines("unit_standalone.txt"):
         kind, _, word = line.partition("\t")
         (heads if kind.strip() == "head" else tails).append(word.strip())
-    labels = _longest_first(roles.get("lead_label", []) + roles.get("support_label", []))
+    labels = longest_first(roles.get("lead_label", []) + roles.get("support_label", []))
     label_alt = "|".join(map(re.escape, labels))
     # A label may be broken by a PDF line break ("责任单\n位："): allow whitespace between its characters.
     loose_alt = "|".join(r"\s*".join(map(re.escape, label)) for label in labels)
-    suffixes = _longest_first(_data_lines("unit_suffixes.txt"))
+    suffixes = longest_first(data_lines("unit_suffixes.txt"))
     # A bracket holding none of these characters cannot hold a unit name or a label.
     telling = {w[-1] for w in suffixes} | {ch for w in labels for ch in w} | {"各"}
     return _Vocab(
         suffixes=suffixes,
-        standalone_heads=_longest_first(heads),
-        standalone_tails=_longest_first(tails),
-        lead_labels=_longest_first(roles.get("lead_label", [])),
-        support_labels=_longest_first(roles.get("support_label", [])),
-        lead_verbs=_longest_first(roles.get("lead_verb", [])),
-        support_verbs=_longest_first(roles.get("support_verb", [])),
-        neutral=_longest_first(roles.get("neutral", [])),
-        open_ended=_longest_first(roles.get("open_ended", [])),
-        shared_suffixes=_longest_first(roles.get("shared_suffix", [])),
+        standalone_heads=longest_first(heads),
+        standalone_tails=longest_first(tails),
+        lead_labels=longest_first(roles.get("lead_label", [])),
+        support_labels=longest_first(roles.get("support_label", [])),
+        lead_verbs=longest_first(roles.get("lead_verb", [])),
+        support_verbs=longest_first(roles.get("support_verb", [])),
+        neutral=longest_first(roles.get("neutral", [])),
+        open_ended=longest_first(roles.get("open_ended", [])),
+        shared_suffixes=longest_first(roles.get("shared_suffix", [])),
         first_leads=re.compile("|".join(f"(?:{p})" for p in roles.get("first_leads", ["(?!)"]))),
         label_re=re.compile(f"({label_alt})[：:]"),
         loose_label_re=re.compile(rf"({loose_alt})\s*[：:]"),
         maybe_units=re.compile("[" + re.escape("".join(sorted(telling))) + "]"),
-        party_organs=_longest_first(_data_lines("unit_party_organs.txt")),
+        party_organs=longest_first(data_lines("unit_party_organs.txt")),
         # Only right after a body's name: 会同县人民政府 is a county, not "together with".
         jointly=re.compile(
             f"(?<=[{re.escape(''.join(sorted({w[-1] for w in suffixes})))}])(?:"
-            + "|".join(map(re.escape, _longest_first(roles.get("jointly", []))) or ["(?!)"])
+            + "|".join(map(re.escape, longest_first(roles.get("jointly", []))) or ["(?!)"])
             + ")"
         ),
         and_before_local=re.compile(
             "(?:"
-            + "|".join(map(re.escape, _longest_first(roles.get("and_before_local", []))))
+            + "|".join(map(re.escape, longest_first(roles.get("and_before_local", []))))
             + ")(?=各)"
         ),
-        other_labels=_longest_first(roles.get("other_label", [])),
+        other_labels=longest_first(roles.get("other_label", [])),
     )
 
 
