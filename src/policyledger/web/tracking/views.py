@@ -84,13 +84,18 @@ def _filtered_tasks(request):
     return tasks
 
 
-def task_list(request):
-    tasks = (
+def _listed_tasks(request):
+    """The filtered tasks as the list page and its xlsx download both show them, in one order."""
+    return (
         _filtered_tasks(request)
         .select_related("measure__document", "lead_unit")
         .prefetch_related("support_units")
         .order_by("measure__document_id", "measure__order", "pk")
     )
+
+
+def task_list(request):
+    tasks = _listed_tasks(request)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -114,13 +119,7 @@ def task_list(request):
 
 
 def ledger_xlsx(request):
-    tasks = (
-        _filtered_tasks(request)
-        .select_related("measure__document", "lead_unit")
-        .prefetch_related("support_units")
-        .order_by("measure__document_id", "measure__order", "pk")
-    )
-    data = ledger.write_ledger(tasks)
+    data = ledger.write_ledger(_listed_tasks(request))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
