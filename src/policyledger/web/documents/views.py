@@ -209,6 +209,15 @@ def _fail(request, exc: Exception, document_pk: int, anchor: str = "", form: dic
     return redirect(reverse("documents:detail", args=[document_pk]) + anchor)
 
 
+def _admin_document(request, pk: int) -> PolicyDocument:
+    """The document for an administrator's action: 403 for anyone else, 404 if there is none."""
+    permissions.require_admin(request.user)
+    document = PolicyDocument.objects.filter(pk=pk).first()
+    if document is None:
+        raise Http404("文件不存在")
+    return document
+
+
 def _review_target(request, measure_pk: int) -> Measure:
     permissions.require_admin(request.user)
     try:
@@ -301,10 +310,7 @@ def resolve_unit(request, pk: int):
 
 @require_POST
 def merge(request, pk: int):
-    permissions.require_admin(request.user)
-    document = PolicyDocument.objects.filter(pk=pk).first()
-    if document is None:
-        raise Http404("文件不存在")
+    document = _admin_document(request, pk)
     ids = ints(request.POST.getlist("measures"))
     try:
         merged = services.merge_measures(request.user, document.pk, ids, _version(request) or -1)
@@ -331,9 +337,7 @@ def split(request, pk: int):
 
 @require_POST
 def document_settings(request, pk: int):
-    permissions.require_admin(request.user)
-    if not PolicyDocument.objects.filter(pk=pk).exists():
-        raise Http404("文件不存在")
+    _admin_document(request, pk)
     try:
         services.update_settings(
             request.user,
@@ -351,9 +355,7 @@ def document_settings(request, pk: int):
 
 @require_POST
 def publish(request, pk: int):
-    permissions.require_admin(request.user)
-    if not PolicyDocument.objects.filter(pk=pk).exists():
-        raise Http404("文件不存在")
+    _admin_document(request, pk)
     try:
         tasks = services.publish(request.user, pk, _version(request) or -1)
     except ValueError as exc:
@@ -364,9 +366,8 @@ def publish(request, pk: int):
 
 def source(request, pk: int):
     """The uploaded file, for administrators only (served by the app, never from static)."""
-    permissions.require_admin(request.user)
-    document = PolicyDocument.objects.filter(pk=pk).first()
-    if document is None or not document.source_file:
+    document = _admin_document(request, pk)
+    if not document.source_file:
         raise Http404("文件不存在")
     return FileResponse(
         document.source_file.open("rb"),
