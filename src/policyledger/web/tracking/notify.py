@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 
@@ -44,18 +45,25 @@ def notify_admins(text: str, link: str = "") -> None:
     then inserting costs a second statement per request, and caching them would miss a new or
     deactivated administrator; here the database picks them as it inserts.
     """
-    table = Notification._meta.db_table
+    sql, params = _notify_admins_sql(connection.vendor)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text[:500], link, False, now, *params])
+
+
+@functools.cache
+def _notify_admins_sql(vendor: str) -> tuple[str, tuple]:
+    # The statement never changes: built once per process (and database kind), not per request.
     ops = connection.ops
     admins, params = admin_users().values("pk").query.sql_with_params()
     columns = ", ".join(
         ops.quote_name(c) for c in ("user_id", "text", "link", "read", "created_at")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {ops.quote_name(table)} ({columns}) "
-            f"SELECT admins.pk, %s, %s, %s, %s FROM ({admins}) admins",
-            [text[:500], link, False, ops.adapt_datetimefield_value(timezone.now()), *params],
-        )
+    table = ops.quote_name(Notification._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({columns}) SELECT admins.pk, %s, %s, %s, %s FROM ({admins}) admins",
+        tuple(params),
+    )
 
 
 def email(messages: dict, subject: str) -> int:
