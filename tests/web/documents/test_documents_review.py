@@ -384,3 +384,25 @@ def test_merging_renumbers_a_long_document_in_constant_queries(login, alice, rev
     assert many == few
     orders = list(reviewed.measures.order_by("order").values_list("order", flat=True))
     assert orders == list(range(len(orders))) and len(orders) == 21
+
+
+def test_creating_a_unit_from_a_name_too_long_for_the_registry_is_refused(login, alice, reviewed):
+    client = login(alice)
+    m3 = measure(reviewed, "三、")
+    long_name = "市" + "很长的名字" * 25 + "局"
+    client.post(
+        f"/documents/measures/{m3.pk}/edit/",
+        {
+            "version": m3.version,
+            "heading": m3.heading,
+            "text": m3.text,
+            "lead": "市商务局",
+            "support": long_name,
+        },
+    )
+    link = m3.unit_links.get(raw_name=long_name)
+    page = client.post(f"/documents/units/{link.pk}/resolve/", {"create": "1"}, follow=True)
+    assert "单位名称过长" in page.content.decode()
+    assert not Unit.objects.filter(name=long_name).exists()
+    link.refresh_from_db()
+    assert link.unit is None

@@ -78,14 +78,20 @@ def suggest_units(name: str, limit: int = 5, units: list[Unit] | None = None) ->
     return sorted(best.values(), key=lambda s: -s.score)[:limit]
 
 
-def create_unit(
-    name: str, *, level: str = "", parent: Unit | None = None, aliases: list[str] | None = None
-) -> Unit:
+def _checked_name(name: str) -> str:
     key = normalise_name(name)
     if not key:
         raise UnitError("单位名称不能为空")
+    # Unit.name holds 100 characters; PostgreSQL refuses a longer one with a DataError (a 500).
     if len(key) > 100:
         raise UnitError("单位名称过长（最多100个字）")
+    return key
+
+
+def create_unit(
+    name: str, *, level: str = "", parent: Unit | None = None, aliases: list[str] | None = None
+) -> Unit:
+    key = _checked_name(name)
     if level and level not in Unit.Level.values:
         raise UnitError("单位层级只能是省、市或县")
     with transaction.atomic():
@@ -99,7 +105,7 @@ def create_unit(
 
 
 def get_or_create_unit(name: str) -> Unit:
-    key = normalise_name(name)
+    key = _checked_name(name)
     unit = find_unit(key)
     if unit is not None:
         return unit
