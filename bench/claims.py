@@ -229,12 +229,19 @@ def pg_backends(pg_url: str) -> list[int]:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int, threads: int, app: str = "lean"):
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int,
+        threads: int,
+        app: str = "lean",
+        kind: str = "gthread",
+    ):
         self.port = free_port()
         cmd = [
             PY, "-m", "gunicorn", WSGI_APPS[app],
             "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
-            "--worker-class", "gthread", "--threads", str(threads),
+            "--worker-class", kind, "--threads", str(threads),
             "--backlog", "2048", "--keep-alive", "30", "--log-level", "warning",
             "--graceful-timeout", "5",
         ]  # fmt: skip
@@ -390,7 +397,7 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
         from policyledger.web.vouchers.services.gate import get_gate
 
         get_gate(services.redis_url).load(campaign)  # what opening the campaign does
-    server = Gunicorn(env, args.workers, args.threads, args.wsgi)
+    server = Gunicorn(env, args.workers, args.threads, args.wsgi, args.worker_class)
     plan = plan_attempts(args.attempts, len(tokens), seed=zlib.crc32(name.encode()), mode=name)
     killed = []
 
@@ -505,6 +512,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--wsgi", choices=sorted(WSGI_APPS), default="lean")
+    ap.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
     ap.add_argument("--gate-claims", type=int, default=300_000)
     ap.add_argument("--modes", default="naive,postgres,gate")
     args = ap.parse_args()

@@ -16,13 +16,14 @@ benchmark can show the race it loses; nothing else may use it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -170,55 +171,43 @@ def _precheck(user_id: int, key: str, batch_id: int) -> tuple[int | None, bool]:
 
 
 def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> ClaimOutcome:
-    """The same steps as _claim_locked in two statements, since round trips are the cost.
+    """The steps of _claim_locked in one round trip: the function vouchers_claim_first_come
+    (migration 0003) takes the person's advisory lock, checks the key and the limits, takes a
+    voucher with SKIP LOCKED and compare-and-set, writes the claim and bumps the batch counter.
 
-    BEGIN; the person's advisory lock; then one statement that reads the earlier claim with
-    this key and the vouchers the person holds, and only when neither stops it takes the lowest
-    unlocked available voucher (FOR UPDATE SKIP LOCKED, moved by compare-and-set), inserts the
-    claim and bumps the batch counter; COMMIT. The lock must be its own statement: in READ
-    COMMITTED each statement reads a snapshot taken when it starts, and the checks have to see
-    what the person's previous claim committed while this one waited for the lock.
+    Outside any atomic block it runs in autocommit, so the call is its own transaction (no
+    BEGIN and COMMIT round trips); inside one (tests, callers' own transactions) a savepoint
+    keeps an error from poisoning the caller's transaction.
     """
-    V, C, B = _q(Voucher), _q(Claim), _q(Batch)
-    with transaction.atomic():
-        _lock_user(user.pk)
-        with connection.cursor() as cur:
+    timeout = int(getattr(settings, "VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000))
+    args = [
+        user.pk, key, campaign.pk, batch.pk, batch.per_person_limit, campaign.per_person_limit,
+        _advisory_key(user.pk), f"{timeout}ms", now, resv.id if resv else "", ip, device[:64],
+        resv.deadline_ms if resv else None,
+    ]  # fmt: skip
+    wrap = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with wrap, connection.cursor() as cur:
             cur.execute(
-                f"WITH prior AS (SELECT id FROM {C} WHERE user_id = %(u)s AND idempotency_key = %(k)s), "
-                f"owned AS (SELECT count(*) AS total, count(*) FILTER (WHERE batch_id = %(b)s) AS in_batch "
-                f"FROM {V} WHERE owner_id = %(u)s AND campaign_id = %(c)s), "
-                f"pick AS (SELECT id FROM {V} WHERE batch_id = %(b)s AND state = 'available' "
-                f"AND NOT EXISTS (SELECT 1 FROM prior) "
-                f"AND (SELECT in_batch < %(bl)s AND total < %(cl)s FROM owned) "
-                f"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED), "
-                f"took AS (UPDATE {V} SET owner_id = %(u)s, state = 'claimed', claimed_at = %(now)s "
-                f"WHERE id = (SELECT id FROM pick) AND state = 'available' RETURNING id, code), "
-                f"ins AS (INSERT INTO {C} (user_id, idempotency_key, campaign_id, batch_id, "
-                f"voucher_id, reservation, ip, device, result, created_at) "
-                f"SELECT %(u)s, %(k)s, %(c)s, %(b)s, id, %(r)s, %(ip)s::inet, %(d)s, "
-                f"jsonb_build_object('voucher', id, 'code', code), %(now)s FROM took RETURNING id), "
-                f"bump AS (UPDATE {B} SET claimed = claimed + 1 "
-                f"WHERE id = %(b)s AND EXISTS (SELECT 1 FROM took) RETURNING id) "
-                f"SELECT (SELECT id FROM prior), o.total, o.in_batch, t.id, t.code, "
-                f"(SELECT id FROM ins), (SELECT count(*) FROM bump) FROM owned o LEFT JOIN took t ON true",
-                {
-                    "u": user.pk, "k": key, "b": batch.pk, "c": campaign.pk,
-                    "bl": batch.per_person_limit, "cl": campaign.per_person_limit,
-                    "now": now, "r": resv.id if resv else "", "ip": ip, "d": device[:64],
-                },
-            )  # fmt: skip
-            claim_id, total, in_batch, voucher_id, code, claim_pk, bumped = cur.fetchone()
-        if claim_id is not None:
-            return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
-        if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
-            raise LimitReached()
-        if voucher_id is None:
-            raise SoldOut()
-        if claim_pk is None or bumped != 1:  # cannot happen: refuse rather than half-issue
-            raise ClaimInProgress()
-        result = {"voucher": voucher_id, "code": code}
-        if resv is not None and time.time() * 1000 > resv.deadline_ms:
-            raise ClaimInProgress("请求超时，请重试")
+                "SELECT * FROM vouchers_claim_first_come("
+                "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::inet, %s, %s)",
+                args,
+            )
+            claim_id, total, in_batch, voucher_id, code, claim_pk = cur.fetchone()
+    except DatabaseError as exc:
+        state = getattr(exc.__cause__, "sqlstate", "")
+        if state == "55P03":  # lock_timeout: a concurrent claim of this person holds the lock
+            raise ClaimInProgress() from exc
+        if state == "PLV01":
+            raise ClaimInProgress("请求超时，请重试") from exc
+        raise
+    if claim_id is not None:
+        return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
+    if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
+        raise LimitReached()
+    if voucher_id is None:
+        raise SoldOut()
+    result = {"voucher": voucher_id, "code": code}
     voucher = Voucher(
         pk=voucher_id,
         batch_id=batch.pk,
