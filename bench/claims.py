@@ -238,6 +238,7 @@ class Gunicorn:
         kind: str = "gthread",
     ):
         self.port = free_port()
+        self.count = workers
         cmd = [
             PY, "-m", "gunicorn", WSGI_APPS[app],
             "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
@@ -264,6 +265,18 @@ class Gunicorn:
             if int(fields[1]) == self.proc.pid:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
+
+    def settle(self, timeout: float = 20) -> float:
+        """Wait until every worker has booted (its CPU time stops growing); return that CPU."""
+        deadline, last = time.monotonic() + timeout, -1.0
+        while time.monotonic() < deadline:
+            pids = self.workers()
+            used = cpu_seconds(pids)
+            if len(pids) >= self.count and used == last:
+                return used
+            last = used
+            time.sleep(0.5)
+        return last
 
     def kill_one_worker(self) -> int:
         victim = self.workers()[0]
@@ -406,13 +419,14 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
             killed.append(server.kill_one_worker())
 
     redis_pid = [services.redis_proc.pid] if gate else []
+    boot = server.settle()  # workers' start-up (Django set-up) is not per-request work
     cpu0 = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(redis_pid), machine_busy())
     try:
         results, elapsed = asyncio.run(
             run_load(server.port, campaign.pk, tokens, plan, args.clients, progress)
         )
         # Workers and PostgreSQL backends, read before they go (the killed worker's share is lost).
-        server_cpu = cpu_seconds(server.workers())
+        server_cpu = cpu_seconds(server.workers()) - boot
         pg_cpu = cpu_seconds(pg_backends(services.pg_url))
     finally:
         server.stop()

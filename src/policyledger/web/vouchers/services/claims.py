@@ -90,6 +90,13 @@ def _replay(claim: Claim, campaign: Campaign) -> ClaimOutcome:
     return ClaimOutcome(claim=claim, voucher=claim.voucher, replayed=True)
 
 
+def _replay_or_raise(user_id: int, key: str, campaign: Campaign, refusal: Exception):
+    done = _existing(user_id, key)
+    if done is not None:
+        return _replay(done, campaign)
+    raise refusal
+
+
 def _existing(user_id: int, key: str) -> Claim | None:
     return (
         Claim.objects.select_related("voucher").filter(user_id=user_id, idempotency_key=key).first()
@@ -114,24 +121,37 @@ def claim(
     if not key or len(key) > 100:
         raise SetupError("缺少或过长的幂等键（Idempotency-Key）")
     chosen = _pick_batch(campaign, batch)
-    claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
-    if claim_id is not None:
-        return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
-    if not claimable(campaign, now):
-        raise NotOpen()
     if locking is None:
         locking = getattr(settings, "VOUCHERS_CLAIM_LOCKING", True)
+    gate = gate_mod.get_gate() if use_gate and locking else None
+    has_stock = True
+    if gate is None:
+        claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
+        if claim_id is not None:
+            return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
+    if not claimable(campaign, now):
+        if gate is not None:
+            return _replay_or_raise(user.pk, key, campaign, NotOpen())
+        raise NotOpen()
     if not locking:
         return _claim_naive(user, campaign, chosen, key, ip, device, now)
 
-    gate = gate_mod.get_gate() if use_gate else None
     resv = None
     if gate is not None:
+        # No database pre-check in front of the gate: a success costs one database round trip.
+        # A retry of a claim that already succeeded is refused by the gate (the person is at
+        # the limit, or it is sold out) and is answered from the database here; one that the
+        # gate lets through is found by the claim itself, which then returns the reservation.
         try:
             resv = gate.reserve(campaign, chosen, user.pk)
+        except (SoldOut, LimitReached) as exc:
+            return _replay_or_raise(user.pk, key, campaign, exc)
         except gate_mod.GateUnavailable as exc:
             log.warning("gate unavailable, claiming on the database alone: %s", exc)
-    elif not has_stock:
+            claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
+            if claim_id is not None:
+                return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
+    if resv is None and not has_stock:
         # Cheap early answer once sold out; the locked path below is what actually decides.
         raise SoldOut()
     locked = _claim_locked_pg if connection.vendor == "postgresql" else _claim_locked
