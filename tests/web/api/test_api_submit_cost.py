@@ -156,3 +156,34 @@ def test_concurrent_first_submissions_through_the_api(transactional_db, postgres
     assert value.achieved == report.percent
     assert AuditLog.objects.filter(action="report.submit", task_id_ref=task.pk).count() == 8
     assert Notification.objects.filter(link=f"/tracking/reports/{report.pk}/").count() == 8
+
+
+def test_python_visibility_check_agrees_with_visible_tasks(people, tasks, units):
+    """The submission's check on a loaded task gives visible_tasks' answer for every role,
+    including a reporter whose unit only supports a task and a user with no profile."""
+    from django.contrib.auth import get_user_model
+
+    from policyledger.web.accounts import permissions
+    from policyledger.web.accounts.services import create_user
+    from policyledger.web.tracking.models import Task
+
+    frank = create_user(
+        "frank", "correct-horse-电池-42", role="reporter", unit=units["市市场监管局"]
+    )
+    nobody = get_user_model().objects.create(username="nobody")
+    all_tasks = list(Task.objects.all())
+    supported = set(
+        Task.support_units.through.objects.filter(unit=units["市市场监管局"]).values_list(
+            "task_id", flat=True
+        )
+    )
+    assert supported, "no task supported by frank's unit: the support case would go untested"
+    seen = {}
+    for user in [*people.values(), frank, nobody]:
+        user = get_user_model().objects.get(pk=user.pk)  # as a request would load it
+        visible = set(permissions.visible_tasks(user).values_list("pk", flat=True))
+        checked = {t.pk for t in all_tasks if permissions.may_read_task(user, t)}
+        assert checked == visible, user.username
+        seen[user.username] = checked
+    assert supported <= seen["frank"] and seen["nobody"] == set()
+    assert seen["bob"] and seen["bob"] != {t.pk for t in all_tasks}
