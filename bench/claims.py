@@ -13,6 +13,11 @@ runs against a fresh campaign and a fresh gunicorn:
 
 and then the gate's Lua script is timed directly, without HTTP or the database.
 
+gunicorn serves `policyledger.web.vouchers.claim_wsgi` (token claims skip the page middleware;
+`--wsgi full` for the whole stack). Each mode prints the CPU the load client, the gunicorn
+workers (start-up left out), the PostgreSQL backends and Redis used, and how busy the whole
+machine was: on shared cores the last one says how much of the machine the bench was left.
+
 For every acknowledged claim (HTTP 201, or 200 for a replay) the client keeps
 (user, Idempotency-Key) -> code; afterwards the database is checked for each one (lost
 acknowledged claims), and for vouchers acknowledged to two requests or users over their limit
