@@ -23,6 +23,8 @@ def test_seed_builds_a_live_programme(db, tmp_path):
     assert Task.objects.filter(lead_unit__name="市商务局").exists()
     assert set(Report.objects.values_list("status", flat=True)) >= {"accepted", "submitted"}
     assert set(Task.objects.values_list("warning", flat=True)) >= {"normal", "overdue"}
+    # The dashboard has finished work to show: accepted final reports set tasks to 已完成.
+    assert Task.objects.filter(status="done", percent=100).exists()
     # Seeding twice changes nothing.
     assert len(seed(tmp_path, vouchers=False)) == 4
     assert PolicyDocument.objects.count() == 1
