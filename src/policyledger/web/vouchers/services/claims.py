@@ -228,15 +228,7 @@ def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> Claim
     if voucher_id is None:
         raise SoldOut()
     result = {"voucher": voucher_id, "code": code}
-    voucher = Voucher(
-        pk=voucher_id,
-        batch_id=batch.pk,
-        campaign_id=campaign.pk,
-        owner_id=user.pk,
-        code=code,
-        state=Voucher.State.CLAIMED,
-        claimed_at=now,
-    )
+    voucher = _claimed(voucher_id, code, user, campaign, batch, now)
     record = Claim(
         pk=claim_pk,
         user_id=user.pk,
@@ -251,6 +243,19 @@ def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> Claim
         created_at=now,
     )
     return ClaimOutcome(claim=record, voucher=voucher)
+
+
+def _claimed(voucher_id, code, user, campaign, batch, now) -> Voucher:
+    """The voucher as the claim just wrote it, without reading the row back."""
+    return Voucher(
+        pk=voucher_id,
+        batch_id=batch.pk,
+        campaign_id=campaign.pk,
+        owner_id=user.pk,
+        code=code,
+        state=Voucher.State.CLAIMED,
+        claimed_at=now,
+    )
 
 
 def _claim_locked(user, campaign, batch, key, ip, device, now, resv) -> ClaimOutcome:
@@ -279,15 +284,7 @@ def _claim_locked(user, campaign, batch, key, ip, device, now, resv) -> ClaimOut
         )
         if moved != 1:  # cannot happen under the row lock; refuse rather than double-issue
             raise ClaimInProgress()
-        voucher = Voucher(
-            pk=voucher_id,
-            batch_id=batch.pk,
-            campaign_id=campaign.pk,
-            owner_id=user.pk,
-            code=code,
-            state=Voucher.State.CLAIMED,
-            claimed_at=now,
-        )
+        voucher = _claimed(voucher_id, code, user, campaign, batch, now)
         record = Claim.objects.create(
             user_id=user.pk,
             idempotency_key=key,
