@@ -200,3 +200,8 @@ VOUCHERS_GATE = envbool("VOUCHERS_GATE", True)
 VOUCHERS_GATE_RESERVATION_MS = envint("VOUCHERS_GATE_RESERVATION_MS", 30_000)
 VOUCHERS_RATE_USER_PER_MIN = envint("VOUCHERS_RATE_USER_PER_MIN", 20)
 VOUCHERS_RATE_IP_PER_MIN = envint("VOUCHERS_RATE_IP_PER_MIN", 600)
+# The async claim path (vouchers/claim_asgi.py): connections per worker process. Few are
+# better than many: claims of one batch meet on its counter row, so more concurrent
+# transactions only queue there (and each holds a PostgreSQL backend).
+VOUCHERS_ASYNC_DB_POOL = envint("VOUCHERS_ASYNC_DB_POOL", 4)
+VOUCHERS_ASYNC_REDIS_POOL = envint("VOUCHERS_ASYNC_REDIS_POOL", 16)

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import Voucher
-from .services import claims, ratelimit
+from .services import claims
 from .services.errors import VoucherError
 from .web_common import cached_campaign, client_ip, device_of
 
@@ -40,13 +40,42 @@ def _error(code: str, message: str, status: int, retry_after: int | None = None)
     return resp
 
 
+def token_user_id(authorization: str) -> int | None:
+    """The user id a `Bearer` token carries, or None (no token, bad signature, expired)."""
+    if not authorization.startswith("Bearer "):
+        return None
+    try:
+        return int(signing.loads(authorization[7:], salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+def claim_batch(body: bytes) -> int | None:
+    """The batch a claim's JSON body names (None: the campaign's only batch); ValueError if bad."""
+    try:
+        data = json.loads(body or b"{}")
+        batch = data.get("batch") if isinstance(data, dict) else None
+        return None if batch is None else int(batch)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("bad claim body") from exc
+
+
+BAD_BODY = ("bad_request", '请求体须为 JSON，如 {"batch": 1}', 400)
+NO_KEY = ("idempotency_key", "缺少 Idempotency-Key 请求头", 400)
+UNAUTHENTICATED = ("unauthenticated", "请先登录", 401)
+NOT_FOUND = ("not_found", "活动不存在", 404)
+
+
+def error_payload(exc: VoucherError) -> tuple[str, str, int, int | None]:
+    """(code, message, status, Retry-After) for a refused claim, for both claim paths."""
+    retry = exc.extra.get("retry_after") or (1 if exc.status == 409 else None)
+    return exc.code, exc.message, exc.status, retry
+
+
 def _user_id(request) -> int | None | JsonResponse:
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
-        try:
-            return int(signing.loads(auth[7:], salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE))
-        except (signing.BadSignature, ValueError, TypeError):
-            return None
+        return token_user_id(auth)
     user = getattr(request, "user", None)  # absent on the lean claim path (claim_wsgi)
     if user is not None and user.is_authenticated:
         # Session callers are pages: they must prove the request came from our own page.
@@ -66,30 +95,31 @@ def claim(request, pk: int):
     if isinstance(who, JsonResponse):
         return who
     if who is None:
-        return _error("unauthenticated", "请先登录", 401)
+        return _error(*UNAUTHENTICATED)
     key = request.headers.get("Idempotency-Key", "")
     if not key:
-        return _error("idempotency_key", "缺少 Idempotency-Key 请求头", 400)
+        return _error(*NO_KEY)
     try:
-        body = json.loads(request.body or b"{}")
-        batch = body.get("batch") if isinstance(body, dict) else None
-        if batch is not None:
-            batch = int(batch)
-    except (ValueError, TypeError):
-        return _error("bad_request", '请求体须为 JSON，如 {"batch": 1}', 400)
+        batch = claim_batch(request.body)
+    except ValueError:
+        return _error(*BAD_BODY)
     ip = client_ip(request)
     try:
-        ratelimit.check_claim(who, ip)
         campaign = cached_campaign(pk)
         user = get_user_model()(pk=who)
         outcome = claims.claim(
-            user, campaign, idempotency_key=key, batch=batch, ip=ip, device=device_of(request)
+            user,
+            campaign,
+            idempotency_key=key,
+            batch=batch,
+            ip=ip,
+            device=device_of(request),
+            limit_rate=True,
         )
     except Http404:
-        return _error("not_found", "活动不存在", 404)
+        return _error(*NOT_FOUND)
     except VoucherError as exc:
-        retry = exc.extra.get("retry_after") or (1 if exc.status == 409 else None)
-        return _error(exc.code, exc.message, exc.status, retry)
+        return _error(*error_payload(exc))
     data = outcome.as_dict()
     resp = JsonResponse(data, status=200 if outcome.replayed else 201)
     if outcome.replayed:
@@ -104,7 +134,7 @@ def campaign(request, pk: int):
     try:
         c = cached_campaign(pk)
     except Http404:
-        return _error("not_found", "活动不存在", 404)
+        return _error(*NOT_FOUND)
     return JsonResponse(
         {
             "id": c.pk,
@@ -135,7 +165,7 @@ def mine(request):
     if isinstance(who, JsonResponse):
         return who
     if who is None:
-        return _error("unauthenticated", "请先登录", 401)
+        return _error(*UNAUTHENTICATED)
     rows = Voucher.objects.filter(owner_id=who).select_related("batch").order_by("-claimed_at")
     return JsonResponse(
         {

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .api import resident_token
 from .models import Campaign, LotteryEntry, Voucher
-from .services import claims, codes, lottery, ratelimit
+from .services import claims, codes, lottery
 from .services.campaigns import claimable
 from .services.errors import VoucherError
 from .web_common import DEVICE_COOKIE, client_ip, device_of, is_voucher_admin
@@ -71,7 +71,6 @@ def claim_view(request, pk: int):
     campaign = get_object_or_404(_visible(request.user), pk=pk)
     ip = client_ip(request)
     try:
-        ratelimit.check_claim(request.user.pk, ip)
         out = claims.claim(
             request.user,
             campaign,
@@ -79,6 +78,7 @@ def claim_view(request, pk: int):
             batch=request.POST.get("batch") or None,
             ip=ip,
             device=device_of(request),
+            limit_rate=True,
         )
     except (VoucherError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "请求有误"))

@@ -15,12 +15,15 @@ DEVICE_COOKIE = "pl_device"
 
 
 def client_ip(request) -> str | None:
-    # Behind a proxy set VOUCHERS_TRUST_X_FORWARDED_FOR so the real client address is used.
-    raw = request.META.get("REMOTE_ADDR") or ""
-    if getattr(settings, "VOUCHERS_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            raw = forwarded.split(",")[0].strip()
+    return ip_of(request.META.get("REMOTE_ADDR") or "", request.headers.get("X-Forwarded-For", ""))
+
+
+def ip_of(remote_addr: str, forwarded_for: str = "") -> str | None:
+    """The client's address: the peer's, or behind a proxy (VOUCHERS_TRUST_X_FORWARDED_FOR)
+    the first X-Forwarded-For entry; None when it is not an address."""
+    raw = remote_addr
+    if forwarded_for and getattr(settings, "VOUCHERS_TRUST_X_FORWARDED_FOR", False):
+        raw = forwarded_for.split(",")[0].strip()
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:  # a forged or garbled header must not reach the database
@@ -28,7 +31,11 @@ def client_ip(request) -> str | None:
 
 
 def device_of(request) -> str:
-    return (request.headers.get("X-Device-Id") or request.COOKIES.get(DEVICE_COOKIE) or "")[:64]
+    return device_from(request.headers.get("X-Device-Id"), request.COOKIES.get(DEVICE_COOKIE))
+
+
+def device_from(header: str | None, cookie: str | None) -> str:
+    return (header or cookie or "")[:64]
 
 
 def is_voucher_admin(user) -> bool:
@@ -60,6 +67,12 @@ def merchant_for(request) -> Merchant:
 _cache: dict[int, tuple[float, Campaign]] = {}
 
 
+def fresh_cached_campaign(pk: int) -> Campaign | None:
+    """The cached campaign if it is still fresh, without touching the database (async callers)."""
+    hit = _cache.get(pk)
+    return hit[1] if hit and hit[0] > time.monotonic() else None
+
+
 def cached_campaign(pk: int) -> Campaign:
     """The campaign with its batches, kept for VOUCHERS_CAMPAIGN_CACHE_S seconds per process.
 
@@ -67,13 +80,12 @@ def cached_campaign(pk: int) -> Campaign:
     never taken from this copy. A status change reaches every worker within that many seconds.
     """
     ttl = float(getattr(settings, "VOUCHERS_CAMPAIGN_CACHE_S", 1.0))
-    hit = _cache.get(pk)
-    now = time.monotonic()
-    if hit and hit[0] > now:
-        return hit[1]
+    hit = fresh_cached_campaign(pk)
+    if hit is not None:
+        return hit
     campaign = Campaign.objects.prefetch_related("batches").filter(pk=pk).first()
     if campaign is None:
         raise Http404("活动不存在")
     if ttl > 0:
-        _cache[pk] = (now + ttl, campaign)
+        _cache[pk] = (time.monotonic() + ttl, campaign)
     return campaign

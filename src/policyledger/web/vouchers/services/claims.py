@@ -29,8 +29,17 @@ from django.utils import timezone
 
 from ..models import Batch, Campaign, Claim, Voucher
 from . import gate as gate_mod
+from . import ratelimit
 from .campaigns import claimable
-from .errors import ClaimInProgress, KeyReused, LimitReached, NotOpen, SetupError, SoldOut
+from .errors import (
+    ClaimInProgress,
+    KeyReused,
+    LimitReached,
+    NotOpen,
+    SetupError,
+    SoldOut,
+    VoucherError,
+)
 
 log = logging.getLogger("policyledger.vouchers.claims")
 
@@ -42,13 +51,28 @@ class ClaimOutcome:
     replayed: bool = False
 
     def as_dict(self) -> dict:
-        return {
-            "voucher": self.voucher.pk,
-            "code": self.voucher.code,
-            "batch": self.claim.batch_id,
-            "campaign": self.claim.campaign_id,
-            "replayed": self.replayed,
-        }
+        return outcome_dict(
+            self.voucher.pk, self.voucher.code, self.claim.batch_id, self.claim.campaign_id,
+            self.replayed,
+        )  # fmt: skip
+
+
+def outcome_dict(voucher_id, code, batch_id, campaign_id, replayed: bool) -> dict:
+    """What the claim API answers; the async claim path (claims_async) answers the same."""
+    return {
+        "voucher": voucher_id,
+        "code": code,
+        "batch": batch_id,
+        "campaign": campaign_id,
+        "replayed": replayed,
+    }
+
+
+def checked_key(idempotency_key: str | None) -> str:
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise SetupError("缺少或过长的幂等键（Idempotency-Key）")
+    return key
 
 
 def _advisory_key(user_id: int) -> int:
@@ -72,7 +96,7 @@ def _lock_user(user_id: int) -> None:
         raise
 
 
-def _pick_batch(campaign: Campaign, batch: Batch | int | None) -> Batch:
+def pick_batch(campaign: Campaign, batch: Batch | int | None) -> Batch:
     batches = {b.pk: b for b in campaign.batches.all()}
     if batch is None:
         if len(batches) != 1:
@@ -114,23 +138,28 @@ def claim(
     now=None,
     locking: bool | None = None,
     use_gate: bool = True,
+    limit_rate: bool = False,
 ) -> ClaimOutcome:
-    """Claim one voucher of `batch` for `user`; replays the first answer for a repeated key."""
+    """Claim one voucher of `batch` for `user`; replays the first answer for a repeated key.
+
+    `limit_rate`: count the claim against the per-user and per-IP rate limits (the HTTP
+    callers do; behind the gate the reserve script counts them in the same call)."""
     now = now or timezone.now()
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > 100:
-        raise SetupError("缺少或过长的幂等键（Idempotency-Key）")
-    chosen = _pick_batch(campaign, batch)
+    key = checked_key(idempotency_key)
+    chosen = pick_batch(campaign, batch)
     if locking is None:
         locking = getattr(settings, "VOUCHERS_CLAIM_LOCKING", True)
     gate = gate_mod.get_gate() if use_gate and locking else None
+    limits = ratelimit.claim_limits(campaign.pk, user.pk, ip, time.time()) if limit_rate else []
     has_stock = True
     if gate is None:
+        ratelimit.enforce(limits)
         claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
         if claim_id is not None:
             return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
     if not claimable(campaign, now):
         if gate is not None:
+            ratelimit.enforce(limits)
             return _replay_or_raise(user.pk, key, campaign, NotOpen())
         raise NotOpen()
     if not locking:
@@ -143,16 +172,22 @@ def claim(
         # the limit, or it is sold out) and is answered from the database here; one that the
         # gate lets through is found by the claim itself, which then returns the reservation.
         try:
-            resv = gate.reserve(campaign, chosen, user.pk)
+            resv = gate.reserve(campaign, chosen, user.pk, limits)
         except (SoldOut, LimitReached) as exc:
+            if exc.extra.get("nothing_to_replay"):
+                raise  # the person holds nothing in this campaign: no earlier claim to answer
             return _replay_or_raise(user.pk, key, campaign, exc)
         except gate_mod.GateUnavailable as exc:
             log.warning("gate unavailable, claiming on the database alone: %s", exc)
+            resv = exc.reservation  # if it did land, the claim's record of it settles it
+            ratelimit.enforce(limits)
             claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
             if claim_id is not None:
                 return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
-    if resv is None and not has_stock:
+    if not has_stock:
         # Cheap early answer once sold out; the locked path below is what actually decides.
+        if resv is not None:  # the fallback's maybe-reservation
+            gate.release(resv, restore_stock=False)
         raise SoldOut()
     locked = _claim_locked_pg if connection.vendor == "postgresql" else _claim_locked
     try:
@@ -162,10 +197,12 @@ def claim(
             # The database has no stock left: keep the gate's stock down as well.
             gate.release(resv, restore_stock=False)
         raise
-    except BaseException:
+    except VoucherError:
         if resv is not None:
-            gate.release(resv)
+            gate.release(resv)  # refused by the database: nothing was written
         raise
+    # Any other failure (connection lost mid-call, worker stopping) may have committed or not:
+    # the reservation stays pending and reconcile() asks the database after its deadline.
     if resv is not None:
         if outcome.replayed:
             gate.release(resv)
@@ -190,6 +227,46 @@ def _precheck(user_id: int, key: str, batch_id: int) -> tuple[int | None, bool]:
     return claim_id, bool(has_stock)
 
 
+# The claim function's call, for Django's cursor (%s) and for asyncpg ($n) in claims_async.
+CLAIM_CALL = "SELECT * FROM vouchers_claim_first_come({})"
+CLAIM_PARAMS = ("{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}::inet", "{}", "{}")
+
+
+def claim_call(placeholder: str = "%s") -> str:
+    """The SQL of the call; `placeholder` "$" numbers the parameters the asyncpg way."""
+    marks = [
+        p.format(f"${i}" if placeholder == "$" else "%s") for i, p in enumerate(CLAIM_PARAMS, 1)
+    ]
+    return CLAIM_CALL.format(", ".join(marks))
+
+
+def claim_args(user_id, key, campaign, batch, now, resv, ip, device) -> list:
+    timeout = int(getattr(settings, "VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000))
+    return [
+        user_id, key, campaign.pk, batch.pk, batch.per_person_limit, campaign.per_person_limit,
+        _advisory_key(user_id), f"{timeout}ms", now, resv.id if resv else "", ip, device[:64],
+        resv.deadline_ms if resv else None,
+    ]  # fmt: skip
+
+
+def refusal_for_sqlstate(state: str) -> VoucherError | None:
+    """The answer for a claim function that failed with this SQLSTATE (None: a real error)."""
+    if state == "55P03":  # lock_timeout: a concurrent claim of this person holds the lock
+        return ClaimInProgress()
+    if state == "PLV01":  # past the gate's deadline
+        return ClaimInProgress("请求超时，请重试")
+    return None
+
+
+def refusal_for_result(in_batch, total, voucher_id, batch, campaign) -> VoucherError | None:
+    """Why the claim function took no voucher (None: it took one)."""
+    if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
+        return LimitReached()
+    if voucher_id is None:
+        return SoldOut()
+    return None
+
+
 def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> ClaimOutcome:
     """The steps of _claim_locked in one round trip: the function vouchers_claim_first_come
     (migration 0003) takes the person's advisory lock, checks the key and the limits, takes a
@@ -199,34 +276,22 @@ def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> Claim
     BEGIN and COMMIT round trips); inside one (tests, callers' own transactions) a savepoint
     keeps an error from poisoning the caller's transaction.
     """
-    timeout = int(getattr(settings, "VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000))
-    args = [
-        user.pk, key, campaign.pk, batch.pk, batch.per_person_limit, campaign.per_person_limit,
-        _advisory_key(user.pk), f"{timeout}ms", now, resv.id if resv else "", ip, device[:64],
-        resv.deadline_ms if resv else None,
-    ]  # fmt: skip
+    args = claim_args(user.pk, key, campaign, batch, now, resv, ip, device)
     wrap = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
         with wrap, connection.cursor() as cur:
-            cur.execute(
-                "SELECT * FROM vouchers_claim_first_come("
-                "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::inet, %s, %s)",
-                args,
-            )
+            cur.execute(claim_call(), args)
             claim_id, total, in_batch, voucher_id, code, claim_pk = cur.fetchone()
     except DatabaseError as exc:
-        state = getattr(exc.__cause__, "sqlstate", "")
-        if state == "55P03":  # lock_timeout: a concurrent claim of this person holds the lock
-            raise ClaimInProgress() from exc
-        if state == "PLV01":
-            raise ClaimInProgress("请求超时，请重试") from exc
+        refusal = refusal_for_sqlstate(getattr(exc.__cause__, "sqlstate", "") or "")
+        if refusal is not None:
+            raise refusal from exc
         raise
     if claim_id is not None:
         return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
-    if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
-        raise LimitReached()
-    if voucher_id is None:
-        raise SoldOut()
+    refusal = refusal_for_result(in_batch, total, voucher_id, batch, campaign)
+    if refusal is not None:
+        raise refusal
     result = {"voucher": voucher_id, "code": code}
     voucher = _claimed(voucher_id, code, user, campaign, batch, now)
     record = Claim(

@@ -23,18 +23,34 @@ from django.conf import settings
 from django.db.models import Count
 
 from ..models import Batch, Campaign, Claim, Voucher
-from .errors import LimitReached, SoldOut
+from .errors import LimitReached, RateLimited, SoldOut
 
 log = logging.getLogger("policyledger.vouchers.gate")
 
-# KEYS: stock, person's count in the batch, person's count in the campaign, pending set.
-# ARGV: batch limit, campaign limit, reservation member ("id|batch|user"), deadline (ms).
+# KEYS: stock, person's count in the batch, person's count in the campaign, pending set, then
+#       the claim's rate-limit counters (ratelimit.claim_limits), so one call does both.
+# ARGV: batch limit, campaign limit, reservation member ("id|batch|user"), deadline (ms),
+#       rate window (s), then one limit per rate-limit counter.
+# Answers: 1 reserved; -1 sold out and the person has nothing in this campaign (so no earlier
+# claim to replay); -4 sold out, the person has claims here; -2 at a limit; -3 not loaded;
+# -5 rate limited.
 RESERVE = """
 local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
 if not v[1] then return -3 end
-if tonumber(v[1]) <= 0 then return -1 end
+local limited = false
+for i = 5, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+  if n > tonumber(ARGV[i + 1]) then limited = true end
+end
+if limited then return -5 end
+local mine = tonumber(v[3] or '0')
+if tonumber(v[1]) <= 0 then
+  if mine > 0 then return -4 end
+  return -1
+end
 if tonumber(v[2] or '0') >= tonumber(ARGV[1]) then return -2 end
-if tonumber(v[3] or '0') >= tonumber(ARGV[2]) then return -2 end
+if mine >= tonumber(ARGV[2]) then return -2 end
 redis.call('DECR', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('INCR', KEYS[3])
@@ -53,27 +69,35 @@ return 1
 
 
 class GateUnavailable(Exception):
-    """Redis is down or not loaded yet: the caller falls back to the database alone."""
+    """Redis is down or not loaded yet: the caller falls back to the database alone.
+
+    `reservation` is the one the failed call may still have recorded (a reply lost to a
+    timeout): the claim carries its id, so the reconciler confirms it if it did land.
+    """
+
+    def __init__(self, message: str, reservation: Reservation | None = None):
+        super().__init__(message)
+        self.reservation = reservation
 
 
-def _tag(campaign_id: int) -> str:
+def tag(campaign_id: int) -> str:
     return f"vg:{{vc{campaign_id}}}"
 
 
 def stock_key(campaign_id: int, batch_id: int) -> str:
-    return f"{_tag(campaign_id)}:b{batch_id}:stock"
+    return f"{tag(campaign_id)}:b{batch_id}:stock"
 
 
 def user_batch_key(campaign_id: int, batch_id: int, user_id: int) -> str:
-    return f"{_tag(campaign_id)}:b{batch_id}:u{user_id}"
+    return f"{tag(campaign_id)}:b{batch_id}:u{user_id}"
 
 
 def user_campaign_key(campaign_id: int, user_id: int) -> str:
-    return f"{_tag(campaign_id)}:u{user_id}"
+    return f"{tag(campaign_id)}:u{user_id}"
 
 
 def pending_key(campaign_id: int) -> str:
-    return f"{_tag(campaign_id)}:pending"
+    return f"{tag(campaign_id)}:pending"
 
 
 @dataclass
@@ -106,6 +130,44 @@ class Reservation:
         ]
 
 
+def new_reservation(campaign: Campaign, batch: Batch, user_id: int, ttl_ms: int) -> Reservation:
+    return Reservation(
+        id=uuid.uuid4().hex,
+        campaign_id=campaign.pk,
+        batch_id=batch.pk,
+        user_id=user_id,
+        deadline_ms=int(time.time() * 1000) + ttl_ms,
+    )
+
+
+RATE_WINDOW_S = 60
+
+
+def reserve_args(
+    resv: Reservation, campaign: Campaign, batch: Batch, limits: list[tuple[str, int]] = ()
+) -> tuple[list[str], list]:
+    """KEYS and ARGV of RESERVE, with the claim's rate-limit counters if any."""
+    keys = resv.keys() + [key for key, _ in limits]
+    args = [batch.per_person_limit, campaign.per_person_limit, resv.member, resv.deadline_ms]
+    return keys, args + [RATE_WINDOW_S + 1] + [limit for _, limit in limits]
+
+
+def reserved(result: int) -> bool:
+    """Read RESERVE's answer: True when reserved, False when the counters are not loaded;
+    SoldOut, LimitReached or RateLimited when refused. A SoldOut with nothing_to_replay means
+    the person holds nothing in this campaign, so no earlier claim can be answered instead.
+    Shared by the sync gate and the async claim path."""
+    if result == 1:
+        return True
+    if result in (-1, -4):
+        raise SoldOut(nothing_to_replay=result == -1)
+    if result == -2:
+        raise LimitReached()
+    if result == -5:
+        raise RateLimited(retry_after=RATE_WINDOW_S - int(time.time() % RATE_WINDOW_S))
+    return False
+
+
 class Gate:
     def __init__(self, url: str, ttl_ms: int = 30_000):
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
@@ -114,32 +176,30 @@ class Gate:
         self._release = self.redis.register_script(RELEASE)
 
     # -- the hot path -------------------------------------------------------------------------
-    def reserve(self, campaign: Campaign, batch: Batch, user_id: int) -> Reservation:
-        """Take one unit of stock and of the person's limits, or raise SoldOut / LimitReached."""
-        resv = Reservation(
-            id=uuid.uuid4().hex,
-            campaign_id=campaign.pk,
-            batch_id=batch.pk,
-            user_id=user_id,
-            deadline_ms=int(time.time() * 1000) + self.ttl_ms,
-        )
-        args = [batch.per_person_limit, campaign.per_person_limit, resv.member, resv.deadline_ms]
+    def reserve(
+        self, campaign: Campaign, batch: Batch, user_id: int, limits: list[tuple[str, int]] = ()
+    ) -> Reservation:
+        """Take one unit of stock and of the person's limits (counting `limits`, the claim's
+        rate-limit counters), or raise SoldOut / LimitReached / RateLimited."""
+        resv = new_reservation(campaign, batch, user_id, self.ttl_ms)
+        keys, args = reserve_args(resv, campaign, batch, limits)
         for attempt in range(3):
             try:
-                result = self._reserve(keys=resv.keys(), args=args)
+                result = self._reserve(keys=keys, args=args)
             except redis.RedisError as exc:
-                raise GateUnavailable(str(exc)) from exc
-            if result == 1:
+                raise GateUnavailable(str(exc), resv) from exc
+            if reserved(result):
                 return resv
-            if result == -1:
-                raise SoldOut()
-            if result == -2:
-                raise LimitReached()
-            # -3: counters missing (new campaign, or Redis restarted): load them, or wait for
+            # Counters missing (new campaign, or Redis restarted): load them, or wait for
             # the process that is loading them, then try again.
-            if attempt < 2 and not self.load(campaign):
-                self._wait_loaded(campaign.pk, batch.pk)
+            if attempt < 2:
+                self.ensure_loaded(campaign, batch)
         raise GateUnavailable("counters not loaded")
+
+    def ensure_loaded(self, campaign: Campaign, batch: Batch) -> None:
+        """Load the campaign's counters, or wait for the process that is loading them."""
+        if not self.load(campaign):
+            self._wait_loaded(campaign.pk, batch.pk)
 
     def _wait_loaded(self, campaign_id: int, batch_id: int, seconds: float = 2.0) -> None:
         deadline = time.monotonic() + seconds
@@ -169,7 +229,7 @@ class Gate:
 
         Returns False when another process is loading (the caller uses the database alone).
         """
-        lock = f"{_tag(campaign.pk)}:loading"
+        lock = f"{tag(campaign.pk)}:loading"
         try:
             if not self.redis.set(lock, "1", nx=True, ex=30):
                 return False
@@ -183,7 +243,7 @@ class Gate:
                 pipe = self.redis.pipeline(transaction=True)
                 if force:
                     keep = {pending_key(campaign.pk), lock}
-                    for key in self.redis.scan_iter(match=f"{_tag(campaign.pk)}:*", count=1000):
+                    for key in self.redis.scan_iter(match=f"{tag(campaign.pk)}:*", count=1000):
                         if key.decode() not in keep:
                             pipe.delete(key)
                 per_campaign: dict[int, int] = {}

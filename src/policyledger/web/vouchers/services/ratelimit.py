@@ -1,6 +1,8 @@
-"""Per-user and per-IP claim rate limits: fixed one-minute windows, in Redis when configured
-(shared by all workers, one round trip for both counters), else in Django's cache (per process
-with the default local-memory cache: looser, but the embedded demo has one process)."""
+"""Per-user and per-IP claim rate limits in each campaign: fixed one-minute windows, in Redis
+when configured (shared by all workers; behind the gate the reserve script counts them in the
+same call), else in Django's cache (per process with the default local-memory cache: looser,
+but the embedded demo has one process). The counters carry the campaign's hash tag so that
+the gate's script may touch them on a Redis Cluster."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from django.conf import settings
 from django.core.cache import cache
 
 from .errors import RateLimited
-from .gate import get_gate
+from .gate import RATE_WINDOW_S, get_gate, tag
 
 log = logging.getLogger("policyledger.vouchers.ratelimit")
-WINDOW = 60
+WINDOW = RATE_WINDOW_S
 
 
 def _hits(keys: list[str]) -> list[int]:
@@ -40,19 +42,30 @@ def _hits(keys: list[str]) -> list[int]:
     return out
 
 
-def check_claim(user_id: int, ip: str | None) -> None:
-    """Raise RateLimited (429 with Retry-After) when a user or an IP claims too often."""
-    now = time.time()
+def claim_limits(campaign_id: int, user_id: int, ip: str | None, now: float):
+    """The (counter key, limit) pairs one claim counts against."""
     window = int(now // WINDOW)
-    limits = []
+    limits: list[tuple[str, int]] = []
     per_user = int(getattr(settings, "VOUCHERS_RATE_USER_PER_MIN", 20))
     per_ip = int(getattr(settings, "VOUCHERS_RATE_IP_PER_MIN", 600))
     if per_user > 0:
-        limits.append((f"vrl:u:{user_id}:{window}", per_user))
+        limits.append((f"{tag(campaign_id)}:rl:u{user_id}:{window}", per_user))
     if ip and per_ip > 0:
-        limits.append((f"vrl:ip:{ip}:{window}", per_ip))
-    if not limits:
-        return
-    counts = _hits([k for k, _ in limits])
+        limits.append((f"{tag(campaign_id)}:rl:ip{ip}:{window}", per_ip))
+    return limits
+
+
+def refuse_if_over(counts: list[int], limits: list[tuple[str, int]], now: float) -> None:
     if any(n > limit for n, (_, limit) in zip(counts, limits, strict=True)):
         raise RateLimited(retry_after=WINDOW - int(now % WINDOW))
+
+
+def enforce(limits: list[tuple[str, int]], now: float | None = None) -> None:
+    """Count one claim against these limits; raise RateLimited (429, Retry-After) if over."""
+    if limits:
+        refuse_if_over(_hits([k for k, _ in limits]), limits, now or time.time())
+
+
+def check_claim(campaign_id: int, user_id: int, ip: str | None) -> None:
+    now = time.time()
+    enforce(claim_limits(campaign_id, user_id, ip, now), now)
