@@ -205,3 +205,5 @@ VOUCHERS_RATE_IP_PER_MIN = envint("VOUCHERS_RATE_IP_PER_MIN", 600)
 # transactions only queue there (and each holds a PostgreSQL backend).
 VOUCHERS_ASYNC_DB_POOL = envint("VOUCHERS_ASYNC_DB_POOL", 4)
 VOUCHERS_ASYNC_REDIS_POOL = envint("VOUCHERS_ASYNC_REDIS_POOL", 16)
+# The most claims the async path sends to PostgreSQL in one call (migration 0004).
+VOUCHERS_ASYNC_CLAIM_BATCH = envint("VOUCHERS_ASYNC_CLAIM_BATCH", 32)

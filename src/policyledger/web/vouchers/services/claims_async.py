@@ -24,6 +24,7 @@ import asyncpg
 import redis.asyncio as aioredis
 from django.conf import settings
 from django.utils import timezone
+from redis.exceptions import NoScriptError
 
 from ..models import Batch, Campaign, Claim, Voucher
 from . import gate as gate_mod
@@ -58,6 +59,17 @@ PRIOR = (
 PRIOR_BY_KEY = PRIOR.format("c.user_id = $1 AND c.idempotency_key = $2")
 PRIOR_BY_ID = PRIOR.format("c.id = $1")
 CLAIM = claim_call("$")
+CLAIM_MANY = (
+    "SELECT * FROM vouchers_claim_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::inet[], "
+    "$12, $13)"
+)
+SCALARS = (7, 8)  # lock_timeout and now: one value for the whole batch
+
+
+def many_args(claims: list[list]) -> list:
+    """vouchers_claim_many's arguments: claim_args() of each claim, column by column."""
+    columns = list(zip(*claims, strict=True))
+    return [col[0] if i in SCALARS else list(col) for i, col in enumerate(columns)]
 
 
 @dataclass
@@ -85,12 +97,17 @@ class AsyncClaims:
         self._opening: asyncio.Lock | None = None
         self._confirms: dict[int, list[str]] = {}
         self._confirming: asyncio.Task | None = None
+        self._waiting: list[tuple[list, asyncio.Future]] = []
+        self._sending: asyncio.Task | None = None
+        self._reserving: list[tuple[list, list, asyncio.Future]] = []
+        self._reserver: asyncio.Task | None = None
 
     async def _connections(self) -> tuple[asyncpg.Pool, aioredis.Redis | None]:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop, self._pool, self._redis = loop, None, None
             self._opening, self._confirms, self._confirming = asyncio.Lock(), {}, None
+            self._waiting, self._sending, self._reserving, self._reserver = [], None, [], None
         if self._pool is None:
             # The first burst of a release arrives before the pool exists: one request opens
             # it, the others wait, or they would each open a pool and exhaust max_connections.
@@ -241,14 +258,7 @@ class AsyncClaims:
 
     async def _call(self, pool, campaign, batch, user_id, key, now, resv, ip, device) -> Answer:
         args = claim_args(user_id, key, campaign, batch, now, resv, ip, device)
-        try:
-            row = await _fetchrow(pool, CLAIM, *args)
-        except asyncpg.PostgresError as exc:
-            refusal = refusal_for_sqlstate(getattr(exc, "sqlstate", "") or "")
-            if refusal is not None:
-                raise refusal from exc
-            raise
-        prior_id, total, in_batch, voucher_id, code, _claim_pk = row
+        prior_id, total, in_batch, voucher_id, code, _claim_pk = await self._claimed(pool, args)
         if prior_id is not None:
             prior = await _fetchrow(pool, PRIOR_BY_ID, prior_id)
             return _replay(tuple(prior), campaign)
@@ -258,6 +268,45 @@ class AsyncClaims:
         log.debug("claim: user %s got voucher %s", user_id, voucher_id)
         return Answer(outcome_dict(voucher_id, code, batch.pk, campaign.pk, False), False)
 
+    # -- claims in batches (migration 0004) ----------------------------------------------------
+    async def _claimed(self, pool, args: list) -> tuple:
+        """The claim function's answer for one claim, sent with the others waiting now.
+
+        The claims that arrive while a batch is in flight wait for the next one: under load a
+        batch holds as many claims as came in during one round trip, with no timer; alone, a
+        claim goes at once. One batch at a time per worker process.
+        """
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append((args, waiter))
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.get_running_loop().create_task(self._send_batches(pool))
+        return await waiter
+
+    async def _send_batches(self, pool) -> None:
+        size = int(getattr(settings, "VOUCHERS_ASYNC_CLAIM_BATCH", 32))
+        while self._waiting:
+            await asyncio.sleep(0)  # let the requests read in this loop turn join
+            todo, self._waiting = self._waiting[:size], self._waiting[size:]
+            try:
+                rows = await pool.fetch(CLAIM_MANY, *many_args([a for a, _ in todo]))
+            except Exception as exc:  # noqa: BLE001 - each claim gets its own answer below
+                if len(todo) == 1:
+                    _answer(todo[0][1], exc=_as_refusal(exc))
+                    continue
+                # A lock_timeout (a person's claim busy elsewhere) or any other failure aborts
+                # the whole batch, and nothing of it was written: claim these one at a time,
+                # so each gets the answer it would have had alone.
+                log.info("claim batch of %d failed (%s); claiming one at a time", len(todo), exc)
+                for args, waiter in todo:
+                    asyncio.get_running_loop().create_task(_claim_one(pool, args, waiter))
+                continue
+            for row in rows:
+                args, waiter = todo[row["o_idx"] - 1]
+                if row["o_late"]:
+                    _answer(waiter, exc=refusal_for_sqlstate("PLV01"))
+                else:
+                    _answer(waiter, result=tuple(row)[1:7])
+
     # -- the gate (gate.Gate) -------------------------------------------------------------------
     async def _gate_reserve(self, redis, campaign, batch, user_id, limits):
         ttl = int(getattr(settings, "VOUCHERS_GATE_RESERVATION_MS", 30_000))
@@ -265,7 +314,7 @@ class AsyncClaims:
         keys, args = gate_mod.reserve_args(resv, campaign, batch, limits)
         for attempt in range(3):
             try:
-                result = await self._reserve(keys=keys, args=args)
+                result = await self._reserve_soon(keys, args)
             except aioredis.RedisError as exc:
                 raise gate_mod.GateUnavailable(str(exc), resv) from exc
             if gate_mod.reserved(result):
@@ -275,6 +324,42 @@ class AsyncClaims:
                 # from the database under its SET NX lock, or waits for whoever is loading.
                 await _in_thread(_load_counters, campaign, batch)
         raise gate_mod.GateUnavailable("counters not loaded")
+
+    async def _reserve_soon(self, keys: list[str], args: list) -> int:
+        """RESERVE for one claim, pipelined with the others of this loop turn: one round trip
+        and one pooled connection for all of them (Redis still runs each script alone)."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._reserving.append((keys, args, waiter))
+        if self._reserver is None or self._reserver.done():
+            self._reserver = asyncio.get_running_loop().create_task(self._send_reserves())
+        return await waiter
+
+    async def _send_reserves(self) -> None:
+        while self._reserving:
+            await asyncio.sleep(0)
+            todo, self._reserving = self._reserving, []
+            try:
+                pipe = self._redis.pipeline(transaction=False)
+                for keys, args, _ in todo:
+                    pipe.evalsha(self._reserve.sha, len(keys), *keys, *args)
+                results = await pipe.execute(raise_on_error=False)
+            except aioredis.RedisError as exc:
+                for _, _, waiter in todo:
+                    _answer(waiter, exc=exc)
+                continue
+            for (keys, args, waiter), result in zip(todo, results, strict=True):
+                if isinstance(result, NoScriptError):  # Redis restarted: load it, once per call
+                    asyncio.get_running_loop().create_task(self._reserve_one(keys, args, waiter))
+                elif isinstance(result, Exception):
+                    _answer(waiter, exc=result)
+                else:
+                    _answer(waiter, result=result)
+
+    async def _reserve_one(self, keys, args, waiter) -> None:
+        try:
+            _answer(waiter, result=await self._reserve(keys=keys, args=args))
+        except aioredis.RedisError as exc:
+            _answer(waiter, exc=exc)
 
     def _confirm_soon(self, resv: gate_mod.Reservation) -> None:
         """Confirm after the answer, many at a time: one ZREM for all the claims that commit
@@ -327,6 +412,32 @@ async def _fetchrow(pool, sql: str, *args):
         return await pool.fetchrow(sql, *args)
     except (OSError, asyncpg.exceptions.ConnectionDoesNotExistError) as exc:
         raise Unavailable(str(exc)) from exc
+
+
+def _answer(waiter: asyncio.Future, result=None, exc: BaseException | None = None) -> None:
+    if waiter.done():  # its request was cancelled (client gone); the claim stands regardless
+        return
+    if exc is not None:
+        waiter.set_exception(exc)
+    else:
+        waiter.set_result(result)
+
+
+def _as_refusal(exc: Exception) -> BaseException:
+    if isinstance(exc, asyncpg.PostgresError):
+        return refusal_for_sqlstate(getattr(exc, "sqlstate", "") or "") or exc
+    if isinstance(exc, OSError | asyncpg.exceptions.ConnectionDoesNotExistError):
+        return Unavailable(str(exc))
+    return exc
+
+
+async def _claim_one(pool, args: list, waiter: asyncio.Future) -> None:
+    try:
+        row = await pool.fetchrow(CLAIM, *args)
+    except Exception as exc:  # noqa: BLE001 - handed to the waiting request
+        _answer(waiter, exc=_as_refusal(exc))
+    else:
+        _answer(waiter, result=tuple(row))
 
 
 def _load_counters(campaign: Campaign, batch: Batch) -> None:
