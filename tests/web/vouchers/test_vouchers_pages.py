@@ -215,7 +215,7 @@ def test_api_claim_with_token_and_idempotency(client, alice, make_campaign):
     assert [v["code"] for v in mine["vouchers"]] == [first.json()["code"]]
 
 
-def test_api_rate_limit_answers_429(client, alice, make_campaign, settings):
+def test_api_rate_limit_answers_429(client, alice, make_campaign, settings, fresh_rate_window):
     from policyledger.web.vouchers.api import resident_token
 
     settings.VOUCHERS_RATE_USER_PER_MIN = 3

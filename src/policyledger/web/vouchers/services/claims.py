@@ -121,6 +121,32 @@ def _replay_or_raise(user_id: int, key: str, campaign: Campaign, refusal: Except
     raise refusal
 
 
+def in_flight(gate_counts: tuple, committed: tuple) -> bool:
+    """Whether the gate counts claims of this person that the database does not hold yet
+    ((batch, campaign) counts from each). Then a refusal at the gate may be a concurrent
+    duplicate of a claim still in flight (or one a killed worker left for the reconciler),
+    and the honest answer is 409 "retry shortly", not "over the limit"."""
+    return any(int(g or 0) > int(c or 0) for g, c in zip(gate_counts, committed, strict=True))
+
+
+def _committed_counts(user_id: int, campaign_id: int, batch_id: int) -> tuple[int, int]:
+    owned = Voucher.objects.filter(owner_id=user_id, campaign_id=campaign_id).aggregate(
+        total=Count("id"), in_batch=Count("id", filter=Q(batch_id=batch_id))
+    )
+    return owned["in_batch"], owned["total"]
+
+
+def _gate_refusal(gate, user_id, key, campaign, batch, refusal: VoucherError):
+    """The answer to a request the gate refused, for a person who holds claims here."""
+    done = _existing(user_id, key)
+    if done is not None:
+        return _replay(done, campaign)
+    counts = gate.person_counts(campaign.pk, batch.pk, user_id)
+    if counts is not None and in_flight(counts, _committed_counts(user_id, campaign.pk, batch.pk)):
+        raise ClaimInProgress() from refusal
+    raise refusal
+
+
 def _existing(user_id: int, key: str) -> Claim | None:
     return (
         Claim.objects.select_related("voucher").filter(user_id=user_id, idempotency_key=key).first()
@@ -176,7 +202,7 @@ def claim(
         except (SoldOut, LimitReached) as exc:
             if exc.extra.get("nothing_to_replay"):
                 raise  # the person holds nothing in this campaign: no earlier claim to answer
-            return _replay_or_raise(user.pk, key, campaign, exc)
+            return _gate_refusal(gate, user.pk, key, campaign, chosen, exc)
         except gate_mod.GateUnavailable as exc:
             log.warning("gate unavailable, claiming on the database alone: %s", exc)
             resv = exc.reservation  # if it did land, the claim's record of it settles it

@@ -34,12 +34,13 @@ from .claims import (
     checked_key,
     claim_args,
     claim_call,
+    in_flight,
     outcome_dict,
     pick_batch,
     refusal_for_result,
     refusal_for_sqlstate,
 )
-from .errors import KeyReused, LimitReached, NotOpen, SoldOut, VoucherError
+from .errors import ClaimInProgress, KeyReused, LimitReached, NotOpen, SoldOut, VoucherError
 
 log = logging.getLogger("policyledger.vouchers.claims")
 
@@ -58,6 +59,10 @@ PRIOR = (
 )
 PRIOR_BY_KEY = PRIOR.format("c.user_id = $1 AND c.idempotency_key = $2")
 PRIOR_BY_ID = PRIOR.format("c.id = $1")
+COMMITTED = (  # claims._committed_counts
+    f"SELECT count(*) FILTER (WHERE batch_id = $3), count(*) FROM {Voucher._meta.db_table} "
+    f"WHERE owner_id = $1 AND campaign_id = $2"
+)
 CLAIM = claim_call("$")
 CLAIM_MANY = (
     "SELECT * FROM vouchers_claim_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::inet[], "
@@ -214,7 +219,7 @@ class AsyncClaims:
             except (SoldOut, LimitReached) as exc:
                 if exc.extra.get("nothing_to_replay"):
                     raise
-                return await self._replay_or_raise(pool, user_id, key, campaign, exc)
+                return await self._gate_refusal(pool, redis, user_id, key, campaign, chosen, exc)
             except gate_mod.GateUnavailable as exc:
                 log.warning("gate unavailable, claiming on the database alone: %s", exc)
                 resv = exc.reservation  # if it did land, the claim's record of it settles it
@@ -254,6 +259,20 @@ class AsyncClaims:
         row = await _fetchrow(pool, PRIOR_BY_KEY, user_id, key)
         if row is not None:
             return _replay(tuple(row), campaign)
+        raise refusal
+
+    async def _gate_refusal(self, pool, redis, user_id, key, campaign, batch, refusal):
+        """claims._gate_refusal: replay, or 409 while the person's claims are in flight."""
+        row = await _fetchrow(pool, PRIOR_BY_KEY, user_id, key)
+        if row is not None:
+            return _replay(tuple(row), campaign)
+        try:
+            counts = await redis.mget(gate_mod.person_keys(campaign.pk, batch.pk, user_id))
+        except aioredis.RedisError:
+            raise refusal from None
+        committed = await _fetchrow(pool, COMMITTED, user_id, campaign.pk, batch.pk)
+        if in_flight(tuple(counts), tuple(committed)):
+            raise ClaimInProgress() from refusal
         raise refusal
 
     async def _call(self, pool, campaign, batch, user_id, key, now, resv, ip, device) -> Answer:

@@ -96,6 +96,10 @@ def user_campaign_key(campaign_id: int, user_id: int) -> str:
     return f"{tag(campaign_id)}:u{user_id}"
 
 
+def person_keys(campaign_id: int, batch_id: int, user_id: int) -> list[str]:
+    return [user_batch_key(campaign_id, batch_id, user_id), user_campaign_key(campaign_id, user_id)]
+
+
 def pending_key(campaign_id: int) -> str:
     return f"{tag(campaign_id)}:pending"
 
@@ -326,6 +330,13 @@ class Gate:
                     "database": truth,
                 }
         return report
+
+    def person_counts(self, campaign_id: int, batch_id: int, user_id: int) -> tuple | None:
+        """The person's (batch, campaign) counts in the gate, or None if Redis cannot say."""
+        try:
+            return tuple(self.redis.mget(person_keys(campaign_id, batch_id, user_id)))
+        except redis.RedisError:
+            return None
 
     def stock(self, campaign_id: int, batch_id: int) -> int | None:
         raw = self.redis.get(stock_key(campaign_id, batch_id))
