@@ -13,10 +13,14 @@ runs against a fresh campaign and a fresh gunicorn:
 
 and then the gate's Lua script is timed directly, without HTTP or the database.
 
-gunicorn serves `policyledger.web.vouchers.claim_wsgi` (token claims skip the page middleware;
-`--wsgi full` for the whole stack). Each mode prints the CPU the load client, the gunicorn
-workers (start-up left out), the PostgreSQL backends and Redis used, and how busy the whole
-machine was: on shared cores the last one says how much of the machine the bench was left.
+gunicorn serves `policyledger.web.vouchers.claim_asgi` with uvicorn workers: token claims on
+asyncio (asyncpg, redis.asyncio, claims batched into one PostgreSQL call per round trip),
+everything else on Django (`--app lean` for the Django WSGI claim path with gthread workers,
+`--app full` for the whole middleware stack; the naive baseline always runs on `lean`). In the
+gate mode a thread runs the reconciler every second, as cron would. Each mode prints the CPU the
+load client, the gunicorn workers (start-up left out), the PostgreSQL backends and Redis used,
+and how busy the whole machine was: on shared cores the last one says how much of the machine
+the bench was left.
 
 For every acknowledged claim (HTTP 201, or 200 for a replay) the client keeps
 (user, Idempotency-Key) -> code; afterwards the database is checked for each one (lost
@@ -442,7 +446,25 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
             killed.append(server.kill_one_worker())
 
     redis_pid = [services.redis_proc.pid] if gate else []
+    reconciled = Counter()
+    stop_reconciling = threading.Event()
+
+    def reconcile_every_second():
+        """What cron or the task worker does in production (`vouchers reconcile`), so stock a
+        killed worker held comes back after its reservation deadline and is sold again."""
+        from django.db import connection
+
+        from policyledger.web.vouchers.services.gate import get_gate
+
+        g = get_gate(services.redis_url)
+        while not stop_reconciling.wait(1.0):
+            rec = g.reconcile(campaign)
+            reconciled.update(confirmed=rec["confirmed"], released=rec["released"])
+        connection.close()
+
     boot = server.settle()  # workers' start-up (Django set-up) is not per-request work
+    if gate:
+        threading.Thread(target=reconcile_every_second, daemon=True).start()
     cpu0 = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(redis_pid), machine_busy())
     try:
         results, elapsed = run_async(
@@ -452,6 +474,7 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
         server_cpu = cpu_seconds(server.workers()) - boot
         pg_cpu = cpu_seconds(pg_backends(services.pg_url))
     finally:
+        stop_reconciling.set()
         server.stop()
     log_tail = server._stderr[-40:]
     ru, busy = resource.getrusage(resource.RUSAGE_SELF), machine_busy()
@@ -474,6 +497,7 @@ def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, g
         time.sleep(3.2)  # let the killed worker's reservations pass their deadline
         rec = g.reconcile(campaign)
         report["reconcile"] = {k: rec[k] for k in ("confirmed", "released", "drift")}
+        report["reconciled_during_run"] = dict(reconciled)
         report["pending_after"] = g.pending_count(campaign.pk)
     report["lost"] = lost_acknowledged(campaign, report.pop("acks"))
     report["audit_problems"] = len(audit(campaign))
@@ -641,7 +665,8 @@ def print_report(title: str, r: dict) -> None:
     if any(status >= 500 for status in r["statuses"]):
         print("  server log (last lines):\n    " + "    ".join(r["server_log"]))
     if "reconcile" in r:
-        print(f"  reconcile            {r['reconcile']}  pending left {r['pending_after']}")
+        print(f"  reconcile            during the run (every second) {r['reconciled_during_run']}; "
+              f"after it {r['reconcile']}; pending left {r['pending_after']}")  # fmt: skip
 
 
 if __name__ == "__main__":

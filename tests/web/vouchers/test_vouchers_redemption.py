@@ -41,7 +41,8 @@ def test_codes_typed_with_dashes_and_lowercase_work(held, restaurant, now):
 
 def test_forged_unknown_and_unclaimed_codes(held, restaurant, now):
     with pytest.raises(InvalidCode):
-        redeem(restaurant, held.code[:-1] + "Q", "300", idempotency_key="a", now=now)
+        forged = held.code[:-1] + ("Q" if held.code[-1] != "Q" else "R")  # never the real one
+        redeem(restaurant, forged, "300", idempotency_key="a", now=now)
     unclaimed = Voucher.objects.filter(campaign=held.campaign, state="available").first()
     with pytest.raises(RedeemRefused, match="尚未被领取"):
         redeem(restaurant, unclaimed.code, "300", idempotency_key="b", now=now)
