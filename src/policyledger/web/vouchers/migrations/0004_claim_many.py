@@ -8,8 +8,9 @@ flight and send them together: one round trip, one commit and one counter update
 Each claim still gets its own answer; a claim is acknowledged only after the commit.
 
 The steps per claim are those of 0003 (the person's advisory lock, the earlier claim with this
-key, the limits, the lowest unlocked available voucher by compare-and-set, the claim row), with
-two changes that batching needs:
+key, the limits, the lowest unlocked available voucher by compare-and-set, the claim row); the
+voucher is picked through the partial index whatever the statistics say (see the comment in the
+query), and two changes come with batching:
 - claims run in the order of their people's lock keys, so two batches that share a person
   wait for each other and cannot deadlock;
 - the gate's deadline is checked before a claim writes rather than after, so a late claim is
@@ -55,11 +56,16 @@ BEGIN
                     -- Past the gate's deadline the reconciler may hand the stock back.
                     o_late := true;
                 ELSE
+                    -- BETWEEN and the two-column order make the partial index voucher_available
+                    -- (batch_id, id) the only one that yields the rows in order: with "=" and
+                    -- ORDER BY id, statistics taken while the batch was all available let the
+                    -- planner walk the primary key past every voucher already claimed.
                     UPDATE vouchers_voucher v
                         SET owner_id = p_users[i], state = 'claimed', claimed_at = p_now
                         WHERE v.id = (SELECT a.id FROM vouchers_voucher a
-                                      WHERE a.batch_id = p_batches[i] AND a.state = 'available'
-                                      ORDER BY a.id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                                      WHERE a.batch_id BETWEEN p_batches[i] AND p_batches[i]
+                                        AND a.state = 'available'
+                                      ORDER BY a.batch_id, a.id LIMIT 1 FOR UPDATE SKIP LOCKED)
                           AND v.state = 'available'
                         RETURNING v.id, v.code INTO o_voucher, o_code;
                     IF o_voucher IS NOT NULL THEN
