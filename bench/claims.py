@@ -432,7 +432,7 @@ def vacuum(pg_url: str) -> None:
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("VACUUM")
+        conn.execute("VACUUM vouchers_voucher, vouchers_claim, vouchers_batch")
 
 
 def run_mode(name, services, args, tokens, user_ids, *, env_extra, kill=False, gate=False):

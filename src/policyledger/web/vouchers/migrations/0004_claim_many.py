@@ -30,6 +30,12 @@ CREATE OR REPLACE FUNCTION vouchers_claim_many(
     p_reservations text[], p_ips inet[], p_devices text[], p_deadlines bigint[])
 RETURNS TABLE (o_idx integer, o_prior bigint, o_total bigint, o_in_batch bigint,
                o_voucher bigint, o_code text, o_claim bigint, o_late boolean)
+-- Every statement here is an index lookup. The claim table of a new system is empty when its
+-- first release starts, and statistics that say "one page" make PostgreSQL read a person's
+-- earlier claims by scanning the table: as the release fills it, each claim would read every
+-- claim before it. Without sequential scans the plans stay on the indexes whatever the
+-- statistics say.
+SET enable_seqscan = off
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     i integer;

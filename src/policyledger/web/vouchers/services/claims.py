@@ -136,13 +136,15 @@ def _committed_counts(user_id: int, campaign_id: int, batch_id: int) -> tuple[in
     return owned["in_batch"], owned["total"]
 
 
-def _gate_refusal(gate, user_id, key, campaign, batch, refusal: VoucherError):
-    """The answer to a request the gate refused, for a person who holds claims here."""
+def _gate_refusal(user_id, key, campaign, batch, refusal: VoucherError):
+    """The answer to a request the gate refused, for a person who holds claims here: the
+    earlier claim with this key, or 409 while the gate counts claims the database has not got
+    yet, or the refusal itself."""
     done = _existing(user_id, key)
     if done is not None:
         return _replay(done, campaign)
-    counts = gate.person_counts(campaign.pk, batch.pk, user_id)
-    if counts is not None and in_flight(counts, _committed_counts(user_id, campaign.pk, batch.pk)):
+    counts = refusal.extra.get("gate_counts")
+    if counts and in_flight(counts, _committed_counts(user_id, campaign.pk, batch.pk)):
         raise ClaimInProgress() from refusal
     raise refusal
 
@@ -202,7 +204,7 @@ def claim(
         except (SoldOut, LimitReached) as exc:
             if exc.extra.get("nothing_to_replay"):
                 raise  # the person holds nothing in this campaign: no earlier claim to answer
-            return _gate_refusal(gate, user.pk, key, campaign, chosen, exc)
+            return _gate_refusal(user.pk, key, campaign, chosen, exc)
         except gate_mod.GateUnavailable as exc:
             log.warning("gate unavailable, claiming on the database alone: %s", exc)
             resv = exc.reservation  # if it did land, the claim's record of it settles it

@@ -32,8 +32,9 @@ log = logging.getLogger("policyledger.vouchers.gate")
 # ARGV: batch limit, campaign limit, reservation member ("id|batch|user"), deadline (ms),
 #       rate window (s), then one limit per rate-limit counter.
 # Answers: 1 reserved; -1 sold out and the person has nothing in this campaign (so no earlier
-# claim to replay); -4 sold out, the person has claims here; -2 at a limit; -3 not loaded;
-# -5 rate limited.
+# claim to replay); {-4, batch count, campaign count} sold out, the person has claims here;
+# {-2, batch count, campaign count} at a limit; -3 not loaded; -5 rate limited. The person's
+# counts let the caller tell a claim still in flight from one already in the database.
 RESERVE = """
 local v = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
 if not v[1] then return -3 end
@@ -44,13 +45,15 @@ for i = 5, #KEYS do
   if n > tonumber(ARGV[i + 1]) then limited = true end
 end
 if limited then return -5 end
+local in_batch = tonumber(v[2] or '0')
 local mine = tonumber(v[3] or '0')
 if tonumber(v[1]) <= 0 then
-  if mine > 0 then return -4 end
+  if mine > 0 then return {-4, in_batch, mine} end
   return -1
 end
-if tonumber(v[2] or '0') >= tonumber(ARGV[1]) then return -2 end
-if mine >= tonumber(ARGV[2]) then return -2 end
+if in_batch >= tonumber(ARGV[1]) or mine >= tonumber(ARGV[2]) then
+  return {-2, in_batch, mine}
+end
 redis.call('DECR', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('INCR', KEYS[3])
@@ -94,10 +97,6 @@ def user_batch_key(campaign_id: int, batch_id: int, user_id: int) -> str:
 
 def user_campaign_key(campaign_id: int, user_id: int) -> str:
     return f"{tag(campaign_id)}:u{user_id}"
-
-
-def person_keys(campaign_id: int, batch_id: int, user_id: int) -> list[str]:
-    return [user_batch_key(campaign_id, batch_id, user_id), user_campaign_key(campaign_id, user_id)]
 
 
 def pending_key(campaign_id: int) -> str:
@@ -161,12 +160,17 @@ def reserved(result: int) -> bool:
     SoldOut, LimitReached or RateLimited when refused. A SoldOut with nothing_to_replay means
     the person holds nothing in this campaign, so no earlier claim can be answered instead.
     Shared by the sync gate and the async claim path."""
+    counts = None
+    if isinstance(result, list):
+        result, counts = result[0], (int(result[1]), int(result[2]))
     if result == 1:
         return True
-    if result in (-1, -4):
-        raise SoldOut(nothing_to_replay=result == -1)
+    if result == -1:
+        raise SoldOut(nothing_to_replay=True)
+    if result == -4:
+        raise SoldOut(gate_counts=counts)
     if result == -2:
-        raise LimitReached()
+        raise LimitReached(gate_counts=counts)
     if result == -5:
         raise RateLimited(retry_after=RATE_WINDOW_S - int(time.time() % RATE_WINDOW_S))
     return False
@@ -330,13 +334,6 @@ class Gate:
                     "database": truth,
                 }
         return report
-
-    def person_counts(self, campaign_id: int, batch_id: int, user_id: int) -> tuple | None:
-        """The person's (batch, campaign) counts in the gate, or None if Redis cannot say."""
-        try:
-            return tuple(self.redis.mget(person_keys(campaign_id, batch_id, user_id)))
-        except redis.RedisError:
-            return None
 
     def stock(self, campaign_id: int, batch_id: int) -> int | None:
         raw = self.redis.get(stock_key(campaign_id, batch_id))
