@@ -25,7 +25,7 @@ django_app = get_asgi_application()  # sets Django up before the imports below
 
 from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.http import Http404  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
@@ -50,7 +50,10 @@ claims = AsyncClaims()
 
 def fast_path_on() -> bool:
     """Only PostgreSQL has the claim function; the naive baseline exists only on Django."""
-    return connection.vendor == "postgresql" and getattr(settings, "VOUCHERS_CLAIM_LOCKING", True)
+    # From the settings, not `connection.vendor`: in async code django.db.connection is per
+    # task, and asking it would build a database wrapper for every request.
+    engine = connections.settings["default"]["ENGINE"]
+    return engine.endswith("postgresql") and getattr(settings, "VOUCHERS_CLAIM_LOCKING", True)
 
 
 async def application(scope, receive, send):

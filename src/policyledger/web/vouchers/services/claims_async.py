@@ -141,9 +141,9 @@ class AsyncClaims:
         return self._pool, self._redis
 
     async def _open_pool(self) -> None:
-        from django.db import connection
+        from django.db import connections
 
-        db = connection.settings_dict
+        db = connections.settings["default"]
         size = int(getattr(settings, "VOUCHERS_ASYNC_DB_POOL", 8))
         try:
             pool = await asyncpg.create_pool(
