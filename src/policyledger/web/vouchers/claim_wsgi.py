@@ -1,4 +1,5 @@
-"""WSGI entry for the claim workers: token-authenticated claim POSTs skip the page middleware.
+"""WSGI entry for claim workers that must stay on WSGI: token-authenticated claim POSTs skip
+the page middleware. On PostgreSQL the ASGI entry (claim_asgi.py) is the faster choice.
 
     gunicorn policyledger.web.vouchers.claim_wsgi:application
 
