@@ -255,17 +255,13 @@ def _precheck(user_id: int, key: str, batch_id: int) -> tuple[int | None, bool]:
     return claim_id, bool(has_stock)
 
 
-# The claim function's call, for Django's cursor (%s) and for asyncpg ($n) in claims_async.
-CLAIM_CALL = "SELECT * FROM vouchers_claim_first_come({})"
-CLAIM_PARAMS = ("{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}::inet", "{}", "{}")
-
-
-def claim_call(placeholder: str = "%s") -> str:
-    """The SQL of the call; `placeholder` "$" numbers the parameters the asyncpg way."""
-    marks = [
-        p.format(f"${i}" if placeholder == "$" else "%s") for i, p in enumerate(CLAIM_PARAMS, 1)
-    ]
-    return CLAIM_CALL.format(", ".join(marks))
+def claim_call(placeholder: str = "%s", many: bool = False) -> str:
+    """The SQL that calls vouchers_claim_first_come (or, `many`, vouchers_claim_many, whose
+    parameters are the same as arrays), for Django's cursor ("%s") or asyncpg ("$": numbered)."""
+    marks = [f"${i}" if placeholder == "$" else "%s" for i in range(1, 14)]
+    marks[10] += "::inet[]" if many else "::inet"
+    function = "vouchers_claim_many" if many else "vouchers_claim_first_come"
+    return f"SELECT * FROM {function}({', '.join(marks)})"
 
 
 def claim_args(user_id, key, campaign, batch, now, resv, ip, device) -> list:

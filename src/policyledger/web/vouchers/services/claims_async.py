@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import redis.asyncio as aioredis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 from redis.exceptions import NoScriptError
@@ -70,10 +71,7 @@ REFUSED = (
     f"LEFT JOIN {Claim._meta.db_table} c ON c.user_id = $1 AND c.idempotency_key = $2"
 )
 CLAIM = claim_call("$")
-CLAIM_MANY = (
-    "SELECT * FROM vouchers_claim_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::inet[], "
-    "$12, $13)"
-)
+CLAIM_MANY = claim_call("$", many=True)
 SCALARS = (7, 8)  # lock_timeout and now: one value for the whole batch
 
 
@@ -95,6 +93,38 @@ class Unavailable(Exception):
     """PostgreSQL cannot be reached: the endpoint answers 503 with Retry-After."""
 
 
+class _Coalescer:
+    """Items added while the previous send is in flight (or in the same loop turn) go out
+    together in one send: under load a send carries what came in during one round trip, with
+    no timer; alone, an item goes at once. One send at a time; `send(todo)` answers each
+    item's future from its list of (item, future)."""
+
+    def __init__(self, send, limit: int | None = None):
+        self._send = send
+        self._limit = limit
+        self._items: list[tuple] = []
+        self._task: asyncio.Task | None = None
+
+    def add(self, item) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._items.append((item, future))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run())
+        return future
+
+    async def _run(self) -> None:
+        while self._items:
+            await asyncio.sleep(0)  # let the requests read in this loop turn join
+            n = self._limit or len(self._items)
+            todo, self._items = self._items[:n], self._items[n:]
+            await self._send(todo)
+
+    async def drain(self) -> None:
+        if self._task is not None:
+            await self._task
+
+
 class AsyncClaims:
     """Connections of one worker process: an asyncpg pool and a Redis client, made on first
     use on the running loop (a worker has one loop; tests start a new one per test)."""
@@ -106,26 +136,26 @@ class AsyncClaims:
         self._reserve = None
         self._release = None
         self._opening: asyncio.Lock | None = None
-        self._confirms: dict[int, list[str]] = {}
-        self._confirming: asyncio.Task | None = None
-        self._waiting: list[tuple[list, asyncio.Future]] = []
-        self._sending: asyncio.Task | None = None
-        self._reserving: list[tuple[list, list, asyncio.Future]] = []
-        self._reserver: asyncio.Task | None = None
+        self._batches: _Coalescer | None = None  # claims -> vouchers_claim_many
+        self._reserves: _Coalescer | None = None  # RESERVE scripts -> one pipeline
+        self._confirms: _Coalescer | None = None  # reservations -> one ZREM per campaign
 
     async def _connections(self) -> tuple[asyncpg.Pool, aioredis.Redis | None]:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop, self._pool, self._redis = loop, None, None
-            self._opening, self._confirms, self._confirming = asyncio.Lock(), {}, None
-            self._waiting, self._sending, self._reserving, self._reserver = [], None, [], None
+            self._opening = asyncio.Lock()
+            size = int(getattr(settings, "VOUCHERS_ASYNC_CLAIM_BATCH", 32))
+            self._batches = _Coalescer(self._send_batch, limit=size)
+            self._reserves = _Coalescer(self._send_reserves)
+            self._confirms = _Coalescer(self._send_confirms)
         if self._pool is None:
             # The first burst of a release arrives before the pool exists: one request opens
             # it, the others wait, or they would each open a pool and exhaust max_connections.
             async with self._opening:
                 if self._pool is None:
                     await self._open_pool()
-        if self._redis is None and gate_on():
+        if self._redis is None and getattr(settings, "REDIS_URL", ""):
             # A blocking pool: a burst waits for a free connection instead of failing with
             # "Too many connections" and falling back to the database alone.
             pool = aioredis.BlockingConnectionPool.from_url(
@@ -164,8 +194,8 @@ class AsyncClaims:
         self._pool = pool
 
     async def close(self) -> None:
-        if self._confirming is not None:
-            await self._confirming
+        if self._confirms is not None:
+            await self._confirms.drain()
         if self._pool is not None:
             await self._pool.close()
         if self._redis is not None:
@@ -178,19 +208,16 @@ class AsyncClaims:
             return
         now = time.time()
         keys = [k for k, _ in limits]
-        if redis is None:
-            # No Redis: the per-process cache, as the sync path does (cheap, no I/O).
-            ratelimit.refuse_if_over(ratelimit._hits(keys), limits, now)
-            return
-        try:
-            pipe = redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, ratelimit.WINDOW + 1)
-            counts = [int(n) for n in (await pipe.execute())[::2]]
-        except aioredis.RedisError as exc:
-            log.warning("rate limit in Redis failed, using the local cache: %s", exc)
-            counts = ratelimit._hits(keys)
+        counts = None
+        if redis is not None:
+            try:
+                pipe = redis.pipeline(transaction=False)
+                ratelimit.queue_hits(pipe, keys)
+                counts = ratelimit.counts_from(await pipe.execute())
+            except aioredis.RedisError as exc:
+                log.warning("rate limit in Redis failed, using the local cache: %s", exc)
+        if counts is None:
+            counts = ratelimit.local_hits(keys)  # no I/O: nothing blocks the loop
         ratelimit.refuse_if_over(counts, limits, now)
 
     # -- the claim (claims.claim) ---------------------------------------------------------------
@@ -209,22 +236,23 @@ class AsyncClaims:
         key = checked_key(idempotency_key)
         chosen = pick_batch(campaign, batch)
         pool, redis = await self._connections()
+        gate = redis if gate_on() else None
         limits = ratelimit.claim_limits(campaign.pk, user_id, ip, time.time())
         has_stock = True
-        if redis is None:
-            await self._enforce(None, limits)
+        if gate is None:
+            await self._enforce(redis, limits)
             prior, has_stock = await self._precheck(pool, user_id, key, chosen.pk)
             if prior is not None:
                 return _replay(prior, campaign)
         if not claimable(campaign, now):
-            if redis is not None:
+            if gate is not None:
                 await self._enforce(redis, limits)
                 return await self._replay_or_raise(pool, user_id, key, campaign, NotOpen())
             raise NotOpen()
         resv = None
-        if redis is not None:
+        if gate is not None:
             try:
-                resv = await self._gate_reserve(redis, campaign, chosen, user_id, limits)
+                resv = await self._gate_reserve(campaign, chosen, user_id, limits)
             except (SoldOut, LimitReached) as exc:
                 if exc.extra.get("nothing_to_replay"):
                     raise
@@ -296,51 +324,41 @@ class AsyncClaims:
 
     # -- claims in batches (migration 0004) ----------------------------------------------------
     async def _claimed(self, pool, args: list) -> tuple:
-        """The claim function's answer for one claim, sent with the others waiting now.
+        """The claim function's answer for one claim, sent with the others waiting now."""
+        return await self._batches.add(args)
 
-        The claims that arrive while a batch is in flight wait for the next one: under load a
-        batch holds as many claims as came in during one round trip, with no timer; alone, a
-        claim goes at once. One batch at a time per worker process.
-        """
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiting.append((args, waiter))
-        if self._sending is None or self._sending.done():
-            self._sending = asyncio.get_running_loop().create_task(self._send_batches(pool))
-        return await waiter
-
-    async def _send_batches(self, pool) -> None:
-        size = int(getattr(settings, "VOUCHERS_ASYNC_CLAIM_BATCH", 32))
-        while self._waiting:
-            await asyncio.sleep(0)  # let the requests read in this loop turn join
-            todo, self._waiting = self._waiting[:size], self._waiting[size:]
-            try:
-                rows = await pool.fetch(CLAIM_MANY, *many_args([a for a, _ in todo]))
-            except Exception as exc:  # noqa: BLE001 - each claim gets its own answer below
-                if len(todo) == 1:
-                    _answer(todo[0][1], exc=_as_refusal(exc))
-                    continue
-                # A lock_timeout (a person's claim busy elsewhere) or any other failure aborts
-                # the whole batch, and nothing of it was written: claim these one at a time,
-                # so each gets the answer it would have had alone.
-                log.info("claim batch of %d failed (%s); claiming one at a time", len(todo), exc)
-                for args, waiter in todo:
-                    asyncio.get_running_loop().create_task(_claim_one(pool, args, waiter))
-                continue
-            for row in rows:
-                args, waiter = todo[row["o_idx"] - 1]
-                if row["o_late"]:
-                    _answer(waiter, exc=refusal_for_sqlstate("PLV01"))
-                else:
-                    _answer(waiter, result=tuple(row)[1:7])
+    async def _send_batch(self, todo: list[tuple[list, asyncio.Future]]) -> None:
+        pool = self._pool
+        try:
+            rows = await pool.fetch(CLAIM_MANY, *many_args([a for a, _ in todo]))
+        except Exception as exc:  # noqa: BLE001 - each claim gets its own answer below
+            if len(todo) == 1:
+                _answer(todo[0][1], exc=_as_refusal(exc))
+                return
+            # A lock_timeout (a person's claim busy elsewhere) or any other failure aborts the
+            # whole batch, and nothing of it was written: claim these one at a time, so each
+            # gets the answer it would have had alone.
+            log.info("claim batch of %d failed (%s); claiming one at a time", len(todo), exc)
+            for args, waiter in todo:
+                asyncio.get_running_loop().create_task(_claim_one(pool, args, waiter))
+            return
+        for row in rows:
+            _, waiter = todo[row["o_idx"] - 1]
+            if row["o_late"]:
+                _answer(waiter, exc=refusal_for_sqlstate("PLV01"))
+            else:
+                _answer(waiter, result=tuple(row)[1:7])
 
     # -- the gate (gate.Gate) -------------------------------------------------------------------
-    async def _gate_reserve(self, redis, campaign, batch, user_id, limits):
+    async def _gate_reserve(self, campaign, batch, user_id, limits):
         ttl = int(getattr(settings, "VOUCHERS_GATE_RESERVATION_MS", 30_000))
         resv = gate_mod.new_reservation(campaign, batch, user_id, ttl)
         keys, args = gate_mod.reserve_args(resv, campaign, batch, limits)
         for attempt in range(3):
             try:
-                result = await self._reserve_soon(keys, args)
+                # Pipelined with the other requests of this loop turn: one round trip and one
+                # pooled connection for all of them (Redis still runs each script alone).
+                result = await self._reserves.add((keys, args))
             except aioredis.RedisError as exc:
                 raise gate_mod.GateUnavailable(str(exc), resv) from exc
             if gate_mod.reserved(result):
@@ -348,38 +366,26 @@ class AsyncClaims:
             if attempt < 2:
                 # Counters missing (new campaign, Redis restarted): the sync gate loads them
                 # from the database under its SET NX lock, or waits for whoever is loading.
-                await _in_thread(_load_counters, campaign, batch)
+                await sync_to_async(_load_counters, thread_sensitive=True)(campaign, batch)
         raise gate_mod.GateUnavailable("counters not loaded")
 
-    async def _reserve_soon(self, keys: list[str], args: list) -> int:
-        """RESERVE for one claim, pipelined with the others of this loop turn: one round trip
-        and one pooled connection for all of them (Redis still runs each script alone)."""
-        waiter = asyncio.get_running_loop().create_future()
-        self._reserving.append((keys, args, waiter))
-        if self._reserver is None or self._reserver.done():
-            self._reserver = asyncio.get_running_loop().create_task(self._send_reserves())
-        return await waiter
-
-    async def _send_reserves(self) -> None:
-        while self._reserving:
-            await asyncio.sleep(0)
-            todo, self._reserving = self._reserving, []
-            try:
-                pipe = self._redis.pipeline(transaction=False)
-                for keys, args, _ in todo:
-                    pipe.evalsha(self._reserve.sha, len(keys), *keys, *args)
-                results = await pipe.execute(raise_on_error=False)
-            except aioredis.RedisError as exc:
-                for _, _, waiter in todo:
-                    _answer(waiter, exc=exc)
-                continue
-            for (keys, args, waiter), result in zip(todo, results, strict=True):
-                if isinstance(result, NoScriptError):  # Redis restarted: load it, once per call
-                    asyncio.get_running_loop().create_task(self._reserve_one(keys, args, waiter))
-                elif isinstance(result, Exception):
-                    _answer(waiter, exc=result)
-                else:
-                    _answer(waiter, result=result)
+    async def _send_reserves(self, todo: list[tuple[tuple, asyncio.Future]]) -> None:
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for (keys, args), _ in todo:
+                pipe.evalsha(self._reserve.sha, len(keys), *keys, *args)
+            results = await pipe.execute(raise_on_error=False)
+        except aioredis.RedisError as exc:
+            for _, waiter in todo:
+                _answer(waiter, exc=exc)
+            return
+        for ((keys, args), waiter), result in zip(todo, results, strict=True):
+            if isinstance(result, NoScriptError):  # Redis restarted: load it, once per call
+                asyncio.get_running_loop().create_task(self._reserve_one(keys, args, waiter))
+            elif isinstance(result, Exception):
+                _answer(waiter, exc=result)
+            else:
+                _answer(waiter, result=result)
 
     async def _reserve_one(self, keys, args, waiter) -> None:
         try:
@@ -391,22 +397,21 @@ class AsyncClaims:
         """Confirm after the answer, many at a time: one ZREM for all the claims that commit
         while the previous one is in flight, not one round trip each. A confirm lost to a
         crash is no loss: reconcile() finds the committed claim and confirms it."""
-        self._confirms.setdefault(resv.campaign_id, []).append(resv.member)
-        if self._confirming is None or self._confirming.done():
-            self._confirming = asyncio.get_running_loop().create_task(self._flush_confirms())
+        self._confirms.add(resv)
 
-    async def _flush_confirms(self) -> None:
-        while self._confirms:
-            await asyncio.sleep(0)  # let the claims finishing in this loop turn add theirs
-            todo, self._confirms = self._confirms, {}
-            try:
-                pipe = self._redis.pipeline(transaction=False)
-                for campaign_id, members in todo.items():
-                    pipe.zrem(gate_mod.pending_key(campaign_id), *members)
-                await pipe.execute()
-            except aioredis.RedisError as exc:
-                log.warning("gate confirm of %d failed; reconcile will finish them: %s",
-                            sum(map(len, todo.values())), exc)  # fmt: skip
+    async def _send_confirms(self, todo: list[tuple[gate_mod.Reservation, asyncio.Future]]):
+        members: dict[int, list[str]] = {}
+        for resv, _ in todo:
+            members.setdefault(resv.campaign_id, []).append(resv.member)
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for campaign_id, names in members.items():
+                pipe.zrem(gate_mod.pending_key(campaign_id), *names)
+            await pipe.execute()
+        except aioredis.RedisError as exc:
+            log.warning("gate confirm of %d failed; reconcile will finish them: %s", len(todo), exc)
+        for _, done in todo:
+            _answer(done, result=None)  # nobody waits on a confirm
 
     async def _gate_release(self, resv: gate_mod.Reservation, restore_stock: bool = True) -> None:
         try:
@@ -470,9 +475,3 @@ def _load_counters(campaign: Campaign, batch: Batch) -> None:
     gate = gate_mod.get_gate()
     if gate is not None:
         gate.ensure_loaded(campaign, batch)
-
-
-async def _in_thread(fn, *args):
-    from asgiref.sync import sync_to_async
-
-    return await sync_to_async(fn, thread_sensitive=True)(*args)

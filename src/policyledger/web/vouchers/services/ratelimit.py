@@ -20,17 +20,20 @@ log = logging.getLogger("policyledger.vouchers.ratelimit")
 WINDOW = RATE_WINDOW_S
 
 
-def _hits(keys: list[str]) -> list[int]:
-    gate = get_gate(getattr(settings, "REDIS_URL", "") or "")
-    if gate is not None:
-        try:
-            pipe = gate.redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, WINDOW + 1)
-            return [int(n) for n in pipe.execute()[::2]]
-        except redis.RedisError as exc:
-            log.warning("rate limit in Redis failed, using the local cache: %s", exc)
+def queue_hits(pipe, keys: list[str]) -> None:
+    """Add the counting of `keys` to a Redis pipeline (redis-py's sync or asyncio one)."""
+    for key in keys:
+        pipe.incr(key)
+        pipe.expire(key, WINDOW + 1)
+
+
+def counts_from(results: list) -> list[int]:
+    """The counts in the results of a pipeline filled by queue_hits()."""
+    return [int(n) for n in results[::2]]
+
+
+def local_hits(keys: list[str]) -> list[int]:
+    """Count in Django's cache: per process with the default local-memory cache."""
     out = []
     for key in keys:
         cache.add(key, 0, WINDOW + 1)
@@ -40,6 +43,18 @@ def _hits(keys: list[str]) -> list[int]:
             cache.set(key, 1, WINDOW + 1)
             out.append(1)
     return out
+
+
+def _hits(keys: list[str]) -> list[int]:
+    gate = get_gate(getattr(settings, "REDIS_URL", "") or "")
+    if gate is not None:
+        try:
+            pipe = gate.redis.pipeline(transaction=False)
+            queue_hits(pipe, keys)
+            return counts_from(pipe.execute())
+        except redis.RedisError as exc:
+            log.warning("rate limit in Redis failed, using the local cache: %s", exc)
+    return local_hits(keys)
 
 
 def claim_limits(campaign_id: int, user_id: int, ip: str | None, now: float):
