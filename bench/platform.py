@@ -507,7 +507,8 @@ def naive_warnings(task_ids: list[int], now: dt.datetime) -> int:
     from django.conf import settings
     from django.db import transaction
 
-    from policyledger.web.tracking import notify
+    from policyledger.web.accounts import recipients
+    from policyledger.web.core import notify
     from policyledger.web.tracking.models import Task, WarningFlip
     from policyledger.web.tracking.warnings import task_warning
 
@@ -525,7 +526,7 @@ def naive_warnings(task_ids: list[int], now: dt.datetime) -> int:
                 kind="deadline", task=task, old=task.warning, new=new, at=now
             )
             if task.lead_unit_id not in users_of:
-                users_of[task.lead_unit_id] = list(notify.unit_users([task.lead_unit_id]))
+                users_of[task.lead_unit_id] = list(recipients.unit_users([task.lead_unit_id]))
             notify.notify(users_of[task.lead_unit_id], f"任务“{task.measure.heading}”{new}")
             changed += 1
     return changed

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     # For the API docs page's bundled Swagger UI (no CDN: the CSP allows only our own scripts).
     "ninja",
     "axes",
+    "policyledger.web.core",
     "policyledger.web.accounts",
     "policyledger.web.documents",
     "policyledger.web.tracking",

@@ -55,7 +55,7 @@ def test_deactivated_user_cannot_log_in(login, alice, bob):
 
 
 def test_switching_an_account_off_and_on_is_audited_and_logged(login, alice, bob, caplog):
-    from policyledger.web.tracking.models import AuditLog
+    from policyledger.web.core.models import AuditLog
 
     client = login(alice)
     with caplog.at_level("INFO", logger="policyledger.web.accounts"):

@@ -55,7 +55,8 @@ def _transactions(sqls: list[str]) -> tuple[int, int]:
 
 @pytest.mark.parametrize("admins", [0, 6])
 def test_submission_queries_are_bounded_and_in_one_transaction(admins, alice, bob, tasks):
-    from policyledger.web.tracking.models import AuditLog, Notification, Report
+    from policyledger.web.core.models import AuditLog, Notification
+    from policyledger.web.tracking.models import Report
 
     _admins(admins)
     task = tasks[("一、", "市商务局")]
@@ -93,7 +94,7 @@ def test_submission_queries_are_bounded_and_in_one_transaction(admins, alice, bo
 
 
 def _admin_users_now() -> list:
-    from policyledger.web.tracking.notify import admin_users
+    from policyledger.web.accounts.recipients import admin_users
 
     return list(admin_users())
 
@@ -101,7 +102,7 @@ def _admin_users_now() -> list:
 def test_notifications_skip_inactive_admins_and_keep_the_time(alice, bob, tasks):
     from django.utils import timezone
 
-    from policyledger.web.tracking.models import Notification
+    from policyledger.web.core.models import Notification
 
     gone = _admins(1)[0]
     gone.is_active = False
@@ -120,7 +121,8 @@ def test_concurrent_first_submissions_through_the_api(transactional_db, postgres
     report, one value row, eight versions, eight audit rows and eight notifications."""
     import threading
 
-    from policyledger.web.tracking.models import AuditLog, Notification, Report, ReportValue
+    from policyledger.web.core.models import AuditLog, Notification
+    from policyledger.web.tracking.models import Report, ReportValue
 
     task = tasks[("一、", "市商务局")]
     target = _target(task)

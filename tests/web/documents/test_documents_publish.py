@@ -2,8 +2,9 @@
 
 import datetime as dt
 
+from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import PolicyDocument
-from policyledger.web.tracking.models import AuditLog, Task
+from policyledger.web.tracking.models import Task
 
 
 def test_publish_creates_tasks_per_measure_and_lead_unit(login, alice, reviewed, units):

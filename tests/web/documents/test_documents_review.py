@@ -5,8 +5,8 @@ import re
 import pytest
 
 from policyledger.web.accounts.models import Unit
+from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
-from policyledger.web.tracking.models import AuditLog
 
 CONFLICT = "该内容已被他人修改，请刷新后重试"
 

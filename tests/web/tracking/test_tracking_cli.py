@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from django.db import connection
 
 from policyledger.cli import main
-from policyledger.web.tracking.models import AuditLog, Task
+from policyledger.web.core.models import AuditLog
+from policyledger.web.tracking.models import Task
 
 ROOT = Path(__file__).resolve().parents[3]
 

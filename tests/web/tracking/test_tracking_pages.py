@@ -160,7 +160,7 @@ def test_api_token_is_shown_once_and_stored_hashed(login, bob):
 
 
 def test_notifications_mark_read(login, bob):
-    from policyledger.web.tracking.models import Notification
+    from policyledger.web.core.models import Notification
 
     Notification.objects.create(user=bob, text="任务临期", link="/")
     client = login(bob)
@@ -170,7 +170,7 @@ def test_notifications_mark_read(login, bob):
 
 
 def test_audit_log_cannot_be_changed_or_deleted(published):
-    from policyledger.web.tracking.models import AppendOnlyError, AuditLog
+    from policyledger.web.core.models import AppendOnlyError, AuditLog
 
     entry = AuditLog.objects.first()
     entry.action = "forged"

@@ -5,7 +5,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from policyledger.web.tracking.models import AuditLog, Notification, Report, Task
+from policyledger.web.core.models import AuditLog, Notification
+from policyledger.web.tracking.models import Report, Task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -11,7 +11,8 @@ from django.core import mail
 from django.db import connection
 
 from policyledger.web.accounts.models import Unit
-from policyledger.web.tracking.models import Notification, Report, Task, WarningFlip
+from policyledger.web.core.models import Notification
+from policyledger.web.tracking.models import Report, Task, WarningFlip
 from policyledger.web.tracking.warnings import run_warnings
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -10,7 +10,7 @@ def navigation(request) -> dict:
     role = permissions.role_of(user)
     if role is None:
         return {"nav_role": None}
-    from policyledger.web.tracking.models import Notification
+    from policyledger.web.core.models import Notification
 
     return {
         "nav_role": role,

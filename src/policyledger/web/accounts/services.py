@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
+from policyledger.web.core.errors import ServiceError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -26,7 +27,7 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 SUGGESTION_CUTOFF = 60
 
 
-class UnitError(ValueError):
+class UnitError(ServiceError, ValueError):
     """Bad input for a unit; ``str(error)`` is a message for the user (Chinese)."""
 
 
@@ -141,7 +142,7 @@ def create_user(
 
 def toggle_active(actor: User, person_id: int) -> User:
     """Switch an account off or back on, audited; returns the person with the new state."""
-    from policyledger.web.tracking import audit
+    from policyledger.web.core import audit
 
     with transaction.atomic():
         # Locked: two administrators clicking at once must not flip it twice and both be told so.

@@ -93,7 +93,7 @@ def unit_detail(request, pk: int):
 
 
 def notifications(request):
-    from policyledger.web.tracking.models import Notification
+    from policyledger.web.core.models import Notification
 
     if request.method == "POST":
         Notification.objects.filter(user=request.user, read=False).update(read=True)

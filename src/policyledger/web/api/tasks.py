@@ -29,8 +29,9 @@ from policyledger.web.api.schemas import (
     Text,
     page,
 )
+from policyledger.web.core.models import AuditLog
 from policyledger.web.tracking import reports as report_services
-from policyledger.web.tracking.models import AuditLog, Task
+from policyledger.web.tracking.models import Task
 from policyledger.web.tracking.periods import parse_period, period_containing
 
 router = Router(tags=["任务"])

@@ -23,24 +23,23 @@ from django.utils import timezone
 
 from policyledger.web.accounts.models import Unit
 from policyledger.web.accounts.services import find_unit, normalise_name
+from policyledger.web.core import audit
+from policyledger.web.core.errors import ConflictError as SharedConflict
+from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
-from policyledger.web.tracking import audit
 
 logger = logging.getLogger("policyledger.web.documents")
 
-CONFLICT_MESSAGE = "该内容已被他人修改，请刷新后重试"
 
-
-class ReviewError(ValueError):
+class ReviewError(ServiceError, ValueError):
     """A review or publish step refused; ``str(error)`` is a message for the user (Chinese)."""
 
 
-class ConflictError(ReviewError):
-    def __init__(self, message: str = CONFLICT_MESSAGE) -> None:
-        super().__init__(message)
+class ConflictError(SharedConflict, ReviewError):
+    """A document or measure changed since it was read."""
 
 
-class UploadError(ValueError):
+class UploadError(ServiceError, ValueError):
     """An upload refused before anything was stored; message in Chinese."""
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from policyledger.web.tracking.models import AuditLog, Report, Task, WarningFlip
+from policyledger.web.tracking.models import Report, Task, WarningFlip
 
 
 @admin.register(Task)
@@ -18,20 +18,3 @@ class ReportAdmin(admin.ModelAdmin):
 @admin.register(WarningFlip)
 class WarningFlipAdmin(admin.ModelAdmin):
     list_display = ["at", "kind", "task", "unit", "old", "new"]
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ["at", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action", "object_type"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request) -> bool:
-        return False

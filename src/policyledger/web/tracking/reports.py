@@ -20,9 +20,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from policyledger.web.accounts import permissions
+from policyledger.web.core import audit, notify
+from policyledger.web.core.errors import ConflictError as SharedConflict
+from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import Target
 from policyledger.web.params import MAX_INT
-from policyledger.web.tracking import audit, notify
 from policyledger.web.tracking.models import (
     Attachment,
     Report,
@@ -34,16 +36,13 @@ from policyledger.web.tracking.periods import Period
 
 logger = logging.getLogger("policyledger.web.tracking.reports")
 
-CONFLICT_MESSAGE = "该内容已被他人修改，请刷新后重试"
 
-
-class ReportError(ValueError):
+class ReportError(ServiceError, ValueError):
     """A report refused; ``str(error)`` is a message for the user (Chinese)."""
 
 
-class ReportConflict(ReportError):
-    def __init__(self) -> None:
-        super().__init__(CONFLICT_MESSAGE)
+class ReportConflict(SharedConflict, ReportError):
+    """A task or report changed since it was read."""
 
 
 @dataclass

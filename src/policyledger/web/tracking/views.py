@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
+from policyledger.web.core import audit
+from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.params import int_or_none, ints
-from policyledger.web.tracking import audit, ledger, reports
+from policyledger.web.tracking import ledger, reports
 from policyledger.web.tracking.models import (
     Attachment,
-    AuditLog,
     Report,
     Task,
     TaskStatus,

@@ -18,9 +18,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from policyledger.formats import format_date
+from policyledger.web.accounts import recipients
 from policyledger.web.accounts.models import Unit
+from policyledger.web.core import notify
 from policyledger.web.documents.models import PolicyDocument
-from policyledger.web.tracking import notify
 from policyledger.web.tracking.models import Report, Task, TaskStatus, WarningFlip
 from policyledger.web.tracking.periods import Period, previous_period
 
@@ -146,7 +147,7 @@ def _notify_units(won: list[_Flipped], new: str, messages: dict) -> None:
     """Tell each lead unit's reporters, once per run: the task itself when it is one, else how
     many and a link to the filtered list (a unit with hundreds of overdue tasks gets one line)."""
     from policyledger.web.accounts.models import Profile
-    from policyledger.web.tracking.models import Notification
+    from policyledger.web.core.models import Notification
 
     by_unit: dict[int, list[_Flipped]] = defaultdict(list)
     for f in won:
@@ -253,7 +254,7 @@ def _flip_units(run: WarningRun, today: dt.date) -> None:
             if new == M.MISSING:
                 name = Unit.objects.values_list("name", flat=True).get(pk=pk)
                 text = f"{name}未按期报送：{labels}"
-                users = [*notify.unit_users([pk]), *notify.admin_users()]
+                users = [*recipients.unit_users([pk]), *recipients.admin_users()]
                 notify.notify(users, text, f"/accounts/units/{pk}/")
                 for u in users:
                     messages[u].append(text)

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from policyledger.web.tracking.models import AuditLog
+from policyledger.web.core.models import AuditLog
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:

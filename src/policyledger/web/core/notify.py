@@ -4,32 +4,34 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mass_mail
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from policyledger.web.accounts.models import Profile
-from policyledger.web.tracking.models import Notification
+from policyledger.web.core.models import Notification
 
 logger = logging.getLogger("policyledger.web.tracking.notify")
 
-
-def unit_users(unit_ids: Iterable[int]):
-    return get_user_model().objects.filter(
-        is_active=True, profile__unit_id__in=list(unit_ids), profile__role=Profile.Role.REPORTER
-    )
+_admin_users: Callable[[], QuerySet] | None = None
 
 
-def admin_users():
-    from django.db.models import Q
+def set_admin_users(provider: Callable[[], QuerySet]) -> None:
+    """Hook: the accounts app says who the administrators are (core knows no roles)."""
+    global _admin_users
+    _admin_users = provider
+    _notify_admins_sql.cache_clear()
 
-    return get_user_model().objects.filter(
-        Q(is_superuser=True) | Q(profile__role=Profile.Role.ADMIN), is_active=True
-    )
+
+def admin_users() -> QuerySet:
+    """The active administrators, as the accounts app defines them (see ``set_admin_users``)."""
+    if _admin_users is None:
+        raise ImproperlyConfigured("policyledger.web.accounts is not installed")
+    return _admin_users()
 
 
 def notify(users: Iterable, text: str, link: str = "") -> int:
