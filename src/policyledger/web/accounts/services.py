@@ -168,6 +168,17 @@ def issue_token(user, name: str = "") -> tuple[ApiToken, str]:
     return token, key
 
 
+def revoke_token(token_id: int, user=None, *, by: object = None) -> bool:
+    """Stop a live token (the owner's own when ``user`` is given); False when there is none."""
+    tokens = ApiToken.objects.filter(pk=token_id, revoked=False)
+    if user is not None:
+        tokens = tokens.filter(user=user)
+    if not tokens.update(revoked=True):
+        return False
+    logger.info("api token %s revoked by %s", token_id, by or user or "the CLI")
+    return True
+
+
 def user_for_token(key: str) -> User | None:
     """The active user behind a bearer key, or None; records when the token was last used."""
     if not key:

@@ -119,10 +119,8 @@ def tokens(request):
 
 @require_POST
 def revoke_token(request, pk: int):
-    updated = ApiToken.objects.filter(pk=pk, user=request.user).update(revoked=True)
-    if not updated:
+    if not services.revoke_token(pk, request.user):
         raise Http404("令牌不存在")
-    logger.info("api token %s revoked by %s", pk, request.user)
     messages.success(request, "令牌已停用")
     return redirect("accounts:tokens")
 

@@ -118,11 +118,8 @@ def revoke(token_id: int) -> None:
       policyledger token revoke 3
     """
     _django()
-    import logging
+    from policyledger.web.accounts.services import revoke_token
 
-    from policyledger.web.accounts.models import ApiToken
-
-    if not ApiToken.objects.filter(pk=token_id, revoked=False).update(revoked=True):
+    if not revoke_token(token_id):
         raise click.ClickException(f"令牌{token_id}不存在或已停用")
-    logging.getLogger("policyledger.web.api").info("api token %s revoked from the CLI", token_id)
     click.echo(f"令牌{token_id}已停用")

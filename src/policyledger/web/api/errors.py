@@ -1,7 +1,7 @@
 """Every API error as JSON with a Chinese message: ``{"detail": "…", "code": "…"}``.
 
-The services raise their own exceptions (ReviewError, ReportError, ConflictError, Http404,
-PermissionDenied); this module maps each to a status and a stable English ``code`` so clients can
+The services raise ``core.errors.ServiceError`` subclasses (ReviewError, ReportError, ConflictError:
+each carries its status and code), Http404 and PermissionDenied; this module maps each to a status and a stable English ``code`` so clients can
 branch on the code while people read the detail. Validation errors (422) are translated from
 pydantic's error types, so a unit's system sees "完成进度 不能大于100" rather than English.
 """
@@ -21,6 +21,8 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from policyledger.web.core.errors import CONFLICT_MESSAGE, ServiceError
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -44,7 +46,7 @@ DEFAULT_MESSAGES = {
     403: ("forbidden", "您没有执行此操作的权限"),
     404: ("not_found", "资源不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
-    409: ("conflict", "该内容已被他人修改，请刷新后重试"),
+    409: ("conflict", CONFLICT_MESSAGE),
     413: ("too_large", "请求内容过大"),
     422: ("validation_error", "请求参数有误"),
     429: ("throttled", "请求过于频繁，请稍后再试"),
@@ -206,13 +208,11 @@ def install(api: NinjaAPI) -> None:
     def on_403(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 403, body(403, _chinese(str(exc), "您没有执行此操作的权限")))
 
-    def on_service_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        from policyledger.web.documents.services import ConflictError
-        from policyledger.web.tracking.reports import ReportConflict
-
-        if isinstance(exc, ConflictError | ReportConflict):
-            return respond(request, 409, body(409, str(exc)))
-        return respond(request, 400, body(400, _chinese(str(exc), "请求无效"), "rejected"))
+    def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        fallback = body(exc.status)["detail"]
+        return respond(
+            request, exc.status, body(exc.status, _chinese(str(exc), fallback), exc.code)
+        )
 
     def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
         if isinstance(exc, RequestDataTooBig):
@@ -225,10 +225,6 @@ def install(api: NinjaAPI) -> None:
         logger.exception("API %s %s failed", request.method, request.path)
         return respond(request, 500, body(500))
 
-    from policyledger.web.accounts.services import UnitError
-    from policyledger.web.documents.services import ReviewError, UploadError
-    from policyledger.web.tracking.reports import ReportError
-
     api.add_exception_handler(Exception, on_unexpected)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(AuthenticationError, on_auth)
@@ -240,5 +236,5 @@ def install(api: NinjaAPI) -> None:
     # A malformed multipart body or one over Django's limits is the client's fault, not a 500.
     api.add_exception_handler(MultiPartParserError, on_bad_request)
     api.add_exception_handler(SuspiciousOperation, on_bad_request)
-    for service_error in (ReviewError, UploadError, ReportError, UnitError):
-        api.add_exception_handler(service_error, on_service_error)
+    # Every service's refusals (documents, reports, units...) share one base type.
+    api.add_exception_handler(ServiceError, on_service_error)

@@ -82,6 +82,6 @@ def create_token(request, payload: TokenIn):
 
 @router.delete("/tokens/{id}", response={204: None, **WRITE_ERRORS}, summary="停用令牌")
 def revoke_token(request, id: PathId):
-    if not ApiToken.objects.filter(pk=id, user=caller(request), revoked=False).update(revoked=True):
+    if not services.revoke_token(id, caller(request)):
         raise Http404("令牌不存在")
     return Status(204, None)
