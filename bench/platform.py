@@ -182,7 +182,7 @@ def load_programme(args: argparse.Namespace) -> dict:
     from policyledger.web.accounts.models import Profile, Unit
     from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
     from policyledger.web.tracking.models import Report, ReportValue, Task
-    from policyledger.web.tracking.periods import period_containing
+    from policyledger.web.tracking.services.periods import period_containing
 
     User = get_user_model()
     started = time.perf_counter()
@@ -510,7 +510,7 @@ def naive_warnings(task_ids: list[int], now: dt.datetime) -> int:
     from policyledger.web.accounts import recipients
     from policyledger.web.core import notify
     from policyledger.web.tracking.models import Task, WarningFlip
-    from policyledger.web.tracking.warnings import task_warning
+    from policyledger.web.tracking.services.warnings import task_warning
 
     today = now.astimezone(TZ).date()
     changed = 0
@@ -536,7 +536,7 @@ def bench_warnings(args: argparse.Namespace, units: list) -> None:
     from django.db.models import Count
 
     from policyledger.web.tracking.models import Task, WarningFlip
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     total = add_warning_tasks(args.warning_tasks, units)
     print(
@@ -940,7 +940,7 @@ def main() -> None:
         f"loaded {len(data['documents'])} documents, {data['measures']:,} measures, "
         f"{data['tasks']:,} tasks, {data['reports']:,} reports in {data['seconds']:.1f} s"
     )
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     run_warnings(NOW)  # the programme's own warning levels, as the daily job leaves them
     if "pages" not in args.skip:

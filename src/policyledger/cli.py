@@ -313,7 +313,7 @@ from policyledger.web.vouchers.cli import vouchers as _vouchers  # noqa: E402
 main.add_command(_vouchers)
 
 # The tracking platform: demo, worker, warnings, manage (Django imported inside each command).
-from policyledger.web.tracking.cli import COMMANDS as _platform_commands  # noqa: E402
+from policyledger.web.platform_cli import COMMANDS as _platform_commands  # noqa: E402
 
 for _command in _platform_commands:
     main.add_command(_command)

@@ -221,7 +221,7 @@ def sample_parse() -> dict:
 def reviewed(alice):
     """A document in 待审核 with three measures (units matched against the registry)."""
     from policyledger.web.documents.models import PolicyDocument
-    from policyledger.web.documents.services import apply_parsed
+    from policyledger.web.documents.services.importing import apply_parsed
 
     document = PolicyDocument.objects.create(
         source_name="sample.txt",
@@ -235,7 +235,7 @@ def reviewed(alice):
 @pytest.fixture
 def published(reviewed, alice):
     """The sample document published: tasks for 市商务局 (2), 市财政局 (1), 市发展改革委 (1)."""
-    from policyledger.web.documents.services import publish
+    from policyledger.web.documents.services.publish import publish
 
     with time_at(NOW - dt.timedelta(days=30)):
         publish(alice, reviewed.pk, reviewed.version)

@@ -198,7 +198,7 @@ def test_report_rules_come_from_the_service(bob, tasks, api):
 
 def test_task_filters(alice, tasks, units, api, clock, now):
     from policyledger.web.tracking.models import Task
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     client = api(alice)
     support = units["市市场监管局"].pk
@@ -223,7 +223,7 @@ def test_task_filters(alice, tasks, units, api, clock, now):
 
 
 def test_reporter_sees_only_own_warnings(bob, carol, tasks, api, clock, now):
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     with clock(dt.datetime(2022, 12, 20, 9, tzinfo=now.tzinfo)):
         run_warnings()

@@ -45,8 +45,8 @@ def _fuzz(operation, mode, headers, examples, path_parameters=None) -> None:
 @pytest.fixture
 def real_ids(tasks, bob):
     """One visible object of each kind (visible to the reporter bob too)."""
-    from policyledger.web.tracking import reports
-    from policyledger.web.tracking.periods import parse_period
+    from policyledger.web.tracking.services import reports
+    from policyledger.web.tracking.services.periods import parse_period
 
     task = tasks[("一、", "市商务局")]
     report = reports.submit_report(

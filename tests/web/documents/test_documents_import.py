@@ -112,12 +112,12 @@ def test_pdf_without_text_layer_fails_with_reason_and_keeps_file(login, alice, r
 
 
 def test_parse_is_claimed_once(alice):
-    from policyledger.web.documents import services
+    from policyledger.web.documents.services import importing
 
-    document = services.import_upload("一、发放消费券。".encode(), "a.txt", alice)
-    assert services.run_parse(document.pk) == PolicyDocument.Status.REVIEW
+    document = importing.import_upload("一、发放消费券。".encode(), "a.txt", alice)
+    assert importing.run_parse(document.pk) == PolicyDocument.Status.REVIEW
     # A second worker picking up the same job finds it already done and changes nothing.
-    assert services.run_parse(document.pk) == PolicyDocument.Status.REVIEW
+    assert importing.run_parse(document.pk) == PolicyDocument.Status.REVIEW
 
 
 @pytest.mark.parametrize("who", ["bob", "dave"])

@@ -31,7 +31,7 @@ def test_review_page_marks_each_field_at_its_span(login, alice, reviewed, sample
 
 
 def test_review_page_escapes_document_text(login, alice, units):
-    from policyledger.web.documents.services import apply_parsed
+    from policyledger.web.documents.services.importing import apply_parsed
 
     text = "一、<script>alert(1)</script>发放消费券。"
     document = PolicyDocument.objects.create(source_name="x.txt", original_text=text)

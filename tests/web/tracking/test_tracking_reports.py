@@ -195,7 +195,7 @@ def test_every_change_is_in_the_task_history(login, alice, bob, tasks, clock, no
 
 
 def test_roll_up_task_to_measure_to_document(published, tasks):
-    from policyledger.web.tracking.rollup import progress_by_document, progress_by_measure
+    from policyledger.web.tracking.services.rollup import progress_by_document, progress_by_measure
 
     a, b = tasks[("一、", "市商务局")], tasks[("一、", "市财政局")]
     Task.objects.filter(pk=a.pk).update(percent=100, weight=3)
@@ -212,8 +212,8 @@ def test_concurrent_submissions_keep_one_report(transactional_db, postgres_db, b
 
     from django.db import connection
 
-    from policyledger.web.tracking.periods import parse_period
-    from policyledger.web.tracking.reports import submit_report
+    from policyledger.web.tracking.services.periods import parse_period
+    from policyledger.web.tracking.services.reports import submit_report
 
     task = tasks[("一、", "市商务局")]
     period = parse_period("2022年9月", "monthly")
@@ -286,8 +286,8 @@ def test_admin_edits_a_task_and_history_shows_before_and_after(login, alice, bob
 def test_value_for_another_measures_target_is_refused(bob, tasks):
     import pytest
 
-    from policyledger.web.tracking.periods import parse_period
-    from policyledger.web.tracking.reports import ReportError, submit_report
+    from policyledger.web.tracking.services.periods import parse_period
+    from policyledger.web.tracking.services.reports import ReportError, submit_report
 
     own = tasks[("一、", "市商务局")]
     foreign = tasks[("二、", "市发展改革委")].measure.targets.get()

@@ -13,7 +13,7 @@ from django.db import connection
 from policyledger.web.accounts.models import Unit
 from policyledger.web.core.models import Notification
 from policyledger.web.tracking.models import Report, Task, WarningFlip
-from policyledger.web.tracking.warnings import run_warnings
+from policyledger.web.tracking.services.warnings import run_warnings
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -75,8 +75,8 @@ def test_second_run_changes_nothing_and_notifies_once(tasks, clock, bob):
 
 
 def submit_august(task, user):
-    from policyledger.web.tracking.periods import parse_period
-    from policyledger.web.tracking.reports import submit_report
+    from policyledger.web.tracking.services.periods import parse_period
+    from policyledger.web.tracking.services.reports import submit_report
 
     submit_report(
         user,
@@ -119,8 +119,8 @@ def test_not_due_before_the_grace_period_ends(tasks, clock):
 
 
 def test_draft_does_not_count_as_reported(tasks, clock, bob):
-    from policyledger.web.tracking.periods import parse_period
-    from policyledger.web.tracking.reports import submit_report
+    from policyledger.web.tracking.services.periods import parse_period
+    from policyledger.web.tracking.services.reports import submit_report
 
     for key in (("一、", "市商务局"), ("三、", "市商务局")):
         submit_report(

@@ -14,8 +14,9 @@ from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
 from policyledger.web.api.errors import ApiError
 from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PageIn, PathId, Text, page
-from policyledger.web.documents import services
 from policyledger.web.documents.models import PolicyDocument
+from policyledger.web.documents.services import importing, publish, review
+from policyledger.web.documents.services.errors import UploadError
 
 router = Router(tags=["政策文件"])
 
@@ -143,8 +144,8 @@ def upload_documents(request, files: File[list[UploadedFile]]):
             )
             continue
         try:
-            created.append(services.import_upload(upload.read(), upload.name or "", user))
-        except services.UploadError as exc:
+            created.append(importing.import_upload(upload.read(), upload.name or "", user))
+        except UploadError as exc:
             errors.append(str(exc))
     if not created:
         raise ApiError(400, "upload_rejected", "；".join(errors) or "没有可导入的文件")
@@ -179,7 +180,7 @@ def update_document(request, id: PathId, payload: SettingsIn):
     user = caller(request)
     document = permissions.document_for(user, id)
     permissions.require_admin(user)
-    updated = services.update_settings(
+    updated = review.update_settings(
         user,
         document.pk,
         payload.version,
@@ -197,6 +198,6 @@ def publish_document(request, id: PathId, payload: VersionIn):
     user = caller(request)
     document = permissions.document_for(user, id)
     permissions.require_admin(user)
-    tasks = services.publish(user, document.pk, payload.version)
+    tasks = publish.publish(user, document.pk, payload.version)
     document.refresh_from_db()
     return {"document": document_out(document), "tasks": len(tasks)}

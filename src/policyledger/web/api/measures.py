@@ -21,8 +21,8 @@ from policyledger.web.api.schemas import (
     Text,
     page,
 )
-from policyledger.web.documents import services
 from policyledger.web.documents.models import Measure
+from policyledger.web.documents.services import review
 
 router = Router(tags=["措施"])
 
@@ -184,7 +184,7 @@ def edit_measure(request, id: PathId, payload: MeasureEditIn):
     deadline: Any = "keep"
     if "deadline" in payload.model_fields_set:
         deadline = payload.deadline
-    services.edit_measure(
+    review.edit_measure(
         user,
         measure.pk,
         payload.version,

@@ -19,8 +19,8 @@ from policyledger.web.api.schemas import (
     Text,
     page,
 )
-from policyledger.web.tracking import reports as services
 from policyledger.web.tracking.models import Report
+from policyledger.web.tracking.services import reports as services
 
 router = Router(tags=["进展报送"])
 

@@ -13,7 +13,7 @@ from policyledger.web.api.auth import caller
 from policyledger.web.api.schemas import ERRORS, OptionalId
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking.models import Report, Task, TaskStatus
-from policyledger.web.tracking.rollup import progress_by_document
+from policyledger.web.tracking.services.rollup import progress_by_document
 
 router = Router(tags=["概览"])
 
@@ -116,6 +116,6 @@ def summary(request):
 )
 def dashboard(request, document: OptionalId = None):
     permissions.require_role(caller(request), permissions.ADMIN, permissions.VIEWER)
-    from policyledger.web.tracking.dashboard import dashboard_data
+    from policyledger.web.tracking.dashboard.data import dashboard_data
 
     return dashboard_data(document)

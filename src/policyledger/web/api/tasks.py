@@ -30,9 +30,9 @@ from policyledger.web.api.schemas import (
     page,
 )
 from policyledger.web.core.models import AuditLog
-from policyledger.web.tracking import reports as report_services
 from policyledger.web.tracking.models import Task
-from policyledger.web.tracking.periods import parse_period, period_containing
+from policyledger.web.tracking.services import reports as report_services
+from policyledger.web.tracking.services.periods import parse_period, period_containing
 
 router = Router(tags=["任务"])
 

@@ -7,6 +7,6 @@ from django_tasks import task
 
 @task()
 def parse_document_task(document_id: int) -> str:
-    from policyledger.web.documents.services import run_parse
+    from policyledger.web.documents.services.importing import run_parse
 
     return run_parse(document_id)

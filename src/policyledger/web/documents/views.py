@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.accounts.services import suggest_units
-from policyledger.web.documents import services
 from policyledger.web.documents.highlight import document_marks, render_marked
-from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
+from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
+from policyledger.web.documents.services import errors, importing, review
+from policyledger.web.documents.services import publish as publishing
 from policyledger.web.params import int_or_none, ints
 
 logger = logging.getLogger("policyledger.web.documents")
@@ -33,7 +34,7 @@ def document_list(request):
         .select_related("uploaded_by")
         .annotate(measure_count=Count("measures"))
     )
-    from policyledger.web.tracking.rollup import progress_by_document
+    from policyledger.web.tracking.services.rollup import progress_by_document
 
     docs = list(docs[:200])
     progress = progress_by_document(d.pk for d in docs)
@@ -60,8 +61,10 @@ def import_page(request):
                     )
                     continue
                 try:
-                    created.append(services.import_upload(upload.read(), upload.name, request.user))
-                except services.UploadError as exc:
+                    created.append(
+                        importing.import_upload(upload.read(), upload.name, request.user)
+                    )
+                except errors.UploadError as exc:
                     messages.error(request, str(exc))
             if created:
                 messages.success(request, f"已上传{len(created)}个文件，正在后台解析")
@@ -128,14 +131,14 @@ def detail(request, pk: int):
     for m in measures:
         m.leads = [link for link in m.unit_links.all() if link.role == MeasureUnit.Role.LEAD]
         m.supports = [link for link in m.unit_links.all() if link.role == MeasureUnit.Role.SUPPORT]
-        m.deadline = services.measure_deadline(m)
+        m.deadline = review.measure_deadline(m)
         for t in m.targets.all():
             t.value_text = _value_text(t)
         if editable:
             for link in m.unit_links.all():
                 if link.unit_id is None:
                     link.suggestions = suggest_units(link.raw_name, units=registry)
-    from policyledger.web.tracking.rollup import progress_by_measure
+    from policyledger.web.tracking.services.rollup import progress_by_measure
 
     progress = progress_by_measure(m.pk for m in measures)
     for m in measures:
@@ -155,8 +158,8 @@ def detail(request, pk: int):
             "is_admin": permissions.is_admin(request.user),
             "cycles": PolicyDocument.Cycle.choices,
             "levels": Unit.Level.choices,
-            "target_kinds": services.Target.Kind.choices,
-            "qualifiers": services.Target.Qualifier.choices,
+            "target_kinds": Target.Kind.choices,
+            "qualifiers": Target.Qualifier.choices,
             "diagnostics": (document.parsed or {}).get("diagnostics", []),
         },
     )
@@ -184,7 +187,7 @@ def _weight(text: str) -> float | None:
     try:
         return float(text)
     except ValueError as exc:
-        raise services.ReviewError("权重须为数字，例如 1 或 1.5") from exc
+        raise errors.ReviewError("权重须为数字，例如 1 或 1.5") from exc
 
 
 def _version(request) -> int | None:
@@ -198,7 +201,7 @@ def _date_or_none(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise services.ReviewError("日期格式应为 年-月-日，例如 2022-12-31") from exc
+        raise errors.ReviewError("日期格式应为 年-月-日，例如 2022-12-31") from exc
 
 
 def _fail(request, exc: Exception, document_pk: int, anchor: str = "", form: dict | None = None):
@@ -236,16 +239,16 @@ def edit_measure(request, pk: int):
         weight_text = request.POST.get("weight", "").strip()
         deadline = _date_or_none(form["deadline"])
         # The box shows the current deadline; only a changed date overrides the date targets.
-        if deadline == services.measure_deadline(measure):
+        if deadline == review.measure_deadline(measure):
             deadline = "keep"
-        services.edit_measure(
+        review.edit_measure(
             request.user,
             measure.pk,
             _version(request) or -1,
             heading=form["heading"],
             text=form["text"],
-            lead_units=services.split_names(form["lead"]),
-            support_units=services.split_names(form["support"]),
+            lead_units=review.split_names(form["lead"]),
+            support_units=review.split_names(form["support"]),
             deadline=deadline,
             weight=_weight(weight_text),
             targets=_target_edits(request.POST, measure),
@@ -256,7 +259,7 @@ def edit_measure(request, pk: int):
     return redirect(reverse("documents:detail", args=[measure.document_id]) + anchor)
 
 
-def _target_edits(post, measure: Measure) -> list[services.TargetEdit]:
+def _target_edits(post, measure: Measure) -> list[review.TargetEdit]:
     """The target editor's rows: ``target-<id>-<field>`` per target, ``new-target-<field>``."""
     edits = []
     for target in measure.targets.all():
@@ -264,7 +267,7 @@ def _target_edits(post, measure: Measure) -> list[services.TargetEdit]:
         if f"{prefix}value" not in post and f"{prefix}delete" not in post:
             continue
         edits.append(
-            services.TargetEdit(
+            review.TargetEdit(
                 id=target.pk,
                 kind=post.get(f"{prefix}kind", target.kind),
                 value=post.get(f"{prefix}value", ""),
@@ -275,7 +278,7 @@ def _target_edits(post, measure: Measure) -> list[services.TargetEdit]:
         )
     if post.get("new-target-value", "").strip():
         edits.append(
-            services.TargetEdit(
+            review.TargetEdit(
                 id=None,
                 kind=post.get("new-target-kind", "money"),
                 value=post.get("new-target-value", ""),
@@ -295,7 +298,7 @@ def resolve_unit(request, pk: int):
         raise Http404("单位不存在")
     anchor = f"#m-{link.measure_id}"
     try:
-        services.resolve_unit(
+        review.resolve_unit(
             request.user,
             link.pk,
             unit_id=int_or_none(request.POST.get("unit")),
@@ -313,7 +316,7 @@ def merge(request, pk: int):
     document = _admin_document(request, pk)
     ids = ints(request.POST.getlist("measures"))
     try:
-        merged = services.merge_measures(request.user, document.pk, ids, _version(request) or -1)
+        merged = review.merge_measures(request.user, document.pk, ids, _version(request) or -1)
     except ValueError as exc:
         return _fail(request, exc, document.pk)
     messages.success(request, f"已合并{len(ids)}条措施")
@@ -328,7 +331,7 @@ def split(request, pk: int):
     except ValueError:
         at = -1
     try:
-        new = services.split_measure(request.user, measure.pk, at, _version(request) or -1)
+        new = review.split_measure(request.user, measure.pk, at, _version(request) or -1)
     except ValueError as exc:
         return _fail(request, exc, measure.document_id, f"#m-{measure.pk}")
     messages.success(request, "措施已拆分")
@@ -339,7 +342,7 @@ def split(request, pk: int):
 def document_settings(request, pk: int):
     _admin_document(request, pk)
     try:
-        services.update_settings(
+        review.update_settings(
             request.user,
             pk,
             _version(request) or -1,
@@ -357,7 +360,7 @@ def document_settings(request, pk: int):
 def publish(request, pk: int):
     _admin_document(request, pk)
     try:
-        tasks = services.publish(request.user, pk, _version(request) or -1)
+        tasks = publishing.publish(request.user, pk, _version(request) or -1)
     except ValueError as exc:
         return _fail(request, exc, pk)
     messages.success(request, f"已发布，生成{len(tasks)}项任务")

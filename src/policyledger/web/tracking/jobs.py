@@ -26,7 +26,7 @@ def next_run(now: dt.datetime | None = None) -> dt.datetime:
 
 @task()
 def daily_warnings_task() -> str:
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     try:
         return run_warnings().summary()

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from policyledger.web.tracking import briefing_views, dashboard_views, views
+from policyledger.web.tracking import views
+from policyledger.web.tracking.briefings import views as briefing_views
+from policyledger.web.tracking.dashboard import views as dashboard_views
 
 app_name = "tracking"
 

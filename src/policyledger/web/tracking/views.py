@@ -21,7 +21,6 @@ from policyledger.web.core import audit
 from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.params import int_or_none, ints
-from policyledger.web.tracking import ledger, reports
 from policyledger.web.tracking.models import (
     Attachment,
     Report,
@@ -29,7 +28,8 @@ from policyledger.web.tracking.models import (
     TaskStatus,
     WarningFlip,
 )
-from policyledger.web.tracking.periods import (
+from policyledger.web.tracking.services import ledger, reports
+from policyledger.web.tracking.services.periods import (
     parse_period,
     period_containing,
     periods_between,

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from policyledger.web.tracking.briefing import cn_date, collect_briefing, serial_for
-from policyledger.web.tracking.periods import parse_period
+from policyledger.web.tracking.briefings.data import cn_date, collect_briefing, serial_for
+from policyledger.web.tracking.services.periods import parse_period
 
 SEPTEMBER = parse_period("2022年9月", "monthly")
 OCTOBER = parse_period("2022年10月", "monthly")
@@ -65,7 +65,7 @@ def test_money_counts_totals_not_per_item_caps(programme):
 
 
 def test_a_later_period_does_not_change_an_earlier_briefing(programme, people, clock, now, report):
-    from policyledger.web.tracking.reports import accept_report
+    from policyledger.web.tracking.services.reports import accept_report
 
     before = collect_briefing(SEPTEMBER, today=dt.date(2022, 10, 20))
     coupons = programme[("一、", "市商务局")]
@@ -113,7 +113,8 @@ def test_query_count_does_not_grow_with_rows(
     small = count()
     # Double the programme: a second published document with its own tasks and reports.
     from policyledger.web.documents.models import PolicyDocument
-    from policyledger.web.documents.services import apply_parsed, publish
+    from policyledger.web.documents.services.importing import apply_parsed
+    from policyledger.web.documents.services.publish import publish
     from policyledger.web.tracking.models import Task
 
     second = PolicyDocument.objects.create(source_name="second.txt", original_text=sample_text)

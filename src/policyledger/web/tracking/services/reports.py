@@ -32,9 +32,9 @@ from policyledger.web.tracking.models import (
     Task,
     TaskStatus,
 )
-from policyledger.web.tracking.periods import Period
+from policyledger.web.tracking.services.periods import Period
 
-logger = logging.getLogger("policyledger.web.tracking.reports")
+logger = logging.getLogger("policyledger.web.tracking.services.reports")
 
 
 class ReportError(ServiceError, ValueError):
@@ -351,7 +351,7 @@ def bulk_update(user, data: bytes, period: Period) -> BulkResult:
     The columns are found by their header (任务编号, 状态, 完成进度, 进展情况); every row is checked
     first, and nothing is written unless all rows are valid, so a half-applied sheet cannot happen.
     """
-    from policyledger.web.tracking.ledger import read_ledger_rows
+    from policyledger.web.tracking.services.ledger import read_ledger_rows
 
     result = BulkResult()
     try:

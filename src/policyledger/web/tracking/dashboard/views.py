@@ -11,9 +11,9 @@ from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.params import int_or_none
-from policyledger.web.tracking import dashboard
+from policyledger.web.tracking.dashboard import data as dashboard
 from policyledger.web.tracking.models import Task, TaskStatus
-from policyledger.web.tracking.sectors import sector_names
+from policyledger.web.tracking.services.sectors import sector_names
 
 PAGE_SIZE = 50
 

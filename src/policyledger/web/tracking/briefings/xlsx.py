@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from policyledger.formats import write_task_table
 from policyledger.parsing import model as parsed
 from policyledger.web.documents.models import MeasureUnit, PolicyDocument
-from policyledger.web.tracking.briefing import Briefing, cn_date
+from policyledger.web.tracking.briefings.data import Briefing, cn_date
 from policyledger.web.tracking.models import Task
 
 PROGRESS_SHEET = "进度台账"

@@ -13,7 +13,7 @@ from policyledger.cli import main
 from policyledger.web.core.models import AuditLog
 from policyledger.web.tracking.models import Task
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_warnings_command_with_a_given_time(tasks):
@@ -51,7 +51,7 @@ def test_daily_job_reschedules_itself(db, run_tasks, clock):
 def test_several_workers_parse_each_document_once(transactional_db, postgres_db, alice):
     """`policyledger worker --processes 2` drains one queue on PostgreSQL: each document once."""
     from policyledger.web.documents.models import PolicyDocument
-    from policyledger.web.documents.services import import_upload
+    from policyledger.web.documents.services.importing import import_upload
 
     text = (ROOT / "samples" / "corpus" / "004_2d60cdc4fc4386b8.txt").read_bytes()
     for i in range(8):

@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from policyledger.formats.targets import format_money
-from policyledger.web.tracking.briefing import Briefing, cn_date, percent_text
+from policyledger.web.tracking.briefings.data import Briefing, cn_date, percent_text
 from policyledger.web.tracking.models import TaskStatus
 
 SERIF = "SimSun"  # 宋体

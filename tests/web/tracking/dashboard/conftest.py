@@ -7,8 +7,8 @@ import pytest
 
 @pytest.fixture
 def accepted(tasks, people, clock, now):
-    from policyledger.web.tracking.periods import parse_period
-    from policyledger.web.tracking.reports import accept_report, submit_report
+    from policyledger.web.tracking.services.periods import parse_period
+    from policyledger.web.tracking.services.reports import accept_report, submit_report
 
     task = tasks[("一、", "市商务局")]
     with clock(now):

@@ -23,9 +23,9 @@ from policyledger.web.accounts.models import Unit
 from policyledger.web.core import notify
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking.models import Report, Task, TaskStatus, WarningFlip
-from policyledger.web.tracking.periods import Period, previous_period
+from policyledger.web.tracking.services.periods import Period, previous_period
 
-logger = logging.getLogger("policyledger.web.tracking.warnings")
+logger = logging.getLogger("policyledger.web.tracking.services.warnings")
 
 BATCH = 2000
 W = Task.Warning

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from policyledger.web.tracking.periods import parse_period
+from policyledger.web.tracking.services.periods import parse_period
 
 SEPTEMBER = parse_period("2022年9月", "monthly")
 OCTOBER = parse_period("2022年10月", "monthly")
@@ -16,7 +16,7 @@ NARRATIVE = (
 
 
 def _report(user, task, period, *, status, percent, narrative="", values=None):
-    from policyledger.web.tracking.reports import submit_report
+    from policyledger.web.tracking.services.reports import submit_report
 
     return submit_report(
         user, task, period, task_status=status, percent=percent, narrative=narrative,
@@ -38,7 +38,7 @@ def periods():
 @pytest.fixture
 def programme(tasks, people, clock, now):
     """Reports of September 2022 (filed on 2022-09-20); returns the tasks dict."""
-    from policyledger.web.tracking.reports import accept_report
+    from policyledger.web.tracking.services.reports import accept_report
 
     coupons = tasks[("一、", "市商务局")]
     money = coupons.measure.targets.get(kind="money")

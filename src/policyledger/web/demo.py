@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-logger = logging.getLogger("policyledger.web.tracking.demo")
+logger = logging.getLogger("policyledger.web.demo")
 
 ADMIN_PASSWORD = "demo-admin-2026"
 REPORTER_PASSWORD = "demo-report-2026"
@@ -47,7 +47,7 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
         return _credentials()
     from django.conf import settings
 
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     # The seeding itself sends no mail: hundreds of console emails would bury the credentials.
     mail_backend = settings.EMAIL_BACKEND
@@ -71,7 +71,7 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
 
 def _import_samples(samples: Path) -> None:
     from policyledger.web.documents.models import PolicyDocument
-    from policyledger.web.documents.services import import_upload, run_parse
+    from policyledger.web.documents.services.importing import import_upload, run_parse
 
     for path in sorted(samples.glob("*.txt")):
         document = import_upload(path.read_bytes(), path.name, None)
@@ -86,7 +86,7 @@ def _publish_all() -> None:
     from policyledger.web.accounts.models import Unit
     from policyledger.web.accounts.services import get_or_create_unit
     from policyledger.web.documents.models import MeasureUnit, PolicyDocument
-    from policyledger.web.documents.services import publish
+    from policyledger.web.documents.services.publish import publish
 
     today = timezone.localdate()
     documents = PolicyDocument.objects.filter(status=PolicyDocument.Status.REVIEW).order_by("pk")
@@ -185,8 +185,12 @@ def _reports() -> None:
     the tasks finished and accepted)."""
     from policyledger.web.accounts.models import Profile
     from policyledger.web.tracking.models import Task
-    from policyledger.web.tracking.periods import previous_period
-    from policyledger.web.tracking.reports import accept_report, return_report, submit_report
+    from policyledger.web.tracking.services.periods import previous_period
+    from policyledger.web.tracking.services.reports import (
+        accept_report,
+        return_report,
+        submit_report,
+    )
 
     admin = get_user_model().objects.get(username="admin")
     reporters = {

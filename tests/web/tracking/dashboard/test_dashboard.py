@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from policyledger.web.tracking.dashboard import dashboard_data
+from policyledger.web.tracking.dashboard.data import dashboard_data
 
 DATA = "/tracking/dashboard/data.json"
 DRILL = "/tracking/dashboard/tasks/"
@@ -54,7 +54,8 @@ def test_query_count_is_constant(
     accepted, people, login, alice, clock, now, parse_data, sample_text
 ):
     from policyledger.web.documents.models import PolicyDocument
-    from policyledger.web.documents.services import apply_parsed, publish
+    from policyledger.web.documents.services.importing import apply_parsed
+    from policyledger.web.documents.services.publish import publish
 
     client = login(people["dave"])
     small = _queries(client)
@@ -126,7 +127,8 @@ def test_one_document_at_a_time(
     accepted, people, login, alice, clock, now, parse_data, sample_text
 ):
     from policyledger.web.documents.models import PolicyDocument
-    from policyledger.web.documents.services import apply_parsed, publish
+    from policyledger.web.documents.services.importing import apply_parsed
+    from policyledger.web.documents.services.publish import publish
 
     first = PolicyDocument.objects.get()
     second = apply_parsed(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from policyledger.formats import format_date
 from policyledger.web.documents.models import PolicyDocument, Target
 from policyledger.web.tracking.models import Report, ReportValue, Task, TaskStatus
-from policyledger.web.tracking.periods import Period
+from policyledger.web.tracking.services.periods import Period
 
 MAX_HIGHLIGHTS = 8
 HIGHLIGHT_CHARS = 120

@@ -7,9 +7,9 @@ import io
 
 from openpyxl import load_workbook
 
-from policyledger.web.tracking.briefing import collect_briefing
-from policyledger.web.tracking.briefing_xlsx import PROGRESS_COLUMNS, render_xlsx
-from policyledger.web.tracking.periods import parse_period
+from policyledger.web.tracking.briefings.data import collect_briefing
+from policyledger.web.tracking.briefings.xlsx import PROGRESS_COLUMNS, render_xlsx
+from policyledger.web.tracking.services.periods import parse_period
 
 
 def _book(programme, label="2022年9月", today=dt.date(2022, 9, 25)):

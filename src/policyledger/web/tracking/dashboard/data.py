@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from policyledger.formats.targets import format_money
 from policyledger.web.documents.models import PolicyDocument, Target
-from policyledger.web.tracking.briefing import committing, money_amount
+from policyledger.web.tracking.briefings.data import committing, money_amount
 from policyledger.web.tracking.models import Task, TaskStatus
-from policyledger.web.tracking.sectors import sector_names, sector_of_target
+from policyledger.web.tracking.services.sectors import sector_names, sector_of_target
 
 
 def programme_tasks(document_id: int | None = None) -> QuerySet[Task]:

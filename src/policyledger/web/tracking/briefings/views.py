@@ -11,12 +11,12 @@ from django.utils.http import content_disposition_header
 
 from policyledger.web.accounts import permissions
 from policyledger.web.params import int_or_none
-from policyledger.web.tracking.briefing import (
+from policyledger.web.tracking.briefings.data import (
     DEFAULT_ISSUER,
     DEFAULT_NUMBER_PREFIX,
     collect_briefing,
 )
-from policyledger.web.tracking.periods import Period, parse_period, previous_period
+from policyledger.web.tracking.services.periods import Period, parse_period, previous_period
 
 logger = logging.getLogger("policyledger.web.tracking.briefings")
 
@@ -80,12 +80,12 @@ def _download(request, kind: str):
         )
     briefing = _briefing(form, period)
     if kind == "docx":
-        from policyledger.web.tracking.briefing_docx import render_docx
+        from policyledger.web.tracking.briefings.docx import render_docx
 
         data, content_type = render_docx(briefing), DOCX
         name = f"{briefing.title}.docx"
     else:
-        from policyledger.web.tracking.briefing_xlsx import render_xlsx
+        from policyledger.web.tracking.briefings.xlsx import render_xlsx
 
         data, content_type = render_xlsx(briefing), XLSX
         name = f"任务分解表及进度台账_{period.label}.xlsx"

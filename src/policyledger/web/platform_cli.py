@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-SAMPLES = Path(__file__).resolve().parents[4] / "samples" / "corpus"
+SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "corpus"
 
 
 def _django() -> None:
@@ -61,7 +61,7 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
     _django()
     from django.core.management import call_command
 
-    from policyledger.web.tracking.demo import seed
+    from policyledger.web.demo import seed
 
     samples = samples or SAMPLES
     if not samples.is_dir():
@@ -162,7 +162,7 @@ def warnings(now_text: str | None) -> None:
     _django()
     from django.utils import timezone
 
-    from policyledger.web.tracking.warnings import run_warnings
+    from policyledger.web.tracking.services.warnings import run_warnings
 
     if now is not None and timezone.is_naive(now):
         now = timezone.make_aware(now)

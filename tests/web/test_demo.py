@@ -8,11 +8,11 @@ from django.test import Client
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking.models import Report, Task
 
-SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "corpus" / "004_2d60cdc4fc4386b8.txt"
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "corpus" / "004_2d60cdc4fc4386b8.txt"
 
 
 def test_seed_builds_a_live_programme(db, tmp_path):
-    from policyledger.web.tracking.demo import seed
+    from policyledger.web.demo import seed
 
     shutil.copy(SAMPLE, tmp_path / SAMPLE.name)
     creds = seed(tmp_path, vouchers=False)

@@ -17,11 +17,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from policyledger.web.tracking.briefing import collect_briefing
-from policyledger.web.tracking.briefing_docx import render_docx
-from policyledger.web.tracking.periods import parse_period
+from policyledger.web.tracking.briefings.data import collect_briefing
+from policyledger.web.tracking.briefings.docx import render_docx
+from policyledger.web.tracking.services.periods import parse_period
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "briefing"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts" / "briefing"
 DPI = 60
 LONG_UNIT = "市文化广电和旅游局（市文物局、市体育局）"
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ def crowded(programme, published, clock, now, people, report):
     measures = list(published.measures.order_by("order"))
     with clock(now):
         _add_units(measures, Unit, Task)
-    from policyledger.web.tracking.reports import accept_report
+    from policyledger.web.tracking.services.reports import accept_report
 
     night = programme[("三、", "市商务局")]
     with clock(now + dt.timedelta(days=120)):

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from policyledger.web.tracking.sectors import OTHER, sector_names, sector_of_target, sentence_around
+from policyledger.web.tracking.services.sectors import (
+    OTHER,
+    sector_names,
+    sector_of_target,
+    sentence_around,
+)
 
 CASES = Path(__file__).with_name("data") / "sector_cases.tsv"
 
