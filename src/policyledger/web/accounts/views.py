@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from policyledger.web.accounts import permissions, services
+from policyledger.web.accounts import hooks, permissions, services
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
 from policyledger.web.params import int_or_none
 
@@ -61,34 +61,11 @@ def unit_detail(request, pk: int):
     unit = Unit.objects.filter(pk=pk).first()
     if unit is None:
         raise Http404("单位不存在")
-    from django.db.models import Q
-
-    from policyledger.web.tracking.models import Task, WarningFlip
-
-    tasks = (
-        permissions.visible_tasks(request.user)
-        .filter(Q(lead_unit=unit) | Q(support_units=unit))
-        .distinct()
-        .select_related("measure__document", "lead_unit")
-        .order_by("deadline", "pk")
-    )
-    flips = (
-        WarningFlip.objects.filter(Q(unit=unit) | Q(task__lead_unit=unit))
-        .select_related("task__measure")
-        .order_by("-at", "-pk")[:100]
-    )
-    counts = {w: 0 for w, _ in Task.Warning.choices}
-    for t in tasks:
-        counts[t.warning] += 1
+    # The unit's tasks and warning history come from the tracking app, through the hook.
     return render(
         request,
         "accounts/unit_detail.html",
-        {
-            "unit": unit,
-            "tasks": tasks,
-            "flips": flips,
-            "warning_counts": [(label, counts[w]) for w, label in Task.Warning.choices],
-        },
+        {"unit": unit, **hooks.unit_detail(request.user, unit)},
     )
 
 

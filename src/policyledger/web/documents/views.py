@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.accounts.services import suggest_units
+from policyledger.web.documents import hooks
 from policyledger.web.documents.highlight import document_marks, render_marked
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
 from policyledger.web.documents.services import errors, importing, review
@@ -34,10 +35,8 @@ def document_list(request):
         .select_related("uploaded_by")
         .annotate(measure_count=Count("measures"))
     )
-    from policyledger.web.tracking.services.rollup import progress_by_document
-
     docs = list(docs[:200])
-    progress = progress_by_document(d.pk for d in docs)
+    progress = hooks.progress_by_document(d.pk for d in docs)
     for d in docs:
         d.progress = progress.get(d.pk)
     return render(request, "documents/list.html", {"documents": docs})
@@ -138,9 +137,7 @@ def detail(request, pk: int):
             for link in m.unit_links.all():
                 if link.unit_id is None:
                     link.suggestions = suggest_units(link.raw_name, units=registry)
-    from policyledger.web.tracking.services.rollup import progress_by_measure
-
-    progress = progress_by_measure(m.pk for m in measures)
+    progress = hooks.progress_by_measure(m.pk for m in measures)
     for m in measures:
         m.progress = progress.get(m.pk)
     draft = request.session.pop("review_draft", None)

@@ -6,3 +6,13 @@ class TrackingConfig(AppConfig):
     label = "tracking"
     verbose_name = "任务跟踪"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The lower apps offer hooks; tracking joins in here so they never import it.
+        from policyledger.web.accounts import hooks as account_hooks
+        from policyledger.web.documents import hooks as document_hooks
+        from policyledger.web.tracking.services import publishing, rollup, units
+
+        document_hooks.on_publish(publishing.create_tasks)
+        document_hooks.set_progress(rollup.progress_by_measure, rollup.progress_by_document)
+        account_hooks.set_unit_detail(units.unit_detail)
