@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -33,6 +32,7 @@ from policyledger.web.core.models import AuditLog
 from policyledger.web.tracking.models import Task
 from policyledger.web.tracking.services import reports as report_services
 from policyledger.web.tracking.services.periods import parse_period, period_containing
+from policyledger.web.tracking.services.tasks import filter_tasks
 
 router = Router(tags=["任务"])
 
@@ -152,25 +152,9 @@ def with_details(qs):
     )
 
 
-def filter_tasks(qs, f: TaskFilter):
-    if f.unit is not None:
-        # Exists() rather than a join on support_units: no duplicate rows, no DISTINCT.
-        support = Task.support_units.through.objects.filter(task_id=OuterRef("pk"), unit_id=f.unit)
-        qs = qs.filter(Q(lead_unit_id=f.unit) | Exists(support))
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.warning:
-        qs = qs.filter(warning=f.warning)
-    if f.document is not None:
-        qs = qs.filter(measure__document_id=f.document)
-    if f.q:
-        qs = qs.filter(Q(measure__heading__icontains=f.q) | Q(measure__text__icontains=f.q))
-    return qs
-
-
 @router.get("/", response={200: TaskPage, **ERRORS}, summary="任务列表（可按单位、状态、预警筛选）")
 def list_tasks(request, filters: Query[TaskFilter], pagination: Query[PageIn]):
-    qs = filter_tasks(permissions.visible_tasks(caller(request)), filters)
+    qs = filter_tasks(permissions.visible_tasks(caller(request)), **filters.model_dump())
     qs = with_details(qs).order_by("measure__document_id", "measure__order", "pk")
     result = page(qs, pagination)
     result["items"] = [task_out(t) for t in result["items"]]

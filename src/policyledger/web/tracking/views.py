@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,6 +34,7 @@ from policyledger.web.tracking.services.periods import (
     period_containing,
     periods_between,
 )
+from policyledger.web.tracking.services.tasks import filter_tasks
 
 logger = logging.getLogger("policyledger.web.tracking")
 
@@ -67,22 +68,15 @@ def home(request):
 
 
 def _filtered_tasks(request):
-    tasks = permissions.visible_tasks(request.user)
     f = request.GET
-    unit_id = int_or_none(f.get("unit"))
-    if unit_id is not None:
-        tasks = tasks.filter(Q(lead_unit_id=unit_id) | Q(support_units__id=unit_id)).distinct()
-    if f.get("status") in TaskStatus.values:
-        tasks = tasks.filter(status=f["status"])
-    if f.get("warning") in Task.Warning.values:
-        tasks = tasks.filter(warning=f["warning"])
-    document_id = int_or_none(f.get("document"))
-    if document_id is not None:
-        tasks = tasks.filter(measure__document_id=document_id)
-    q = f.get("q", "").strip()
-    if q:
-        tasks = tasks.filter(Q(measure__heading__icontains=q) | Q(measure__text__icontains=q))
-    return tasks
+    return filter_tasks(
+        permissions.visible_tasks(request.user),
+        unit=int_or_none(f.get("unit")),
+        status=f.get("status") if f.get("status") in TaskStatus.values else None,
+        warning=f.get("warning") if f.get("warning") in Task.Warning.values else None,
+        document=int_or_none(f.get("document")),
+        q=f.get("q", "").strip(),
+    )
 
 
 def _listed_tasks(request):
