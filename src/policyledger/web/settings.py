@@ -201,6 +201,12 @@ VOUCHERS_GATE = envbool("VOUCHERS_GATE", True)
 VOUCHERS_GATE_RESERVATION_MS = envint("VOUCHERS_GATE_RESERVATION_MS", 30_000)
 VOUCHERS_RATE_USER_PER_MIN = envint("VOUCHERS_RATE_USER_PER_MIN", 20)
 VOUCHERS_RATE_IP_PER_MIN = envint("VOUCHERS_RATE_IP_PER_MIN", 600)
+# How long a claim waits for the campaign's row lock before answering "try again".
+VOUCHERS_CLAIM_LOCK_TIMEOUT_MS = envint("VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000)
+# Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+VOUCHERS_TRUST_X_FORWARDED_FOR = envbool("VOUCHERS_TRUST_X_FORWARDED_FOR", False)
+# How long a process keeps a campaign's claim rules in memory (seconds).
+VOUCHERS_CAMPAIGN_CACHE_S = float(os.environ.get("VOUCHERS_CAMPAIGN_CACHE_S", "1.0"))
 # The async claim path (vouchers/claim_asgi.py): connections per worker process. Few are
 # better than many: claims of one batch meet on its counter row, so more concurrent
 # transactions only queue there (and each holds a PostgreSQL backend).

@@ -1,9 +1,11 @@
-"""JSON endpoints for claims (what the load benchmark hits), mounted under /vouchers/api/.
+"""JSON endpoints for claims (what the load benchmark hits), mounted under /api/v1/vouchers/ (the
+REST API's error shape) and, as before, under /vouchers/api/.
 
 Authentication: the session (with the CSRF header, for the pages' fetch calls) or
 `Authorization: Bearer <token>` where the token is `resident_token(user)`, signed with
 SECRET_KEY and valid for an hour; it carries only the user id so a rejected claim costs no
-database query. Errors are JSON {"error": code, "message": 中文}; 409 and 429 carry Retry-After.
+database query. Errors are JSON {"detail": 中文, "code": code} under /api/v1/ (as in the rest of the
+API) and {"error": code, "message": 中文} under the old /vouchers/api/; 409 and 429 carry Retry-After.
 """
 
 from __future__ import annotations
@@ -33,8 +35,21 @@ def resident_token(user) -> str:
     return signing.dumps(user.pk, salt=TOKEN_SALT, compress=False)
 
 
-def _error(code: str, message: str, status: int, retry_after: int | None = None) -> JsonResponse:
-    resp = JsonResponse({"error": code, "message": message}, status=status)
+V1_PREFIX = "/api/v1/"
+
+
+def error_body(code: str, message: str, path: str) -> dict[str, str]:
+    """Under /api/v1/ the REST API's shape {"detail", "code"}; the old /vouchers/api/ aliases keep
+    theirs, {"error", "message"}."""
+    if path.startswith(V1_PREFIX):
+        return {"detail": message, "code": code}
+    return {"error": code, "message": message}
+
+
+def _error(
+    code: str, message: str, status: int, retry_after: int | None = None, *, path: str = ""
+) -> JsonResponse:
+    resp = JsonResponse(error_body(code, message, path), status=status)
     if retry_after is not None:
         resp["Retry-After"] = str(retry_after)
     return resp
@@ -81,7 +96,7 @@ def _user_id(request) -> int | None | JsonResponse:
         # Session callers are pages: they must prove the request came from our own page.
         reason = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if reason is not None:
-            return _error("csrf", "页面已过期，请刷新后重试", 403)
+            return _error("csrf", "页面已过期，请刷新后重试", 403, path=request.path)
         return user.pk
     return None
 
@@ -95,14 +110,14 @@ def claim(request, pk: int):
     if isinstance(who, JsonResponse):
         return who
     if who is None:
-        return _error(*UNAUTHENTICATED)
+        return _error(*UNAUTHENTICATED, path=request.path)
     key = request.headers.get("Idempotency-Key", "")
     if not key:
-        return _error(*NO_KEY)
+        return _error(*NO_KEY, path=request.path)
     try:
         batch = claim_batch(request.body)
     except ValueError:
-        return _error(*BAD_BODY)
+        return _error(*BAD_BODY, path=request.path)
     ip = client_ip(request)
     try:
         campaign = cached_campaign(pk)
@@ -117,9 +132,9 @@ def claim(request, pk: int):
             limit_rate=True,
         )
     except Http404:
-        return _error(*NOT_FOUND)
+        return _error(*NOT_FOUND, path=request.path)
     except VoucherError as exc:
-        return _error(*error_payload(exc))
+        return _error(*error_payload(exc), path=request.path)
     data = outcome.as_dict()
     resp = JsonResponse(data, status=200 if outcome.replayed else 201)
     if outcome.replayed:
@@ -134,7 +149,7 @@ def campaign(request, pk: int):
     try:
         c = cached_campaign(pk)
     except Http404:
-        return _error(*NOT_FOUND)
+        return _error(*NOT_FOUND, path=request.path)
     return JsonResponse(
         {
             "id": c.pk,
@@ -165,7 +180,7 @@ def mine(request):
     if isinstance(who, JsonResponse):
         return who
     if who is None:
-        return _error(*UNAUTHENTICATED)
+        return _error(*UNAUTHENTICATED, path=request.path)
     rows = Voucher.objects.filter(owner_id=who).select_related("batch").order_by("-claimed_at")
     return JsonResponse(
         {

@@ -2,7 +2,7 @@
 
     gunicorn policyledger.web.vouchers.claim_asgi:application -k uvicorn_worker.UvicornWorker
 
-A `POST /vouchers/api/campaigns/<id>/claim` carrying `Authorization: Bearer ...` is answered
+A `POST /api/v1/vouchers/campaigns/<id>/claim` (or the old `/vouchers/api/...`) carrying `Authorization: Bearer ...` is answered
 here by services.claims_async (asyncpg, redis.asyncio): one event loop per worker, no thread per
 request, no Django request cycle. It answers exactly what the Django view (api.claim) answers:
 same status codes, JSON bodies, Retry-After and Idempotent-Replayed headers. Every other request
@@ -34,7 +34,9 @@ from .api import (  # noqa: E402
     NO_KEY,
     NOT_FOUND,
     UNAUTHENTICATED,
+    V1_PREFIX,
     claim_batch,
+    error_body,
     error_payload,
     token_user_id,
 )
@@ -43,7 +45,7 @@ from .services.errors import VoucherError  # noqa: E402
 from .web_common import DEVICE_COOKIE, cached_campaign, device_from, fresh_cached_campaign, ip_of  # noqa: E402
 
 log = logging.getLogger("policyledger.vouchers.api")
-CLAIM_PATH = re.compile(r"/vouchers/api/campaigns/([0-9]+)/claim\Z")
+CLAIM_PATH = re.compile(r"(?:/api/v1/vouchers|/vouchers/api)/campaigns/([0-9]+)/claim\Z")
 MAX_BODY = 4096  # {"batch": n} is a few bytes; anything large is not a claim
 claims = AsyncClaims()
 
@@ -53,7 +55,7 @@ def fast_path_on() -> bool:
     # From the settings, not `connection.vendor`: in async code django.db.connection is per
     # task, and asking it would build a database wrapper for every request.
     engine = connections.settings["default"]["ENGINE"]
-    return engine.endswith("postgresql") and getattr(settings, "VOUCHERS_CLAIM_LOCKING", True)
+    return engine.endswith("postgresql") and settings.VOUCHERS_CLAIM_LOCKING
 
 
 async def application(scope, receive, send):
@@ -88,11 +90,11 @@ def _headers(scope) -> dict[str, str]:
 def _direct(scope, headers: dict[str, str]) -> bool:
     """Answer here only what Django would not redirect: a plain-HTTP request when HTTPS is
     required goes to Django (SecurityMiddleware sends it to https://)."""
-    if not getattr(settings, "SECURE_SSL_REDIRECT", False):
+    if not settings.SECURE_SSL_REDIRECT:
         return True
     if scope.get("scheme") == "https":
         return True
-    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    proxy = settings.SECURE_PROXY_SSL_HEADER
     if proxy:
         name = proxy[0].removeprefix("HTTP_").replace("_", "-").lower()
         return headers.get(name, "") == proxy[1]
@@ -105,7 +107,7 @@ async def _claim(campaign_id: int, scope, headers, receive, send) -> None:
     if settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
     if not host or not validate_host(host, allowed):
-        await _send(send, 400, {"error": "bad_host", "message": "请求的主机名不被允许"})
+        await _send(send, 400, error_body("bad_host", "请求的主机名不被允许", scope["path"]))
         return
     body = await _body(receive)
     try:
@@ -120,6 +122,8 @@ async def _claim(campaign_id: int, scope, headers, receive, send) -> None:
     except Exception:
         log.exception("claim failed on the async path")
         status, payload, extra = 500, _err("server_error", "服务器内部错误，请稍后重试"), {}
+    if status >= 400 and scope["path"].startswith(V1_PREFIX):
+        payload = error_body(payload["error"], payload["message"], scope["path"])
     await _send(send, status, payload, extra)
 
 
@@ -183,11 +187,11 @@ async def _body(receive) -> bytes | None:
 def _security_headers() -> list[tuple[bytes, bytes]]:
     """What SecurityMiddleware adds to the Django view's answer."""
     out = []
-    if getattr(settings, "SECURE_CONTENT_TYPE_NOSNIFF", True):
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
         out.append((b"x-content-type-options", b"nosniff"))
-    if getattr(settings, "SECURE_REFERRER_POLICY", None):
+    if settings.SECURE_REFERRER_POLICY:
         out.append((b"referrer-policy", settings.SECURE_REFERRER_POLICY.encode()))
-    if getattr(settings, "SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin"):
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
         coop = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "same-origin"
         out.append((b"cross-origin-opener-policy", coop.encode()))
     return out

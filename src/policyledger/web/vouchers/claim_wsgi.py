@@ -3,7 +3,7 @@ the page middleware. On PostgreSQL the ASGI entry (claim_asgi.py) is the faster 
 
     gunicorn policyledger.web.vouchers.claim_wsgi:application
 
-A `POST /vouchers/api/campaigns/<id>/claim` carrying `Authorization: Bearer ...` goes through a
+A `POST /api/v1/vouchers/campaigns/<id>/claim` (or the old `/vouchers/api/...`) carrying `Authorization: Bearer ...` goes through a
 second Django handler with only SecurityMiddleware and CommonMiddleware (host check, security
 headers): the same URLconf, the same view, the same claim service. Sessions, CSRF, locale,
 messages, login redirects, CSP, clickjacking and axes do nothing for a JSON call authenticated
@@ -28,7 +28,7 @@ LEAN_MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 )
-CLAIM_PATH = re.compile(r"/vouchers/api/campaigns/[0-9]+/claim\Z")
+CLAIM_PATH = re.compile(r"(?:/api/v1/vouchers|/vouchers/api)/campaigns/[0-9]+/claim\Z")
 
 
 class LeanHandler(WSGIHandler):

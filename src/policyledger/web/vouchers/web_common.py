@@ -22,7 +22,7 @@ def ip_of(remote_addr: str, forwarded_for: str = "") -> str | None:
     """The client's address: the peer's, or behind a proxy (VOUCHERS_TRUST_X_FORWARDED_FOR)
     the first X-Forwarded-For entry; None when it is not an address."""
     raw = remote_addr
-    if forwarded_for and getattr(settings, "VOUCHERS_TRUST_X_FORWARDED_FOR", False):
+    if forwarded_for and settings.VOUCHERS_TRUST_X_FORWARDED_FOR:
         raw = forwarded_for.split(",")[0].strip()
     try:
         return str(ipaddress.ip_address(raw))
@@ -79,7 +79,7 @@ def cached_campaign(pk: int) -> Campaign:
     The claim hot path reads only set-up fields from it (status, window, limits); the stock is
     never taken from this copy. A status change reaches every worker within that many seconds.
     """
-    ttl = float(getattr(settings, "VOUCHERS_CAMPAIGN_CACHE_S", 1.0))
+    ttl = float(settings.VOUCHERS_CAMPAIGN_CACHE_S)
     hit = fresh_cached_campaign(pk)
     if hit is not None:
         return hit

@@ -83,7 +83,7 @@ def _advisory_key(user_id: int) -> int:
 def _lock_user(user_id: int) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
-    timeout = int(getattr(settings, "VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000))
+    timeout = int(settings.VOUCHERS_CLAIM_LOCK_TIMEOUT_MS)
     try:
         with connection.cursor() as cur:
             cur.execute(
@@ -176,7 +176,7 @@ def claim(
     key = checked_key(idempotency_key)
     chosen = pick_batch(campaign, batch)
     if locking is None:
-        locking = getattr(settings, "VOUCHERS_CLAIM_LOCKING", True)
+        locking = settings.VOUCHERS_CLAIM_LOCKING
     gate = gate_mod.get_gate() if use_gate and locking else None
     limits = ratelimit.claim_limits(campaign.pk, user.pk, ip, time.time()) if limit_rate else []
     has_stock = True
@@ -265,7 +265,7 @@ def claim_call(placeholder: str = "%s", many: bool = False) -> str:
 
 
 def claim_args(user_id, key, campaign, batch, now, resv, ip, device) -> list:
-    timeout = int(getattr(settings, "VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000))
+    timeout = int(settings.VOUCHERS_CLAIM_LOCK_TIMEOUT_MS)
     return [
         user_id, key, campaign.pk, batch.pk, batch.per_person_limit, campaign.per_person_limit,
         _advisory_key(user_id), f"{timeout}ms", now, resv.id if resv else "", ip, device[:64],

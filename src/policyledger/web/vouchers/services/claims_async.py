@@ -145,7 +145,7 @@ class AsyncClaims:
         if self._loop is not loop:
             self._loop, self._pool, self._redis = loop, None, None
             self._opening = asyncio.Lock()
-            size = int(getattr(settings, "VOUCHERS_ASYNC_CLAIM_BATCH", 32))
+            size = int(settings.VOUCHERS_ASYNC_CLAIM_BATCH)
             self._batches = _Coalescer(self._send_batch, limit=size)
             self._reserves = _Coalescer(self._send_reserves)
             self._confirms = _Coalescer(self._send_confirms)
@@ -155,12 +155,12 @@ class AsyncClaims:
             async with self._opening:
                 if self._pool is None:
                     await self._open_pool()
-        if self._redis is None and getattr(settings, "REDIS_URL", ""):
+        if self._redis is None and settings.REDIS_URL:
             # A blocking pool: a burst waits for a free connection instead of failing with
             # "Too many connections" and falling back to the database alone.
             pool = aioredis.BlockingConnectionPool.from_url(
                 settings.REDIS_URL,
-                max_connections=int(getattr(settings, "VOUCHERS_ASYNC_REDIS_POOL", 16)),
+                max_connections=int(settings.VOUCHERS_ASYNC_REDIS_POOL),
                 timeout=2,
                 socket_timeout=2,
                 socket_connect_timeout=2,
@@ -174,7 +174,7 @@ class AsyncClaims:
         from django.db import connections
 
         db = connections.settings["default"]
-        size = int(getattr(settings, "VOUCHERS_ASYNC_DB_POOL", 8))
+        size = int(settings.VOUCHERS_ASYNC_DB_POOL)
         try:
             pool = await asyncpg.create_pool(
                 host=db.get("HOST") or None,
@@ -351,7 +351,7 @@ class AsyncClaims:
 
     # -- the gate (gate.Gate) -------------------------------------------------------------------
     async def _gate_reserve(self, campaign, batch, user_id, limits):
-        ttl = int(getattr(settings, "VOUCHERS_GATE_RESERVATION_MS", 30_000))
+        ttl = int(settings.VOUCHERS_GATE_RESERVATION_MS)
         resv = gate_mod.new_reservation(campaign, batch, user_id, ttl)
         keys, args = gate_mod.reserve_args(resv, campaign, batch, limits)
         for attempt in range(3):
@@ -428,7 +428,7 @@ async def _keep_session(connection) -> None:
 
 
 def gate_on() -> bool:
-    return bool(getattr(settings, "VOUCHERS_GATE", True) and getattr(settings, "REDIS_URL", ""))
+    return bool(settings.VOUCHERS_GATE and settings.REDIS_URL)
 
 
 def _replay(prior: tuple, campaign: Campaign) -> Answer:

@@ -354,13 +354,13 @@ _cache = _Cache()
 def get_gate(url: str | None = None) -> Gate | None:
     """The gate for the configured Redis, or None (embedded default: the database alone)."""
     if url is None:
-        if not getattr(settings, "VOUCHERS_GATE", True):
+        if not settings.VOUCHERS_GATE:
             return None
-        url = getattr(settings, "REDIS_URL", "")
+        url = settings.REDIS_URL
     if not url:
         return None
     gate = _cache.gates.get(url)
     if gate is None:
-        ttl = int(getattr(settings, "VOUCHERS_GATE_RESERVATION_MS", 30_000))
+        ttl = int(settings.VOUCHERS_GATE_RESERVATION_MS)
         gate = _cache.gates[url] = Gate(url, ttl_ms=ttl)
     return gate

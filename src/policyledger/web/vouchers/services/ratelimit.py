@@ -46,7 +46,7 @@ def local_hits(keys: list[str]) -> list[int]:
 
 
 def _hits(keys: list[str]) -> list[int]:
-    gate = get_gate(getattr(settings, "REDIS_URL", "") or "")
+    gate = get_gate(settings.REDIS_URL or "")
     if gate is not None:
         try:
             pipe = gate.redis.pipeline(transaction=False)
@@ -61,8 +61,8 @@ def claim_limits(campaign_id: int, user_id: int, ip: str | None, now: float):
     """The (counter key, limit) pairs one claim counts against."""
     window = int(now // WINDOW)
     limits: list[tuple[str, int]] = []
-    per_user = int(getattr(settings, "VOUCHERS_RATE_USER_PER_MIN", 20))
-    per_ip = int(getattr(settings, "VOUCHERS_RATE_IP_PER_MIN", 600))
+    per_user = int(settings.VOUCHERS_RATE_USER_PER_MIN)
+    per_ip = int(settings.VOUCHERS_RATE_IP_PER_MIN)
     if per_user > 0:
         limits.append((f"{tag(campaign_id)}:rl:u{user_id}:{window}", per_user))
     if ip and per_ip > 0:
