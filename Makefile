@@ -35,6 +35,7 @@ test: install system-deps
 	set -e; \
 	$(BIN)/ruff check src tests bench; \
 	$(BIN)/ruff format --check src tests bench; \
+	$(BIN)/lint-imports; \
 	rc=0; $(BIN)/pytest -p no:cacheprovider || rc=$$?; \
 	[ $$rc -eq 5 ] && rc=0; [ $$rc -eq 0 ] || exit $$rc; \
 	echo "== database-facing tests on PostgreSQL"; \
