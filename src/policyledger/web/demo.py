@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-logger = logging.getLogger("policyledger.web.demo")
+logger = logging.getLogger("policyledger.web.tracking.demo")
 
 ADMIN_PASSWORD = "demo-admin-2026"
 REPORTER_PASSWORD = "demo-report-2026"

@@ -34,7 +34,7 @@ from policyledger.web.tracking.models import (
 )
 from policyledger.web.tracking.services.periods import Period
 
-logger = logging.getLogger("policyledger.web.tracking.services.reports")
+logger = logging.getLogger("policyledger.web.tracking.reports")
 
 
 class ReportError(ServiceError, ValueError):

@@ -25,7 +25,7 @@ from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking.models import Report, Task, TaskStatus, WarningFlip
 from policyledger.web.tracking.services.periods import Period, previous_period
 
-logger = logging.getLogger("policyledger.web.tracking.services.warnings")
+logger = logging.getLogger("policyledger.web.tracking.warnings")
 
 BATCH = 2000
 W = Task.Warning
