@@ -40,9 +40,9 @@ class _Group(click.Group):
         except click.exceptions.Exit:
             raise
         except Exception as exc:
-            from policyledger.web.vouchers.services.errors import VoucherError
+            from policyledger.web.core.errors import ServiceError
 
-            if isinstance(exc, VoucherError):
+            if isinstance(exc, ServiceError):
                 raise click.ClickException(exc.message) from None
             if type(exc).__module__.startswith(("django.db", "psycopg", "sqlite3")):
                 raise click.ClickException(
