@@ -1,6 +1,7 @@
 """The 进度台账: exported as xlsx, filled in by a unit, uploaded back as one report per row."""
 
 import io
+import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
@@ -132,3 +133,23 @@ def test_ledger_download_keeps_its_chinese_name(login, bob, tasks, clock, now):
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment; ")
     assert f"进度台账_{now:%Y%m%d}.xlsx" in unquote(disposition)
+
+
+def _with_raw_text(data: bytes, marker: str, raw: str) -> bytes:
+    """The workbook with ``marker`` replaced by ``raw`` in its XML, as another program may write."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info).replace(marker.encode(), raw.encode()))
+    return out.getvalue()
+
+
+def test_bulk_import_names_the_row(login, bob, tasks):
+    client = login(bob)
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    data = fill(export(client), {a.pk: ("推进中", 40, "正常"), b.pk: ("推进中", 10, "MARK")})
+    data = _with_raw_text(data, "MARK", "活动\x7f筹备")  # DEL is legal XML, so openpyxl reads it
+    page = upload(client, data).content.decode()
+    assert "第3行：进展情况含有不可见的控制字符（U+007F）" in page
+    assert Report.objects.count() == 0
