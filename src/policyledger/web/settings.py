@@ -109,15 +109,33 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's rules, with Chinese messages (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": f"policyledger.web.accounts.passwords.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Paths that answer for themselves (token auth, JSON 401) instead of redirecting to the login page.
 LOGIN_EXEMPT_PREFIXES = ["/api/", "/static/"]
+# What a signed-in user without a platform role (a resident, a merchant's clerk) may open; every
+# other page is for staff only (403). The voucher administration pages check their own right, and
+# the Django admin its is_staff flag.
+NON_STAFF_PREFIXES = [
+    "/vouchers/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/password/",
+    "/admin/",
+    "/static/",
+    "/api/",
+]
 
 # Brute-force lockout (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)

@@ -254,3 +254,20 @@ def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, se
         **auth,
     )
     assert r.status_code == 201 and Claim.objects.get().ip is None
+
+
+def test_a_draft_campaign_is_hidden_from_residents_and_anonymous(
+    client, alice, staff, make_campaign
+):
+    from policyledger.web.vouchers.models import Campaign
+    from policyledger.web.vouchers.web_common import _cache
+
+    draft = make_campaign(status=Campaign.Status.DRAFT)
+    _cache.clear()
+    assert client.get(f"/vouchers/api/campaigns/{draft.pk}").status_code == 404
+    client.force_login(alice)
+    for path in (f"/vouchers/c/{draft.pk}/", f"/vouchers/api/campaigns/{draft.pk}"):
+        assert client.get(path).status_code == 404, path
+    assert draft.name not in client.get("/vouchers/").content.decode()
+    client.force_login(staff)
+    assert client.get(f"/vouchers/api/campaigns/{draft.pk}").status_code == 200

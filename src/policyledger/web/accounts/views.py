@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from policyledger.web.accounts import permissions, services
@@ -21,6 +22,18 @@ logger = logging.getLogger("policyledger.web.accounts")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password (old password, new one twice, checked by the validators); the
+    session stays signed in, other sessions of the user end."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        logger.info("password changed by %s", self.request.user)
+        return super().form_valid(form)
 
 
 def units(request):
