@@ -137,10 +137,21 @@ NON_STAFF_PREFIXES = [
     "/api/",
 ]
 
+# API tokens: lifetime in days, chosen at creation (default and the most allowed).
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 365)
+
 # Brute-force lockout (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock a username+IP pair, and also the username whatever the address (an attacker spreading
+# guesses over many addresses); the lockout page says so in Chinese.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# The client's address for lockouts and rate limits: X-Forwarded-For only from a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "policyledger.web.clientip.request_ip"
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated in
+# the environment); none by default, so a client cannot choose the address it is counted under.
+TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 
