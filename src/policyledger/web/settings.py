@@ -168,6 +168,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 MAX_ATTACHMENT_BYTES = envint("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# Zip containers (xlsx, docx) are checked before they are opened: what they declare uncompressed
+# and how many parts they hold (a few-kilobyte "zip bomb" can expand to gigabytes).
+MAX_UNCOMPRESSED_BYTES = envint("MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+MAX_ZIP_MEMBERS = envint("MAX_ZIP_MEMBERS", 1000)
+# Document import: the most pages of a PDF that are read.
+MAX_PDF_PAGES = envint("MAX_PDF_PAGES", 300)
 
 # Tracking: a task is 临期 when its deadline is this many days away or fewer; a cycle's report is
 # 未按期报送 once this many days have passed after the cycle's end.

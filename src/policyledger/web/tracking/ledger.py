@@ -84,8 +84,17 @@ def write_ledger(tasks: Iterable[Task], title: str = "进度台账") -> bytes:
 
 def read_ledger_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     """(row number, {header: value}) for each non-empty row; ValueError in Chinese if unreadable."""
+    from django.conf import settings
     from openpyxl import load_workbook
 
+    from policyledger.formats.archives import check_zip
+
+    check_zip(
+        data,
+        max_bytes=settings.MAX_UNCOMPRESSED_BYTES,
+        max_members=settings.MAX_ZIP_MEMBERS,
+        what="Excel文件",
+    )  # an ArchiveError is a ValueError with a Chinese message, as the caller expects
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not an xlsx
