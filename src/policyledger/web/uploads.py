@@ -21,8 +21,8 @@ def read_capped(upload: Any, limit: int, label: str | None = None) -> bytes:
     if size is not None and size > limit:
         raise TooLarge(message)
     parts, total = [], 0
-    chunks = upload.chunks(CHUNK) if hasattr(upload, "chunks") else iter(
-        lambda: upload.read(CHUNK), b""
+    chunks = (
+        upload.chunks(CHUNK) if hasattr(upload, "chunks") else iter(lambda: upload.read(CHUNK), b"")
     )
     for chunk in chunks:
         total += len(chunk)

@@ -27,7 +27,12 @@ def test_oversized_attachment_is_413_without_reading_it(bob, tasks, api, setting
     big.name = "大文件.pdf"
     response = client.client.post(
         f"{BASE}/tasks/{task.pk}/reports/files",
-        {"period": "2022年9月", "task_status": "in_progress", "percent": "40", "attachments": [big]},
+        {
+            "period": "2022年9月",
+            "task_status": "in_progress",
+            "percent": "40",
+            "attachments": [big],
+        },
         headers=client._headers(),
     )
     detail = assert_error(response, 413, "too_large")["detail"]

@@ -16,6 +16,7 @@ from policyledger.web.api.errors import ApiError
 from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PageIn, PathId, Text, page
 from policyledger.web.documents import services
 from policyledger.web.documents.models import PolicyDocument
+from policyledger.web.uploads import TooLarge, read_capped
 
 router = Router(tags=["政策文件"])
 
@@ -143,8 +144,9 @@ def upload_documents(request, files: File[list[UploadedFile]]):
             )
             continue
         try:
-            created.append(services.import_upload(upload.read(), upload.name or "", user))
-        except services.UploadError as exc:
+            data = read_capped(upload, settings.MAX_UPLOAD_BYTES)
+            created.append(services.import_upload(data, upload.name or "", user))
+        except (services.UploadError, TooLarge) as exc:
             errors.append(str(exc))
     if not created:
         raise ApiError(400, "upload_rejected", "；".join(errors) or "没有可导入的文件")

@@ -87,7 +87,7 @@ def read_ledger_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     from django.conf import settings
     from openpyxl import load_workbook
 
-    from policyledger.formats.archives import check_zip
+    from policyledger.archives import check_zip
 
     check_zip(
         data,
