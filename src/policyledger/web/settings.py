@@ -110,20 +110,49 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's rules, with Chinese messages (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": f"policyledger.web.accounts.passwords.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Paths that answer for themselves (token auth, JSON 401) instead of redirecting to the login page.
 LOGIN_EXEMPT_PREFIXES = ["/api/", "/static/"]
+# What a signed-in user without a platform role (a resident, a merchant's clerk) may open; every
+# other page is for staff only (403). The voucher administration pages check their own right, and
+# the Django admin its is_staff flag.
+NON_STAFF_PREFIXES = [
+    "/vouchers/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/password/",
+    "/admin/",
+    "/static/",
+    "/api/",
+]
+
+# API tokens: lifetime in days, chosen at creation (default and the most allowed).
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 365)
 
 # Brute-force lockout (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock a username+IP pair, and also the username whatever the address (an attacker spreading
+# guesses over many addresses); the lockout page says so in Chinese.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# The client's address for lockouts and rate limits: X-Forwarded-For only from a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "policyledger.web.clientip.request_ip"
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated in
+# the environment); none by default, so a client cannot choose the address it is counted under.
+TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 
@@ -140,6 +169,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 MAX_ATTACHMENT_BYTES = envint("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# Zip containers (xlsx, docx) are checked before they are opened: what they declare uncompressed
+# and how many parts they hold (a few-kilobyte "zip bomb" can expand to gigabytes).
+MAX_UNCOMPRESSED_BYTES = envint("MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+MAX_ZIP_MEMBERS = envint("MAX_ZIP_MEMBERS", 1000)
+# Document import: the most pages of a PDF that are read.
+MAX_PDF_PAGES = envint("MAX_PDF_PAGES", 300)
 
 # Tracking: a task is 临期 when its deadline is this many days away or fewer; a cycle's report is
 # 未按期报送 once this many days have passed after the cycle's end.
@@ -204,7 +239,6 @@ VOUCHERS_RATE_IP_PER_MIN = envint("VOUCHERS_RATE_IP_PER_MIN", 600)
 # How long a claim waits for the campaign's row lock before answering "try again".
 VOUCHERS_CLAIM_LOCK_TIMEOUT_MS = envint("VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000)
 # Take the client address from X-Forwarded-For (only behind a proxy that sets it).
-VOUCHERS_TRUST_X_FORWARDED_FOR = envbool("VOUCHERS_TRUST_X_FORWARDED_FOR", False)
 # How long a process keeps a campaign's claim rules in memory (seconds).
 VOUCHERS_CAMPAIGN_CACHE_S = float(os.environ.get("VOUCHERS_CAMPAIGN_CACHE_S", "1.0"))
 # The async claim path (vouchers/claim_asgi.py): connections per worker process. Few are

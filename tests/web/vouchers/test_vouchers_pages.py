@@ -242,7 +242,7 @@ def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, se
     from policyledger.web.vouchers.api import resident_token
     from policyledger.web.vouchers.models import Claim
 
-    settings.VOUCHERS_TRUST_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's peer address
     c = make_campaign(batches=((50, 200, 2, 1),))
     auth = {"HTTP_AUTHORIZATION": f"Bearer {resident_token(alice)}"}
     r = client.post(
@@ -254,3 +254,38 @@ def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, se
         **auth,
     )
     assert r.status_code == 201 and Claim.objects.get().ip is None
+
+
+def test_a_draft_campaign_is_hidden_from_residents_and_anonymous(
+    client, alice, staff, make_campaign
+):
+    from policyledger.web.vouchers.models import Campaign
+    from policyledger.web.vouchers.web_common import _cache
+
+    draft = make_campaign(status=Campaign.Status.DRAFT)
+    _cache.clear()
+    assert client.get(f"/vouchers/api/campaigns/{draft.pk}").status_code == 404
+    client.force_login(alice)
+    for path in (f"/vouchers/c/{draft.pk}/", f"/vouchers/api/campaigns/{draft.pk}"):
+        assert client.get(path).status_code == 404, path
+    assert draft.name not in client.get("/vouchers/").content.decode()
+    client.force_login(staff)
+    assert client.get(f"/vouchers/api/campaigns/{draft.pk}").status_code == 200
+
+
+def test_a_client_cannot_choose_its_address_for_rate_limits(client, alice, make_campaign, settings):
+    from policyledger.web.vouchers.api import resident_token
+    from policyledger.web.vouchers.models import Claim
+
+    assert settings.TRUSTED_PROXIES == []  # the default: no proxy is believed
+    c = make_campaign(batches=((50, 200, 2, 1),))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {resident_token(alice)}"}
+    r = client.post(
+        f"/vouchers/api/campaigns/{c.pk}/claim",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="x",
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+        **auth,
+    )
+    assert r.status_code == 201 and Claim.objects.get().ip == "127.0.0.1"

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .models import Voucher
 from .services import claims
 from .services.errors import VoucherError
-from .web_common import cached_campaign, client_ip, device_of
+from .web_common import cached_campaign, client_ip, device_of, is_voucher_admin
 
 log = logging.getLogger("policyledger.vouchers.api")
 TOKEN_SALT = "policyledger.vouchers.resident"
@@ -149,6 +149,9 @@ def campaign(request, pk: int):
     try:
         c = cached_campaign(pk)
     except Http404:
+        return _error(*NOT_FOUND, path=request.path)
+    # A draft is not public: only a campaign administrator may see it exists.
+    if c.status == c.Status.DRAFT and not is_voucher_admin(request.user):
         return _error(*NOT_FOUND, path=request.path)
     return JsonResponse(
         {

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from policyledger.formats.cells import control_characters
 from policyledger.web.accounts import permissions
 from policyledger.web.core import audit, notify
 from policyledger.web.core.errors import ConflictError as SharedConflict
@@ -74,6 +75,14 @@ def sniff_attachment(data: bytes) -> str | None:
 
 
 ALLOWED_ATTACHMENTS = "PDF、图片（PNG/JPEG/GIF/WebP）或 Excel（.xlsx）"
+
+
+def control_message(field: str, characters: list[str]) -> str:
+    """The Chinese error for text holding control characters (they break exported files)."""
+    return (
+        f"{field}含有不可见的控制字符（{'、'.join(characters)}），"
+        "通常来自复制粘贴，请删除后重新填写"
+    )
 
 
 def check_attachment(upload: Upload) -> str:
@@ -213,6 +222,8 @@ def submit_report(
         raise ReportError("状态为“已完成”时完成进度应为100%")
     if len(narrative or "") > 5000:
         raise ReportError("进展情况不能超过5000字")
+    if bad := control_characters(narrative or ""):
+        raise ReportError(control_message("进展情况", bad))
     checked = [(u, check_attachment(u)) for u in attachments or []]
     values = values or {}
     # NaN and infinity pass float() but not the database (NOT NULL, JSON in the audit log).
@@ -392,7 +403,11 @@ def bulk_update(user, data: bytes, period: Period) -> BulkResult:
         except (TypeError, ValueError):
             result.errors.append(f"第{line}行：完成进度须为0到100之间的数")
             continue
-        plan.append((task, status, percent, str(row.get("进展情况") or "").strip()))
+        narrative = str(row.get("进展情况") or "").strip()
+        if bad := control_characters(narrative):
+            result.errors.append(f"第{line}行：{control_message('进展情况', bad)}")
+            continue
+        plan.append((task, status, percent, narrative))
     if result.errors:
         return result
     try:

@@ -120,12 +120,14 @@ def export_xlsx(campaign: Campaign, day: dt.date | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from policyledger.formats.cells import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "结算"
-    ws.append([f"{campaign.name} 商户结算单"])
+    append_row(ws, [f"{campaign.name} 商户结算单"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     qs = (
@@ -138,9 +140,9 @@ def export_xlsx(campaign: Campaign, day: dt.date | None = None) -> bytes:
     totals = [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
     for s in qs:
         values = [s.count, s.bill_total, s.face_total, s.gov_share, s.merchant_share, s.capped]
-        ws.append([s.day, s.merchant.name, s.merchant.sector, *values, s.get_status_display()])
+        append_row(ws, [s.day, s.merchant.name, s.merchant.sector, *values, s.get_status_display()])
         totals = [a + b for a, b in zip(totals, values, strict=True)]
-    ws.append(["合计", "", "", *totals, ""])
+    append_row(ws, ["合计", "", "", *totals, ""])
     for row in ws.iter_rows(min_row=3, min_col=5, max_col=9):
         for cell in row:
             cell.number_format = "#,##0.00"
