@@ -49,7 +49,8 @@ Rerun at 02:11 after the visibility check moved out of the task's query, load av
 32.8 -> 49.4 req/s (1.50x), 19.4 -> 12.5 ms server CPU (1.56x less), 0 lost or duplicated; the
 absolute rates follow the machine's load, the same-run ratios are the figures to compare.
 2026-12-06 20:10 UTC, after submissions looked rows up by unique key with ``[:1]`` and no ORDER BY
-(``first()`` ordered the locked report by the model's ordering, which joined the task table):
+(``first()`` ordered the locked report by the model's ordering, which joined the task and
+measure tables into the SELECT ... FOR UPDATE, so it locked their rows too):
 ``--scale 0.1 --skip pages warnings --submissions 15000 --compare-src`` (2,818 requests each, load
 average 20-25 from other sessions): before 13.9 req/s at 19.7 ms server CPU, now 14.7 req/s at
 16.5 ms (1.05x the rate, 1.19x less CPU); 0 lost or duplicated. Compiling the three look-ups:

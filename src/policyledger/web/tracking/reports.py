@@ -119,8 +119,9 @@ def _save_report(
     The report's row is locked (select_for_update) before it is read, so concurrent submissions
     for the same task and period apply one after the other, and its values can only change here.
     """
-    # (task, period_start) is unique: [:1] rather than first(), whose ORDER BY costs more to
-    # build than to run.
+    # (task, period_start) is unique: [:1] and no ordering. first() ordered by the model's
+    # ordering, which joined the task and measure tables into this FOR UPDATE (locking their rows
+    # too, so submissions for other periods of the task waited) and cost more to build than to run.
     found = (
         Report.objects.select_for_update()
         .filter(task=task, period_start=period.start)
