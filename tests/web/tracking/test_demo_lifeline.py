@@ -86,16 +86,22 @@ def test_port_check_accepts_a_free_port_and_names_a_taken_one():
 
 
 PARENT = """
-import pathlib, signal, sys
+import pathlib, signal, subprocess, sys
 from policyledger.web import lifeline
-worker = lifeline.start_tied(["db_worker", "--no-startup-delay"])
-pathlib.Path(sys.argv[1]).write_text(str(worker.pid))
+tied = lifeline.start_tied(["db_worker", "--no-startup-delay"])
+# The control: what the demo did before, a plain child process.
+plain = subprocess.Popen(
+    [sys.executable, "-m", "policyledger.web.manage", "db_worker", "--no-startup-delay"]
+)
+pathlib.Path(sys.argv[1]).write_text(f"{tied.pid} {plain.pid}")
 signal.pause()
 """
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_the_worker_ends_with_the_demo_however_it_ends(env, tmp_path, how):
+    """A tied worker and, as the control, a plain child worker; the parent is killed (SIGKILL:
+    no handler, no finally runs in it). The tied one ends; the plain one is left behind."""
     mark, environ = env
     subprocess.run(
         [sys.executable, "-m", "policyledger.web.manage", "migrate", "-v0"],
@@ -103,15 +109,20 @@ def test_the_worker_ends_with_the_demo_however_it_ends(env, tmp_path, how):
         check=True,
         timeout=300,
     )
-    pid_file = tmp_path / "worker.pid"
+    pid_file = tmp_path / "workers.pid"
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(pid_file)], env=environ)
     try:
-        worker = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), "the worker"))
-        assert worker in _marked(mark)
-        parent.send_signal(how)  # SIGKILL: no finally, no handler runs in the parent
+
+        def both_pids():
+            pids = pid_file.read_text().split() if pid_file.exists() else []
+            return pids if len(pids) == 2 else None  # not yet, or half written
+
+        pids = wait_until(both_pids, "the workers' pids")
+        tied, plain = (int(p) for p in pids)
+        parent.send_signal(how)
         parent.wait(30)
-        wait_until(lambda: worker not in _marked(mark), "the worker to end", 30)
     finally:
         parent.kill()
         parent.wait(30)
-    assert _marked(mark) == []
+    wait_until(lambda: tied not in _marked(mark), "the tied worker to end", 30)
+    assert _marked(mark) == [plain]  # the control outlived its parent (the fixture kills it)
