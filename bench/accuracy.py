@@ -246,9 +246,14 @@ def main() -> None:
 
     from policyledger.parsing import parse
 
+    pairs = load_gold()
+    missing = [str(path) for path, _ in pairs if not path.exists()]
+    if not pairs or missing:
+        print(f"bench FAILED: gold or sample texts missing: {missing or GOLD}", file=sys.stderr)
+        return 2
     totals = {name: Score() for name in FIELDS}
     per_sample: list[tuple[str, dict[str, Score], int, int]] = []
-    for path, gold in load_gold():
+    for path, gold in pairs:
         document = parse(path.read_text(encoding="utf-8"), name=path.name)
         scores = evaluate(document, gold)
         expected = len(gold_items(gold).items["measures"])
@@ -279,6 +284,12 @@ def main() -> None:
     for name in FIELDS:
         micro.add(totals[name])
     print(f"all fields pooled: precision {_fmt(micro.precision)}, recall {_fmt(micro.recall)}")
+    print()
+    print(f"samples: {len(per_sample)}")
+    print(f"pooled_precision: {_fmt(micro.precision).strip()}")
+    print(f"pooled_recall: {_fmt(micro.recall).strip()}")
+    for name in FIELDS:
+        print(f"{name}_recall: {_fmt(totals[name].recall).strip()}")
 
 
 def _explain(name: str, document, gold: dict) -> None:

@@ -322,3 +322,9 @@ for _command in _platform_commands:
 from policyledger.web.api.cli import token as _token  # noqa: E402
 
 main.add_command(_token)
+
+# Backups of the platform's database (Django imported inside each command).
+from policyledger.web.backup_cli import COMMANDS as _backup_commands  # noqa: E402
+
+for _command in _backup_commands:
+    main.add_command(_command)

@@ -8,6 +8,7 @@ import time
 
 import httpx
 from django.contrib.auth import get_user_model
+from waiting import DEADLINE_S, join_all
 
 from policyledger.web.vouchers.models import Batch, Voucher
 from policyledger.web.vouchers.services.audit import audit
@@ -21,7 +22,7 @@ def users(n: int, prefix: str):
 
 def fire(url: str, requests: list[tuple[str, str]]) -> list[httpx.Response]:
     """POST all at once: one thread per (token, key), released together by a barrier."""
-    barrier = threading.Barrier(len(requests))
+    barrier = threading.Barrier(len(requests), timeout=DEADLINE_S)
     out: list[httpx.Response | None] = [None] * len(requests)
 
     def run(i: int, token: str, key: str) -> None:
@@ -39,8 +40,7 @@ def fire(url: str, requests: list[tuple[str, str]]) -> list[httpx.Response]:
     threads = [threading.Thread(target=run, args=(i, t, k)) for i, (t, k) in enumerate(requests)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert all(r is not None for r in out)
     return out  # type: ignore[return-value]
 

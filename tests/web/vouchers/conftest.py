@@ -122,8 +122,12 @@ def at(when):
 
 @pytest.fixture
 def fresh_rate_window():
-    """Rate limits count in fixed one-minute windows: start a test that counts on them well
-    inside one, or a window boundary in the middle of it would reset the counts."""
-    left = 60 - time.time() % 60
-    if left < 8:
-        time.sleep(left + 0.1)
+    """Rate limits count in fixed one-minute windows (and Retry-After is the rest of the window):
+    the clock stands still five seconds into the next minute for the whole test, so no window
+    boundary falls in the middle of it and every entry computes the same Retry-After (55).
+    Only the wall clock is moved (time-machine); monotonic clocks, hence timeouts, run on."""
+    import time_machine
+
+    start = (int(time.time()) // 60 + 1) * 60 + 5
+    with time_machine.travel(start, tick=False):
+        yield 55

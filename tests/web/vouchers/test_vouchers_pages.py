@@ -235,7 +235,7 @@ def test_api_rate_limit_answers_429(client, alice, make_campaign, settings, fres
         for i in range(5)
     ]
     assert [r.status_code for r in codes_] == [201, 422, 422, 429, 429]
-    assert int(codes_[-1]["Retry-After"]) > 0
+    assert codes_[-1]["Retry-After"] == str(fresh_rate_window)  # the rest of the window
 
 
 def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, settings):

@@ -218,12 +218,14 @@ def _submit(request, task_id: int, payload: ReportIn, uploads=None):
     # also brings the document's cycle and the unit's name: this is the API's busiest write, and
     # building a query over every column of four tables, or with the visibility rule's subquery,
     # cost more CPU than running it.
-    task = (
+    # By primary key: [:1] rather than first(), whose ORDER BY costs more to build than to run.
+    found = (
         Task.objects.select_related("measure__document", "lead_unit")
         .only(*SUBMIT_TASK_FIELDS)
         .filter(pk=task_id)
-        .first()
+        .order_by()[:1]
     )
+    task = found[0] if found else None
     if task is None or not permissions.may_read_task(user, task):
         raise Http404("任务不存在")
     if not permissions.can_write(user):
