@@ -192,7 +192,11 @@ def test_same_rate_limits(mode, open_campaign, make_user, settings, fresh_rate_w
         return [(claim_url(c.pk), headers(a, f"k{i}"), b"{}") for i in range(5)]
 
     dj, asg = both(build)
-    assert dj == asg
+    # Retry-After counts down to the end of the window, and the two entries run one after the
+    # other: compare it with a tolerance, everything else exactly.
+    for one, other in zip(dj[3:], asg[3:], strict=True):
+        assert abs(int(one[3]) - int(other[3])) <= 3
+    assert [a[:3] for a in dj] == [a[:3] for a in asg] and dj[:3] == asg[:3]
     assert [a[0] for a in asg] == [201, 422, 422, 429, 429]
     assert int(asg[-1][3]) > 0  # Retry-After
 

@@ -448,3 +448,24 @@ def test_a_clerk_cannot_redeem_a_voucher_of_the_merchants_own_users(make_campaig
         redeem(restaurant, v.code, "250", idempotency_key="self", now=now, operator=clerk)
     v.refresh_from_db()
     assert v.state == Voucher.State.CLAIMED
+
+
+def test_staff_mark_residents_verified_in_the_admin(make_user, staff):
+    staff.is_superuser = True
+    staff.save()
+    person = make_user("walkin", verified=False)
+    leader = make_user("boss", verified=False)
+    Profile.objects.create(user=leader, role=Profile.Role.VIEWER)
+    client = Client()
+    client.force_login(staff)
+    ids = list(
+        ResidentProfile.objects.filter(user__in=[person, leader]).values_list("pk", flat=True)
+    )
+    resp = client.post(
+        "/admin/vouchers/residentprofile/",
+        {"action": "mark_verified", "_selected_action": ids},
+        follow=True,
+    )
+    assert resp.status_code == 200 and "只读领导" in resp.content.decode()
+    assert ResidentProfile.objects.get(user=person).verified
+    assert not ResidentProfile.objects.get(user=leader).verified
