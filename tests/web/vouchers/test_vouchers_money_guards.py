@@ -1,6 +1,9 @@
-"""Issue 9, money and keys: each guard has a test that fails without it, and where the harm is
-a payment, a control test that switches the guard off and shows the harm (and the audit
-seeing it)."""
+"""Issue 9, money and keys: each guard has a test that fails without it (every refusal asserted
+below was accepted before this change: the default key started, refunds after payment and
+without a reason went through, the seed was stored in plain text, unverified, deactivated and
+leader accounts claimed, a clerk redeemed a colleague's voucher), and where the harm is a
+payment, a control test that switches the guard off by monkeypatch and shows the harm (and the
+audit seeing it)."""
 
 from __future__ import annotations
 
@@ -469,3 +472,20 @@ def test_staff_mark_residents_verified_in_the_admin(make_user, staff):
     assert resp.status_code == 200 and "只读领导" in resp.content.decode()
     assert ResidentProfile.objects.get(user=person).verified
     assert not ResidentProfile.objects.get(user=leader).verified
+
+
+def test_control_without_the_guard_a_clerk_cashes_a_colleagues_voucher(
+    make_campaign, restaurant, make_user, now, monkeypatch
+):
+    """The guard matters: switched off, the shop redeems its own clerk's voucher and the
+    government pays for a sale that never was."""
+    c = make_campaign()
+    colleague = make_user("colleague")
+    restaurant.users.add(colleague)
+    v = claim(colleague, c, idempotency_key="k", now=now).voucher
+    with pytest.raises(RedeemRefused):
+        redeem(restaurant, v.code, "250", idempotency_key="self", now=now)
+    monkeypatch.setattr(redemption, "own_users_voucher", lambda *a: False)
+    assert redeem(restaurant, v.code, "250", idempotency_key="self", now=now).redemption.pk
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    assert s.gov_share > 0

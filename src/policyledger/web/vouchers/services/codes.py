@@ -30,8 +30,8 @@ def signing_secrets() -> list[str]:
     """The voucher signing keys, current first: VOUCHER_SIGNING_KEY, then the rotated-out
     VOUCHER_SIGNING_OLD_KEYS that still verify codes issued under them. Without a key of its own
     (DEBUG only; settings.py refuses to start so otherwise) the key is derived from SECRET_KEY."""
-    current = getattr(settings, "VOUCHER_SIGNING_KEY", "") or "derived:" + settings.SECRET_KEY
-    return [current, *getattr(settings, "VOUCHER_SIGNING_OLD_KEYS", [])]
+    current = settings.VOUCHER_SIGNING_KEY or "derived:" + settings.SECRET_KEY
+    return [current, *settings.VOUCHER_SIGNING_OLD_KEYS]
 
 
 def _keys() -> list[bytes]:

@@ -137,7 +137,7 @@ def own_users_voucher(merchant: Merchant, voucher: Voucher) -> bool:
 
 
 def refund_window_text() -> str:
-    hours = int(getattr(settings, "VOUCHERS_REFUND_WINDOW_HOURS", 0) or 0)
+    hours = int(settings.VOUCHERS_REFUND_WINDOW_HOURS)
     return f"核销后{hours}小时内" if hours > 0 else "核销当日"
 
 
@@ -154,7 +154,7 @@ def refund_blocker(redemption: Redemption, now) -> str | None:
         if status == Settlement.Status.RELEASED:
             return "该笔核销所在日的结算已放款，不能退款；如确需冲正，请联系活动管理员"
         return "该笔核销已计入商户结算单（待放款或暂缓），不能退款；如确需冲正，请联系活动管理员"
-    hours = int(getattr(settings, "VOUCHERS_REFUND_WINDOW_HOURS", 0) or 0)
+    hours = int(settings.VOUCHERS_REFUND_WINDOW_HOURS)
     if hours > 0:
         late = now - redemption.created_at > dt.timedelta(hours=hours)
     else:
