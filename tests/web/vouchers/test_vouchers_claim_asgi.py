@@ -7,6 +7,7 @@ uvicorn workers must not oversell under simultaneous requests.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import os
 import signal
@@ -96,7 +97,14 @@ def via_asgi(requests: list[tuple[str, dict, bytes]], together: bool = False) ->
 
                 await sync_to_async(connections.close_all, thread_sensitive=True)()
 
-    return asyncio.run(run())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    # An event loop is already running in this thread (Playwright's sync API leaves one behind
+    # after the browser tests of the same session): run ours in a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def via_django(requests: list[tuple[str, dict, bytes]]) -> list:
