@@ -44,6 +44,8 @@ class _Group(click.Group):
 
             if isinstance(exc, VoucherError):
                 raise click.ClickException(exc.message) from None
+            if type(exc).__name__ == "ImproperlyConfigured":  # e.g. no real SECRET_KEY
+                raise click.ClickException(str(exc)) from None
             if type(exc).__module__.startswith(("django.db", "psycopg", "sqlite3")):
                 raise click.ClickException(
                     f"数据库不可用或尚未迁移（请先运行迁移）：{exc}"
