@@ -129,6 +129,7 @@ def base_env(services: Services) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="policyledger.web.settings",
         DATABASE_URL=services.pg_url,
         SECRET_KEY=SECRET,
+        VOUCHER_SIGNING_KEY=SECRET + "-vouchers",
         DEBUG="0",
         LOG_LEVEL="WARNING",
         DB_CONN_MAX_AGE="600",
@@ -148,6 +149,7 @@ def setup_django(env: dict[str, str]) -> None:
         "DJANGO_SETTINGS_MODULE",
         "DATABASE_URL",
         "SECRET_KEY",
+        "VOUCHER_SIGNING_KEY",
         "POLICYLEDGER_VAR",
         "LOG_LEVEL",
     ):
@@ -170,11 +172,18 @@ def make_users(n: int) -> list[int]:
     with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for i in range(n):
             copy.write_row(("!", False, f"bench{i}", "", "", "", False, True, now))
-    return list(
+    ids = list(
         User.objects.filter(username__startswith="bench")
         .order_by("id")
         .values_list("id", flat=True)
     )
+    # Claims need a verified resident (实名) profile.
+    from policyledger.web.vouchers.models import ResidentProfile
+
+    ResidentProfile.objects.bulk_create(
+        (ResidentProfile(user_id=i, verified=True) for i in ids), batch_size=10_000
+    )
+    return ids
 
 
 def new_campaign(stock: int, label: str):

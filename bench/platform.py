@@ -176,6 +176,9 @@ def setup_django(url: str, var: Path) -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
     os.environ["DJANGO_SETTINGS_MODULE"] = "policyledger.web.settings"
+    # settings.py refuses the public default keys with DEBUG off; the bench makes its own.
+    os.environ.setdefault("SECRET_KEY", "bench-platform-secret-" + os.urandom(16).hex())
+    os.environ.setdefault("VOUCHER_SIGNING_KEY", "bench-platform-vouchers-" + os.urandom(16).hex())
     import django
 
     django.setup()

@@ -55,6 +55,8 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
     示例：
       policyledger demo --host 127.0.0.1 --port 8000
     """
+    # The demo's own random keys, kept under ./var (settings.py refuses the public default).
+    os.environ.setdefault("POLICYLEDGER_DEMO", "1")
     if host not in ("127.0.0.1", "localhost"):
         hosts = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
         os.environ["ALLOWED_HOSTS"] = f"{hosts},{host}"

@@ -28,8 +28,65 @@ def envint(name: str, default: int) -> int:
 
 
 DEBUG = envbool("DEBUG", False)
-# A fixed key only makes sense for the local demo; anything served for real must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "policyledger-demo-insecure-key-set-SECRET_KEY"
+# The public default key, usable only with DEBUG on: anyone who knows it can forge sessions and
+# resident tokens. With DEBUG off the app refuses to start on it (see _require_real_keys).
+# `policyledger demo` sets POLICYLEDGER_DEMO=1 and gets a random key kept under VAR_DIR.
+INSECURE_SECRET_KEY = "policyledger-demo-insecure-key-set-SECRET_KEY"
+DEMO = envbool("POLICYLEDGER_DEMO", False)
+
+
+def _demo_key(name: str) -> str:
+    """A random key made once per demo installation and kept in VAR_DIR (not in the source)."""
+    import secrets
+
+    path = VAR_DIR / f".{name}"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key)
+        return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or (
+    _demo_key("secret_key") if DEMO else INSECURE_SECRET_KEY
+)
+# Voucher codes carry an HMAC tag made with VOUCHER_SIGNING_KEY (not SECRET_KEY), so either can
+# be rotated alone. To rotate: put the new key in VOUCHER_SIGNING_KEY and the old one(s) in
+# VOUCHER_SIGNING_OLD_KEYS (comma-separated): codes already issued keep verifying, new codes use
+# the new key. The lottery's committed seeds are derived from the same keys (see
+# vouchers/services/lottery.py). Unset with DEBUG on: derived from SECRET_KEY (development only).
+VOUCHER_SIGNING_KEY = os.environ.get("VOUCHER_SIGNING_KEY") or (
+    _demo_key("voucher_signing_key") if DEMO else ""
+)
+VOUCHER_SIGNING_OLD_KEYS = [
+    k.strip() for k in os.environ.get("VOUCHER_SIGNING_OLD_KEYS", "").split(",") if k.strip()
+]
+
+
+def _require_real_keys() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "DEBUG is off but SECRET_KEY is the public default (or shorter than 32 characters): "
+            "set a random SECRET_KEY in the environment. "
+            "未设置 SECRET_KEY 或仍为公开的默认值，拒绝启动：请在环境变量中设置随机的 SECRET_KEY"
+            "（至少 32 个字符）。"
+        )
+    if not VOUCHER_SIGNING_KEY or VOUCHER_SIGNING_KEY == SECRET_KEY:
+        raise ImproperlyConfigured(
+            "DEBUG is off but VOUCHER_SIGNING_KEY is not set (or equals SECRET_KEY): set its own "
+            "random key. 未设置 VOUCHER_SIGNING_KEY（或与 SECRET_KEY 相同），拒绝启动：请为券码签名"
+            "设置单独的随机密钥。"
+        )
+
+
+if not DEBUG:
+    _require_real_keys()
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -248,3 +305,7 @@ VOUCHERS_ASYNC_DB_POOL = envint("VOUCHERS_ASYNC_DB_POOL", 4)
 VOUCHERS_ASYNC_REDIS_POOL = envint("VOUCHERS_ASYNC_REDIS_POOL", 16)
 # The most claims the async path sends to PostgreSQL in one call (migration 0004).
 VOUCHERS_ASYNC_CLAIM_BATCH = envint("VOUCHERS_ASYNC_CLAIM_BATCH", 32)
+
+# Refunds: a redemption can be refunded only within this many hours of it, and never once its
+# day is in a settlement (see services/redemption.refund). 0 = same calendar day only.
+VOUCHERS_REFUND_WINDOW_HOURS = envint("VOUCHERS_REFUND_WINDOW_HOURS", 0)

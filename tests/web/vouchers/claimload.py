@@ -10,14 +10,16 @@ import httpx
 from django.contrib.auth import get_user_model
 from waiting import DEADLINE_S, join_all
 
-from policyledger.web.vouchers.models import Batch, Voucher
+from policyledger.web.vouchers.models import Batch, ResidentProfile, Voucher
 from policyledger.web.vouchers.services.audit import audit
 
 
 def users(n: int, prefix: str):
     User = get_user_model()
     User.objects.bulk_create(User(username=f"{prefix}{i}") for i in range(n))
-    return list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    people = list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    ResidentProfile.objects.bulk_create(ResidentProfile(user=u, verified=True) for u in people)
+    return people
 
 
 def fire(url: str, requests: list[tuple[str, str]]) -> list[httpx.Response]:

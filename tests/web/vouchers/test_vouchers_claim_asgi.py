@@ -7,6 +7,7 @@ uvicorn workers must not oversell under simultaneous requests.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import os
 import signal
@@ -94,7 +95,14 @@ def via_asgi(requests: list[tuple[str, dict, bytes]], together: bool = False) ->
 
                 await sync_to_async(connections.close_all, thread_sensitive=True)()
 
-    return asyncio.run(run())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    # An event loop is already running in this thread (Playwright's sync API leaves one behind
+    # after the browser tests of the same session): run ours in a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def via_django(requests: list[tuple[str, dict, bytes]]) -> list:
@@ -380,3 +388,35 @@ def test_gunicorn_uvicorn_workers_never_oversell(gunicorn_asgi, open_campaign, m
     # The workers confirm their reservations just after answering.
     wait_until(lambda: gate.pending_count(campaign.pk) == 0, "the workers' confirms", 30)
     assert gate.reconcile(campaign)["drift"] == {}
+
+
+def test_same_refusals_for_unverified_deactivated_and_leader(mode, open_campaign, make_user):
+    """Only an active, verified resident may claim, on both entries and behind the gate; a
+    deactivated person's token stops working at once (no wait for it to expire)."""
+    from policyledger.web.accounts.models import Profile
+
+    def build(tag):
+        c = open_campaign(batches=((50, 200, 5, 1),))
+        ok = make_user(f"{tag}-ok")
+        unverified = make_user(f"{tag}-unv", verified=False)
+        nobody = make_user(f"{tag}-none", verified=None)
+        gone = make_user(f"{tag}-gone")
+        token = resident_token(gone)
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+        leader = make_user(f"{tag}-leader")
+        Profile.objects.create(user=leader, role=Profile.Role.VIEWER)
+        url = claim_url(c.pk)
+        return [
+            (url, headers(unverified, "k1"), b"{}"),
+            (url, headers(nobody, "k1"), b"{}"),
+            (url, headers(key="k1", token=token), b"{}"),
+            (url, headers(leader, "k1"), b"{}"),
+            (url, headers(ok, "k1"), b"{}"),
+        ]
+
+    dj, asg = both(build)
+    assert dj == asg
+    assert [a[0] for a in asg] == [403, 403, 403, 403, 201]
+    assert {a[1] for a in asg[:4]} == {"not_eligible"}
+    assert Voucher.objects.filter(owner__username__endswith="-gone").count() == 0

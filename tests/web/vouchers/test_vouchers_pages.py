@@ -64,7 +64,7 @@ def test_lottery_pages(client, alice, make_campaign):
     c = make_campaign(mode=Campaign.Mode.LOTTERY, status=Campaign.Status.REGISTRATION)
     client.force_login(alice)
     html = client.get(f"/vouchers/c/{c.pk}/").content.decode()
-    assert c.seed_hash in html and c.seed not in html
+    assert c.seed_hash in html and not c.seed  # commit-reveal: no seed stored before the draw
     r = client.post(f"/vouchers/c/{c.pk}/register", follow=True)
     assert "报名成功" in r.content.decode()
     assert client.get(f"/vouchers/c/{c.pk}/entrants.txt").status_code == 404  # not before close

@@ -23,7 +23,7 @@ def test_daily_settlement_splits_two_to_one(make_campaign, make_user, restaurant
     c = make_campaign(batches=((50, 200, 10, 1),), gov_ratio=2, merchant_ratio=1)
     users = [make_user(f"s{i}") for i in range(4)]
     rs = _spend(c, users, restaurant, ["200", "300", "450.5", "1000"], now)
-    refund(rs[3], now=now)
+    refund(rs[3], reason="顾客退货", now=now)
     rows = settlement.settle_day(c, now.date())
     assert len(rows) == 1
     s = rows[0]
