@@ -125,6 +125,8 @@ def _round_to(x: Num, d: int, mode: str) -> Num:
         return x
     q = 10 ** (x.s - d)
     v = x.v
+    if mode == "round" and isinstance(v, np.ndarray) and (v.size == 0 or v.min() >= 0):
+        return Num((v + q // 2) // q, d)
     if mode == "round":  # half away from zero
         a = abs(v) if not isinstance(v, np.ndarray) else np.abs(v)
         r = (a + q // 2) // q
@@ -603,14 +605,15 @@ class CompiledRule:
         node = self.nodes[i]
         content = node["content"]
         nid = node["id"]
-        masks = self._row_masks(i)
-        sel = np.full(self.n, -1, dtype=np.int32)
-        for r in range(len(masks) - 1, -1, -1):
-            m = masks[r]
-            if m is True:
-                sel[:] = r
-            elif m is not False:
-                sel[np.broadcast_to(m, (self.n,))] = r
+        small = self._categorical_space(i)
+        if small is not None:
+            # Every condition reads a text column: decide once per combination of categories
+            # (a few hundred at most) and look the rows up by their combined code.
+            key, masks, size = small
+            sel_small = self._first_hit(masks, size)
+            sel = sel_small[key]
+        else:
+            sel = self._first_hit(self._row_masks(i), self.n)
         if np.any(sel < 0):
             missing = int(np.count_nonzero(sel < 0))
             raise RuleError(
@@ -619,6 +622,51 @@ class CompiledRule:
             )
         self._sel[i] = (sel, content)
         return self._sel[i]
+
+    @staticmethod
+    def _first_hit(masks: list[Any], n: int) -> np.ndarray:
+        sel = np.full(n, -1, dtype=np.int32)
+        for r in range(len(masks) - 1, -1, -1):
+            m = masks[r]
+            if m is True:
+                sel[:] = r
+            elif m is not False:
+                sel[np.broadcast_to(m, (n,))] = r
+        return sel
+
+    def _categorical_space(self, i: int) -> tuple[np.ndarray, list[Any], int] | None:
+        content = self.nodes[i]["content"]
+        nid = self.nodes[i]["id"]
+        fields = []
+        for col in content["inputs"]:
+            used = any(str(row.get(col["id"], "")).strip() for row in content["rules"])
+            if used and col.get("field") and col["field"] not in fields:
+                fields.append(col["field"])
+        values = {}
+        size = 1
+        for f in fields:
+            v = self.resolve(f, i, nid)
+            if not isinstance(v, Str) or not isinstance(v.codes, np.ndarray):
+                return None
+            values[f] = v
+            size *= len(v.cats)
+        if size > 100_000 or not fields:
+            return None
+        # the product space: one virtual row per combination of categories
+        grids = np.meshgrid(*[np.arange(len(values[f].cats)) for f in fields], indexing="ij")
+        virtual = {f: Str(g.ravel(), values[f].cats) for f, g in zip(fields, grids, strict=True)}
+        key = np.zeros(self.n, dtype=np.int64)
+        for f in fields:
+            key = key * len(values[f].cats) + values[f].codes
+        masks = []
+        for row in content["rules"]:
+            m: Any = True
+            for col in content["inputs"]:
+                parts = self._unary_parts(row.get(col["id"], ""), nid)
+                if parts:
+                    m = np.logical_and(m, self._cell_mask(parts, virtual[col["field"]], nid))
+            masks.append(m)
+        return key, masks, size
 
     def _row_masks(self, i: int) -> list[Any]:
         node = self.nodes[i]

@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -232,8 +233,19 @@ def topological_order(jdm: dict[str, Any]) -> list[dict[str, Any]]:
     return [by_id[nid] for nid in order]
 
 
-_VALID_CACHE: dict[str, bool] = {}
-_DECISIONS: dict[str, Any] = {}
+# Bounded caches (what-if editing creates many scenario JDMs): oldest entries are dropped.
+CACHE_SIZE = 512
+_VALID_CACHE: OrderedDict[str, bool] = OrderedDict()
+_DECISIONS: OrderedDict[str, Any] = OrderedDict()
+
+
+def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+
+
 _LOCK = threading.Lock()
 _ENGINE = zen.ZenEngine()
 
@@ -268,7 +280,7 @@ def validate_jdm(jdm: dict[str, Any]) -> None:
             pass
         raise RuleError(node_id, f"规则无法被引擎加载：{detail}") from None
     if key:
-        _VALID_CACHE[key] = True
+        _remember(_VALID_CACHE, key, True)
 
 
 def money_fields(jdm: dict[str, Any]) -> list[str]:
@@ -336,7 +348,7 @@ def zen_decision(jdm: dict[str, Any]) -> Any:
             decision = _DECISIONS.get(key)
             if decision is None:
                 decision = _ENGINE.create_decision(json.dumps(_with_exact_node(jdm)))
-                _DECISIONS[key] = decision
+                _remember(_DECISIONS, key, decision)
     return decision
 
 

@@ -103,7 +103,8 @@ def scenario_totals(
     n = len(amount)
     if order and order in population:
         keys = np.asarray(population[order])
-        idx = np.argsort(keys, kind="stable")
+        already_sorted = keys.size < 2 or bool(np.all(keys[1:] >= keys[:-1]))
+        idx = None if already_sorted else np.argsort(keys, kind="stable")
     else:
         keys = np.arange(n)
         idx = None
@@ -131,7 +132,7 @@ def scenario_totals(
         k = len(names)
         cost = _sum_by(codes, k, amount)
         fund = _sum_by(codes, k, paid)
-        elig = np.bincount(codes, weights=None, minlength=k) * 0 + _sum_by(codes, k, eligible)
+        elig = _sum_by(codes, k, eligible)
         served = _sum_by(codes, k, funded)
         for i, name in enumerate(names):
             by_group[name] = GroupTotals(int(cost[i]), int(fund[i]), int(elig[i]), int(served[i]))
