@@ -425,7 +425,13 @@ def _trace_list(jdm: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]
                     "rule_id": hit.get("rule", {}).get("_id") or rows[hit["index"]].get("_id"),
                     "description": rows[hit["index"]].get("_description", ""),
                     "conditions": {
-                        k: v for k, v in (hit.get("rule") or {}).items() if not k.startswith("_")
+                        str(col.get("name") or col.get("field")): rows[hit["index"]].get(col["id"])
+                        for col in node["content"]["inputs"]
+                        if str(rows[hit["index"]].get(col["id"], "")).strip()
+                    },
+                    "results": {
+                        str(col.get("name") or col.get("field")): rows[hit["index"]].get(col["id"])
+                        for col in node["content"]["outputs"]
                     },
                 }
                 for hit in hits
