@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rules_jdm import JINAN_FILE
 
 from policyledger.rules import RuleSet
-
-from rules_jdm import JINAN_FILE
 
 
 @pytest.fixture(scope="session")
