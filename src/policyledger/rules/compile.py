@@ -41,6 +41,9 @@ INT64_SAFE = 2**62
 class Num:
     v: Any  # np.ndarray[int64] or python int
     s: int  # decimal scale
+    # True while ``s`` is also the scale zen-engine's decimal would carry (it shows in string()):
+    # literals, inputs, + - * and rounding keep it; division, min/max and branch merges may not.
+    exact: bool = True
 
 
 @dataclass
@@ -150,14 +153,14 @@ def _num_literal(text: str) -> Num:
 
 
 def _num_text(v: int, s: int) -> str:
-    dec = Decimal(v).scaleb(-s).normalize()
-    return format(dec, "f") if dec != 0 else "0"
+    """zen-engine's string() of a decimal: its digits at its scale (trailing zeros kept)."""
+    return format(Decimal(v).scaleb(-s), "f")
 
 
 def _where(c: Any, a: Value, b: Value, where: str) -> Value:
     if isinstance(a, Num) and isinstance(b, Num):
         x, y, s = _align(a, b, where)
-        return Num(np.where(c, x, y), s)
+        return Num(np.where(c, x, y), s, a.exact and b.exact and a.s == b.s)
     if isinstance(a, Bool) and isinstance(b, Bool):
         return Bool(np.where(c, a.v, b.v))
     if isinstance(a, Null):
@@ -703,7 +706,8 @@ class CompiledRule:
             s = max(v.s for v in values)  # type: ignore[union-attr]
             lut = np.asarray([v.v * 10 ** (s - v.s) for v in values], dtype=np.int64)  # type: ignore[union-attr]
             _guard(_maxabs(lut), nid)
-            return Num(lut[sel], s)
+            same = all(v.exact and v.s == s for v in values)  # type: ignore[union-attr]
+            return Num(lut[sel], s, same)
         out = values[-1]
         for r in range(len(values) - 2, -1, -1):
             out = _where(sel == r, values[r], out, nid)
@@ -789,7 +793,7 @@ class CompiledRule:
             v = self.eval(ast[1], scope, where)
             if not isinstance(v, Num):
                 raise RuleError(where, "负号只能用于数值")
-            return Num(-v.v, v.s)
+            return Num(-v.v, v.s, v.exact)
         if kind == "not":
             v = self.eval(ast[1], scope, where)
             if not isinstance(v, Bool):
@@ -836,10 +840,11 @@ class CompiledRule:
         if op in ("+", "-", "%"):
             x, y, s = _align(a, b, where)
             _guard(_maxabs(x) + _maxabs(y), where)
+            ex = a.exact and b.exact
             if op == "+":
-                return Num(x + y, s)
+                return Num(x + y, s, ex)
             if op == "-":
-                return Num(x - y, s)
+                return Num(x - y, s, ex)
             return Num(
                 np.fmod(x, y)
                 if isinstance(x, np.ndarray) or isinstance(y, np.ndarray)
@@ -848,7 +853,7 @@ class CompiledRule:
             )
         if op == "*":
             _guard(_maxabs(a.v) * _maxabs(b.v), where)
-            return Num(a.v * b.v, a.s + b.s)
+            return Num(a.v * b.v, a.s + b.s, a.exact and b.exact)
         # division: only by a literal power of ten (exact as a scale shift)
         if isinstance(b.v, np.ndarray):
             raise RuleError(where, "除法只支持除以常数 10、100、1000…（其他除法不精确）")
@@ -856,7 +861,7 @@ class CompiledRule:
         exp = divisor.log10() if divisor > 0 else Decimal("NaN")
         if not exp.is_finite() or exp != exp.to_integral_value() or exp < 0:
             raise RuleError(where, "除法只支持除以常数 10、100、1000…（其他除法不精确）")
-        return Num(a.v, a.s + int(exp))
+        return Num(a.v, a.s + int(exp), exact=False)
 
     @staticmethod
     def _concat(a: Str, b: Str) -> Str:
@@ -882,7 +887,8 @@ class CompiledRule:
             out = arrs[0]
             for x in arrs[1:]:
                 out = f(out, x)
-            return Num(out, s)
+            same = all(v.exact and v.s == s for v in vals)  # type: ignore[union-attr]
+            return Num(out, s, same)
         if fn in ("round", "floor", "ceil", "trunc"):
             if not 1 <= len(args) <= 2:
                 raise RuleError(where, f"{fn} 的参数个数不对")
@@ -899,12 +905,19 @@ class CompiledRule:
             v = self.eval(args[0], scope, where)
             if not isinstance(v, Num):
                 raise RuleError(where, "abs 的参数必须是数值")
-            return Num(np.abs(v.v) if isinstance(v.v, np.ndarray) else abs(v.v), v.s)
+            return Num(np.abs(v.v) if isinstance(v.v, np.ndarray) else abs(v.v), v.s, v.exact)
         if fn == "string" and len(args) == 1:
             v = self.eval(args[0], scope, where)
             if isinstance(v, Str):
                 return Str(v.codes, ["null" if c is None else c for c in v.cats])
             if isinstance(v, Num):
+                if not v.exact or v.s != 0:
+                    # zen's decimal text of a fraction depends on the engine's internal scale
+                    # (0 x 0.15 shows "0", 10 x 0.15 shows "1.50"): only whole numbers are shown.
+                    raise RuleError(
+                        where,
+                        "string() 只能用于整数（请先 round()），小数的显示位数与引擎不一定一致",
+                    )
                 if isinstance(v.v, np.ndarray):
                     uniq, inv = np.unique(v.v, return_inverse=True)
                     if len(uniq) > 100_000:
@@ -942,7 +955,7 @@ class CompiledRule:
             m = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
             x, y, s = _align(total, Num(np.where(m, v.v, 0), v.s), where)
             _guard(_maxabs(x) + _maxabs(y), where)
-            total = Num(x + y, s)
+            total = Num(x + y, s, exact=False)
         return total
 
 
