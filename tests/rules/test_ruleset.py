@@ -172,3 +172,11 @@ def test_bad_files_are_refused_in_chinese(tmp_path, content: str, phrase: str) -
 def test_a_missing_file_is_a_rule_error(tmp_path) -> None:
     with pytest.raises(RuleError, match="无法读取"):
         RuleSet.load(tmp_path / "nope.json")
+
+
+def test_content_hash_ignores_key_order_and_sees_changes() -> None:
+    a = version("a", "2025-01-01", None, "0.15", 1)
+    b = RuleVersion("b", date(2025, 1, 1), json.loads(json.dumps(a.jdm, sort_keys=True)))
+    assert a.content_hash == b.content_hash and len(a.content_hash) == 64
+    b.jdm["nodes"][1]["content"]["expressions"][0]["value"] = "round(price_fen * 0.16)"
+    assert a.content_hash != b.content_hash

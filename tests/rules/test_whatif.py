@@ -160,3 +160,35 @@ def test_calculator_for_an_enterprise(jinan) -> None:
 def test_calculator_refuses_float_profiles(jinan) -> None:
     with pytest.raises(RuleError, match="浮点"):
         match_programmes({"price_fen": 1.5}, programmes(jinan))
+
+
+def test_an_uploaded_population_with_dates() -> None:
+    from datetime import datetime
+
+    from policyledger.rules.population import columns_from_records
+
+    records = [
+        {"price_fen": 3000, "district": "B区", "submitted_at": datetime(2025, 3, 1, 9, 0)},
+        {"price_fen": 9000, "district": "A区", "submitted_at": datetime(2025, 3, 1, 8, 0)},
+        {"price_fen": 4000, "district": "B区", "submitted_at": datetime(2025, 3, 2, 8, 0)},
+    ]
+    t = scenario_totals(capped("0.1"), columns_from_records(records), 800)
+    # 500 (8:00), 300 (9:00) fill the pool; the one of 3月2日 is not paid
+    assert (t.funded_fen, t.people_served) == (800, 2)
+    assert t.runs_out_at == datetime(2025, 3, 2, 8, 0)
+
+
+@pytest.mark.parametrize(
+    ("records", "phrase"),
+    [
+        ([], "为空"),
+        ([{"price_fen": 1.5}], "浮点"),
+        ([{"price_fen": 1}, {"x": 2}], "缺少列"),
+        ([{"price_fen": 1}, {"price_fen": "1"}], "不一致"),
+    ],
+)
+def test_bad_uploads_are_refused(records, phrase: str) -> None:
+    from policyledger.rules.population import columns_from_records
+
+    with pytest.raises(RuleError, match=phrase):
+        columns_from_records(records)

@@ -44,6 +44,10 @@ class Num:
     # True while ``s`` is also the scale zen-engine's decimal would carry (it shows in string()):
     # literals, inputs, + - * and rounding keep it; division, min/max and branch merges may not.
     exact: bool = True
+    # Known range of the scaled values (lo <= v <= hi), propagated through each operation so the
+    # int64 guard and the sign tests cost no pass over the data; None until first needed.
+    lo: int | None = None
+    hi: int | None = None
 
 
 @dataclass
@@ -110,11 +114,28 @@ def _guard(bound: int, where: str) -> None:
         raise RuleError(where, "数值超出精确计算范围（int64），请缩小金额或比例的位数")
 
 
+def _rng(x: Num) -> tuple[int, int]:
+    """The value range of ``x`` (scaled units), measured once if not known from the operations."""
+    if x.lo is None or x.hi is None:
+        v = x.v
+        if isinstance(v, np.ndarray):
+            x.lo, x.hi = (int(v.min()), int(v.max())) if v.size else (0, 0)
+        else:
+            x.lo = x.hi = int(v)
+    return x.lo, x.hi
+
+
+def _num(v: Any, s: int, lo: int, hi: int, where: str, exact: bool = True) -> Num:
+    _guard(max(abs(lo), abs(hi)), where)
+    return Num(v, s, exact, lo, hi)
+
+
 def _rescale(x: Num, s: int, where: str) -> Any:
     if s == x.s:
         return x.v
     f = 10 ** (s - x.s)
-    _guard(_maxabs(x.v) * f, where)
+    lo, hi = _rng(x)
+    _guard(max(abs(lo), abs(hi)) * f, where)
     return x.v * f
 
 
@@ -123,13 +144,23 @@ def _align(a: Num, b: Num, where: str) -> tuple[Any, Any, int]:
     return _rescale(a, s, where), _rescale(b, s, where), s
 
 
+def _scaled_rng(x: Num, s: int) -> tuple[int, int]:
+    lo, hi = _rng(x)
+    f = 10 ** (s - x.s)
+    return lo * f, hi * f
+
+
 def _round_to(x: Num, d: int, mode: str) -> Num:
     if x.s <= d:
         return x
     q = 10 ** (x.s - d)
     v = x.v
-    if mode == "round" and isinstance(v, np.ndarray) and (v.size == 0 or v.min() >= 0):
-        return Num((v + q // 2) // q, d)
+    lo, hi = _rng(x)
+    new_lo, new_hi = lo // q - 1, hi // q + 1
+    if mode == "round" and lo >= 0:  # no sign handling needed
+        return Num((v + q // 2) // q, d, True, max(new_lo, 0), new_hi)
+    if mode == "floor" and isinstance(v, np.ndarray):
+        return Num(v // q, d, True, new_lo, new_hi)
     if mode == "round":  # half away from zero
         a = abs(v) if not isinstance(v, np.ndarray) else np.abs(v)
         r = (a + q // 2) // q
@@ -142,7 +173,7 @@ def _round_to(x: Num, d: int, mode: str) -> Num:
         a = abs(v) if not isinstance(v, np.ndarray) else np.abs(v)
         r = a // q
         out = np.where(v < 0, -r, r) if isinstance(v, np.ndarray) else (-r if v < 0 else r)
-    return Num(out, d)
+    return Num(out, d, True, new_lo, new_hi)
 
 
 def _num_literal(text: str) -> Num:
@@ -160,7 +191,10 @@ def _num_text(v: int, s: int) -> str:
 def _where(c: Any, a: Value, b: Value, where: str) -> Value:
     if isinstance(a, Num) and isinstance(b, Num):
         x, y, s = _align(a, b, where)
-        return Num(np.where(c, x, y), s, a.exact and b.exact and a.s == b.s)
+        (alo, ahi), (blo, bhi) = _scaled_rng(a, s), _scaled_rng(b, s)
+        return Num(
+            np.where(c, x, y), s, a.exact and b.exact and a.s == b.s, min(alo, blo), max(ahi, bhi)
+        )
     if isinstance(a, Bool) and isinstance(b, Bool):
         return Bool(np.where(c, a.v, b.v))
     if isinstance(a, Null):
@@ -706,8 +740,9 @@ class CompiledRule:
             s = max(v.s for v in values)  # type: ignore[union-attr]
             lut = np.asarray([v.v * 10 ** (s - v.s) for v in values], dtype=np.int64)  # type: ignore[union-attr]
             _guard(_maxabs(lut), nid)
+            lut_lo, lut_hi = int(lut.min()), int(lut.max())
             same = all(v.exact and v.s == s for v in values)  # type: ignore[union-attr]
-            return Num(lut[sel], s, same)
+            return Num(lut[sel], s, same, lut_lo, lut_hi)
         out = values[-1]
         for r in range(len(values) - 2, -1, -1):
             out = _where(sel == r, values[r], out, nid)
@@ -793,7 +828,8 @@ class CompiledRule:
             v = self.eval(ast[1], scope, where)
             if not isinstance(v, Num):
                 raise RuleError(where, "负号只能用于数值")
-            return Num(-v.v, v.s, v.exact)
+            lo, hi = _rng(v)
+            return Num(-v.v, v.s, v.exact, -hi, -lo)
         if kind == "not":
             v = self.eval(ast[1], scope, where)
             if not isinstance(v, Bool):
@@ -839,21 +875,24 @@ class CompiledRule:
             raise RuleError(where, f"运算 {op} 的两侧必须是数值")
         if op in ("+", "-", "%"):
             x, y, s = _align(a, b, where)
-            _guard(_maxabs(x) + _maxabs(y), where)
+            (alo, ahi), (blo, bhi) = _scaled_rng(a, s), _scaled_rng(b, s)
             ex = a.exact and b.exact
             if op == "+":
-                return Num(x + y, s, ex)
+                return _num(x + y, s, alo + blo, ahi + bhi, where, ex)
             if op == "-":
-                return Num(x - y, s, ex)
+                return _num(x - y, s, alo - bhi, ahi - blo, where, ex)
             return Num(
                 np.fmod(x, y)
                 if isinstance(x, np.ndarray) or isinstance(y, np.ndarray)
                 else int(Decimal(x) % Decimal(y)),
                 s,
+                False,
             )
         if op == "*":
-            _guard(_maxabs(a.v) * _maxabs(b.v), where)
-            return Num(a.v * b.v, a.s + b.s, a.exact and b.exact)
+            (alo, ahi), (blo, bhi) = _rng(a), _rng(b)
+            corners = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
+            _guard(max(abs(c) for c in corners), where)
+            return Num(a.v * b.v, a.s + b.s, a.exact and b.exact, min(corners), max(corners))
         # division: only by a literal power of ten (exact as a scale shift)
         if isinstance(b.v, np.ndarray):
             raise RuleError(where, "除法只支持除以常数 10、100、1000…（其他除法不精确）")
@@ -861,7 +900,7 @@ class CompiledRule:
         exp = divisor.log10() if divisor > 0 else Decimal("NaN")
         if not exp.is_finite() or exp != exp.to_integral_value() or exp < 0:
             raise RuleError(where, "除法只支持除以常数 10、100、1000…（其他除法不精确）")
-        return Num(a.v, a.s + int(exp), exact=False)
+        return Num(a.v, a.s + int(exp), False, a.lo, a.hi)
 
     @staticmethod
     def _concat(a: Str, b: Str) -> Str:
@@ -888,7 +927,11 @@ class CompiledRule:
             for x in arrs[1:]:
                 out = f(out, x)
             same = all(v.exact and v.s == s for v in vals)  # type: ignore[union-attr]
-            return Num(out, s, same)
+            ranges = [_scaled_rng(v, s) for v in vals]  # type: ignore[arg-type]
+            pick = min if fn == "min" else max
+            lo = pick(r[0] for r in ranges)
+            hi = pick(r[1] for r in ranges)
+            return Num(out, s, same, lo, hi)
         if fn in ("round", "floor", "ceil", "trunc"):
             if not 1 <= len(args) <= 2:
                 raise RuleError(where, f"{fn} 的参数个数不对")
@@ -905,7 +948,12 @@ class CompiledRule:
             v = self.eval(args[0], scope, where)
             if not isinstance(v, Num):
                 raise RuleError(where, "abs 的参数必须是数值")
-            return Num(np.abs(v.v) if isinstance(v.v, np.ndarray) else abs(v.v), v.s, v.exact)
+            lo, hi = _rng(v)
+            top = max(abs(lo), abs(hi))
+            bottom = 0 if lo <= 0 <= hi else min(abs(lo), abs(hi))
+            return Num(
+                np.abs(v.v) if isinstance(v.v, np.ndarray) else abs(v.v), v.s, v.exact, bottom, top
+            )
         if fn == "string" and len(args) == 1:
             v = self.eval(args[0], scope, where)
             if isinstance(v, Str):
@@ -945,7 +993,7 @@ class CompiledRule:
         raise RuleError(where, f"函数 {fn}(…) 的这种用法不支持向量化")
 
     def _collect_sum(self, coll: Collected, field: str, where: str) -> Num:
-        total = Num(np.zeros(self.n, dtype=np.int64), 0)
+        total = Num(np.zeros(self.n, dtype=np.int64), 0, True, 0, 0)
         for mask, row in zip(coll.masks, coll.rows, strict=True):
             if field not in row:
                 raise RuleError(where, f"collect 表没有字段 {field}")
@@ -953,9 +1001,11 @@ class CompiledRule:
             if not isinstance(v, Num):
                 raise RuleError(where, f"collect 表字段 {field} 必须是数值才能求和")
             m = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
-            x, y, s = _align(total, Num(np.where(m, v.v, 0), v.s), where)
-            _guard(_maxabs(x) + _maxabs(y), where)
-            total = Num(x + y, s, exact=False)
+            lo, hi = _rng(v)
+            part = Num(np.where(m, v.v, 0), v.s, False, min(lo, 0), max(hi, 0))
+            x, y, s = _align(total, part, where)
+            (tlo, thi), (plo, phi) = _scaled_rng(total, s), _scaled_rng(part, s)
+            total = _num(x + y, s, tlo + plo, thi + phi, where, False)
         return total
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -82,6 +84,42 @@ def rows(
             cols[name] = np.asarray(col)[index].tolist()
     names = list(cols)
     return [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+
+def columns_from_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """An uploaded population (rows as dicts, e.g. from an xlsx import) as columns for what-if:
+    texts become :class:`Categorical`, whole numbers int64 (money must already be fen), booleans
+    bool, dates/datetimes numpy datetime64 (usable as the submission order). Floats are refused."""
+    from policyledger.rules.errors import RuleError
+
+    if not records:
+        raise RuleError(None, "人群数据为空")
+    names = list(records[0])
+    out: dict[str, Any] = {}
+    for name in names:
+        try:
+            values = [r[name] for r in records]
+        except KeyError:
+            raise RuleError(
+                None,
+                f"人群数据第 {next(i for i, r in enumerate(records, 1) if name not in r)} 行缺少列 {name}",
+            ) from None
+        kinds = {type(v) for v in values}
+        if kinds <= {str}:
+            out[name] = Categorical.from_values(values)
+        elif kinds <= {bool}:
+            out[name] = np.asarray(values, dtype=bool)
+        elif kinds <= {int}:
+            out[name] = np.asarray(values, dtype=np.int64)
+        elif kinds <= {date, datetime}:
+            out[name] = np.asarray(values, dtype="datetime64[s]")
+        elif float in kinds:
+            raise RuleError(None, f"人群数据列 {name} 含浮点数：金额请用整数分")
+        else:
+            raise RuleError(
+                None, f"人群数据列 {name} 的取值类型不一致：{sorted(k.__name__ for k in kinds)}"
+            )
+    return out
 
 
 def take(population: dict[str, Any], index: Any) -> dict[str, Any]:

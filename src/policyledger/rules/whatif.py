@@ -31,7 +31,7 @@ class ScenarioTotals:
     people_served: int
     budget_fen: int
     share_of_budget: Decimal  # total cost / budget, 4 places
-    runs_out_at: int | None  # submission key of the first application the pool cannot pay
+    runs_out_at: Any  # submission key (int, datetime) of the first application the pool cannot pay
     runs_out_after: int | None  # how many eligible applications were paid before that
     by_group: dict[str, GroupTotals] = field(default_factory=dict)
 
@@ -77,7 +77,7 @@ def _group_codes(population: dict[str, Any], by: str | None) -> tuple[np.ndarray
         raise RuleError(None, f"人群数据缺少分组列 {by}")
     col = population[by]
     cat = col if isinstance(col, Categorical) else Categorical.from_values(np.asarray(col))
-    return np.asarray(cat.codes, dtype=np.int64), [str(c) for c in cat.categories]
+    return np.asarray(cat.codes), [str(c) for c in cat.categories]
 
 
 def _sum_by(codes: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
@@ -110,30 +110,27 @@ def scenario_totals(
         idx = None
     ordered = amount if idx is None else amount[idx]
     cum = np.cumsum(ordered, dtype=np.int64)
-    funded_sorted = cum <= budget_fen
-    funded = np.empty(n, dtype=bool)
-    if idx is None:
-        funded[:] = funded_sorted
-    else:
-        funded[idx] = funded_sorted
-    funded &= eligible
-    over = np.flatnonzero(~funded_sorted & (ordered > 0))
+    if ordered.size and int(ordered.min()) < 0:
+        raise RuleError(None, "规则给出了负金额，无法按申报顺序计算资金池")
+    # amounts are >= 0, so the running total never falls: the pool pays a prefix in submission
+    # order and the first application past the budget is found by binary search.
+    first = int(np.searchsorted(cum, budget_fen, side="right"))
     runs_out_at = runs_out_after = None
-    if over.size:
-        first = int(over[0])
-        runs_out_at = int(keys[first] if idx is None else keys[idx[first]])
-        elig_sorted = eligible if idx is None else eligible[idx]
+    elig_sorted = eligible if idx is None else eligible[idx]
+    if first < n:
+        runs_out_at = keys[first if idx is None else idx[first]].item()
         runs_out_after = int(np.count_nonzero(elig_sorted[:first]))
-    total = int(amount.sum(dtype=np.int64))
-    paid = np.where(funded, amount, 0)
+    total = int(cum[-1]) if n else 0
+    funded_total = int(cum[first - 1]) if first else 0
     by_group: dict[str, GroupTotals] = {}
     codes, names = _group_codes(population, by)
     if codes is not None:
         k = len(names)
+        codes_sorted = codes if idx is None else codes[idx]
         cost = _sum_by(codes, k, amount)
-        fund = _sum_by(codes, k, paid)
-        elig = _sum_by(codes, k, eligible)
-        served = _sum_by(codes, k, funded)
+        elig = np.bincount(codes[eligible], minlength=k)
+        fund = _sum_by(codes_sorted[:first], k, ordered[:first])
+        served = np.bincount(codes_sorted[:first][elig_sorted[:first]], minlength=k)
         for i, name in enumerate(names):
             by_group[name] = GroupTotals(int(cost[i]), int(fund[i]), int(elig[i]), int(served[i]))
     share = (Decimal(total) / Decimal(budget_fen)).quantize(
@@ -141,9 +138,11 @@ def scenario_totals(
     )
     return ScenarioTotals(
         total_cost_fen=total,
-        funded_fen=int(paid.sum(dtype=np.int64)),
+        funded_fen=funded_total,
         eligible=int(np.count_nonzero(eligible)),
-        people_served=int(np.count_nonzero(funded)),
+        people_served=runs_out_after
+        if runs_out_after is not None
+        else int(np.count_nonzero(eligible)),
         budget_fen=budget_fen,
         share_of_budget=share,
         runs_out_at=runs_out_at,
