@@ -204,3 +204,19 @@ def test_fen_to_yuan() -> None:
     assert (
         fen_to_yuan(123456) == "1234.56" and fen_to_yuan(-5) == "-0.05" and fen_to_yuan(0) == "0.00"
     )
+
+
+def test_concurrent_evaluations_of_many_rules_stay_correct(monkeypatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from policyledger.rules import engine
+
+    monkeypatch.setattr(engine, "CACHE_SIZE", 4)  # force evictions while other threads evaluate
+
+    def job(k: int) -> tuple[int, int]:
+        jdm = chain(expr_node("calc", ("amount_fen", f"round(price_fen * 0.{k:02d})")))
+        return k, evaluate(jdm, {"price_fen": 10_000}).amount_fen
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(job, [k % 40 + 1 for k in range(400)]))
+    assert all(amount == k * 100 for k, amount in results)

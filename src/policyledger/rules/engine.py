@@ -241,13 +241,14 @@ _DECISIONS: OrderedDict[str, Any] = OrderedDict()
 
 
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
+    with _LOCK:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 _CONTENTS: OrderedDict[str, Any] = OrderedDict()
 
 
