@@ -62,6 +62,8 @@ def test_a_valid_rule_passes() -> None:
         (lambda j: j["edges"][0].update(targetId="ghost"), "ghost", "不存在的节点"),
         (lambda j: j["nodes"].append(node("rates", "expressionNode")), "rates", "重复"),
         (lambda j: j["nodes"].append(expr_node("orphan", ("a", "1"))), "orphan", "没有上游"),
+        (lambda j: j["nodes"][2].pop("name"), "calc", "缺少名称"),
+        (lambda j: j["edges"][1].pop("id"), "calc", "缺少 id"),
     ],
 )
 def test_errors_name_the_wrong_node(mutate, node_id: str, phrase: str) -> None:

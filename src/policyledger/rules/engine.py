@@ -179,6 +179,8 @@ def _structure(jdm: Any) -> tuple[dict[str, dict], list[dict]]:
             raise RuleError(nid, f"节点 id 重复：{nid}")
         if nid.startswith("__"):
             raise RuleError(nid, f"节点 id 不能以 __ 开头（保留给系统）：{nid}")
+        if not isinstance(node.get("name"), str) or not node["name"].strip():
+            raise RuleError(nid, f"节点 {nid} 缺少名称 name")
         ntype = node.get("type")
         if ntype not in KNOWN_NODE_TYPES:
             raise RuleError(nid, f"节点「{node.get('name') or nid}」的类型未知：{ntype!r}")
@@ -192,6 +194,8 @@ def _structure(jdm: Any) -> tuple[dict[str, dict], list[dict]]:
     for i, edge in enumerate(edges, start=1):
         if not isinstance(edge, dict):
             raise RuleError(None, f"第{i}条连线不是对象")
+        if not isinstance(edge.get("id"), str) or not edge["id"]:
+            raise RuleError(edge.get("targetId"), f"第{i}条连线缺少 id")
         for end in ("sourceId", "targetId"):
             if edge.get(end) not in by_id:
                 raise RuleError(edge.get(end), f"第{i}条连线指向不存在的节点：{edge.get(end)!r}")
