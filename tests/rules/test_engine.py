@@ -222,3 +222,9 @@ def test_concurrent_evaluations_of_many_rules_stay_correct(monkeypatch) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(job, [k % 40 + 1 for k in range(400)]))
     assert all(amount == k * 100 for k, amount in results)
+
+
+def test_passed_through_inputs_keep_their_exact_values() -> None:
+    big = 123_456_789_012_345_678
+    d = evaluate(rate_rule(), {"category": "tv", "price_fen": big, "note": "原样"})
+    assert d.outputs["price_fen"] == big and d.outputs["note"] == "原样"

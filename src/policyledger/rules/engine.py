@@ -241,7 +241,6 @@ def topological_order(jdm: dict[str, Any]) -> list[dict[str, Any]]:
 # Bounded caches (what-if editing creates many scenario JDMs): oldest entries are dropped.
 CACHE_SIZE = 512
 _VALID_CACHE: OrderedDict[str, bool] = OrderedDict()
-_DECISIONS: OrderedDict[str, Any] = OrderedDict()
 
 
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:
@@ -308,6 +307,19 @@ def validate_jdm(jdm: dict[str, Any]) -> None:
         _remember(_VALID_CACHE, key, True)
 
 
+def _produced_fields(jdm: dict[str, Any]) -> set[str]:
+    fields: set[str] = set()
+    for node in jdm["nodes"]:
+        content = node.get("content") or {}
+        if content.get("outputPath"):
+            fields.add(str(content["outputPath"]).split(".")[0])
+        for col in content.get("outputs", []) if node["type"] == "decisionTableNode" else []:
+            fields.add(str(col.get("field", "")).split(".")[0])
+        for expr in content.get("expressions", []) if node["type"] == "expressionNode" else []:
+            fields.add(str(expr.get("key", "")).split(".")[0])
+    return fields
+
+
 def money_fields(jdm: dict[str, Any]) -> list[str]:
     """Top-level output fields whose names end in ``_fen`` (read back exactly)."""
     found: list[str] = []
@@ -372,20 +384,6 @@ def zen_key(jdm: dict[str, Any]) -> str:
         with _LOCK:
             _remember(_CONTENTS, key, content)
     return key
-
-
-def zen_decision(jdm: dict[str, Any]) -> Any:
-    """A zen-engine decision object (with the exact-money node) for a validated JDM."""
-    key = _fingerprint(jdm)
-    decision = _DECISIONS.get(key)
-    if decision is None:
-        validate_jdm(jdm)
-        with _LOCK:
-            decision = _DECISIONS.get(key)
-            if decision is None:
-                decision = _ENGINE.create_decision(json.dumps(_with_exact_node(jdm)))
-                _remember(_DECISIONS, key, decision)
-    return decision
 
 
 def check_inputs(inputs: Any) -> None:
@@ -513,6 +511,10 @@ def evaluate(jdm: dict[str, Any], inputs: dict[str, Any], *, trace: bool = True)
         k[len(EXACT_PREFIX) :]: result.pop(k) for k in list(result) if k.startswith(EXACT_PREFIX)
     }
     outputs = _plain(result)
+    produced = _produced_fields(jdm)
+    for name, value in inputs.items():
+        if name in outputs and name not in produced:
+            outputs[name] = value  # passed through: the caller's exact value, not zen's float
     for name, text in exact.items():
         if text == "null" or text is None:
             outputs[name] = None
