@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from policyledger.rules.compile import Categorical, CompiledRule, compile_jdm, decide_vector
-from policyledger.rules.engine import Decision, evaluate
+from policyledger.rules.engine import Decision, evaluate_many
 from policyledger.rules.errors import RuleError
 from policyledger.rules.money import fen_to_yuan
 
@@ -220,14 +220,9 @@ def match_programmes(
     the rule's own conditions decide); a rule that fails to evaluate is skipped, never fatal.
     """
     matches: list[Match] = []
-    for programme in programmes:
-        try:
-            decision = evaluate(programme.jdm, profile, trace=trace)
-        except RuleError as exc:
-            if exc.node_id is None and "输入" in exc.message:
-                raise
-            continue
-        if decision.eligible:
-            matches.append(Match(programme, decision))
+    results = evaluate_many([p.jdm for p in programmes], profile, trace=trace)
+    for programme, result in zip(programmes, results, strict=True):
+        if isinstance(result, Decision) and result.eligible:
+            matches.append(Match(programme, result))
     matches.sort(key=lambda m: (-m.amount_fen, m.programme.id))
     return matches
