@@ -328,3 +328,8 @@ from policyledger.web.backup_cli import COMMANDS as _backup_commands  # noqa: E4
 
 for _command in _backup_commands:
     main.add_command(_command)
+
+# Subsidy rules (pure library, no Django): test rule sets, evaluate one application.
+from policyledger.rules.cli import rules as _rules  # noqa: E402
+
+main.add_command(_rules)
