@@ -375,9 +375,17 @@ def _marker_of(label: str | None) -> str | None:
     return norm_number(found.group()) if found else norm_title(label, 12)
 
 
+def _unit_name(name: str) -> str:
+    # The gold keeps names as printed, the parser gives them through the shipped alias table (full
+    # formal name -> standard short name, 人力资源和社会保障厅 -> 人力资源社会保障厅): compare both so.
+    from policyledger.parsing.units import canonical_unit
+
+    return canonical_unit(norm_text(name) or "")
+
+
 def _unit_items(key, lead: Iterable[str], support: Iterable[str]) -> list:
-    return [(key, "lead", norm_text(u)) for u in lead] + [
-        (key, "support", norm_text(u)) for u in support
+    return [(key, "lead", _unit_name(u)) for u in lead] + [
+        (key, "support", _unit_name(u)) for u in support
     ]
 
 
