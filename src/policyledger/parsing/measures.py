@@ -71,6 +71,7 @@ class Draft:
 _FORMATS = {
     "chapter": "第{c}章",
     "article": "第{c}条",
+    "article_ar": "第{a}条",
     "cn_comma": "{c}、",
     "cn_paren": "（{c}）",
     "ar_paren": "（{a}）",
@@ -196,7 +197,7 @@ def select(
             ):
                 chosen.append(node)
     else:
-        chosen = _without_clauses(alive, children, ancestors)
+        chosen = _without_clauses(text, alive, kids, ancestors, parent)
 
     if scrambled:
         carried = _reattach(alive, live_clauses, chosen, key)
@@ -358,18 +359,54 @@ def _region_end(
     return max(end, node.start)
 
 
-def _without_clauses(alive: list[Node], children: dict[int, int], ancestors) -> list[Node]:
+# An amount or a share in a passage: what a section that is itself a measure carries (一、财政支持。设立…1亿元).
+_QUANTITY = re.compile(r"\d[\d.,]*[ ]?(?:[万亿千百]{1,2})?[ ]?元|\d[\d.]*[ ]?%")
+
+
+def _without_clauses(text: str, alive: list[Node], kids: dict[int, list[Node]], ancestors, parent):
+    """No responsibility clause anywhere: the level a person would hand out as tasks.
+
+    That is the style with the most leaves under the action sections (aims such as 总体要求 are not
+    tasks). In a mixed-depth outline, a heading of that style whose own items are numbered hands out
+    the items instead ((一) over 1. 2. 3.), and a section above with no items of its own is a task
+    when it carries an amount or a share (一、财政支持 next to 二、支持范围 (一)…).
+    """
+
     def action(node: Node) -> bool:
         return not any(_NON_ACTION.search(n.heading or "") for n in [*ancestors(node), node])
 
-    leaves = [n for n in alive if n.index not in children and action(n)]
+    leaves = [n for n in alive if n.index not in kids and action(n)]
     if not leaves:
         return []
     counts: dict[str, int] = {}
     for node in leaves:
         counts[node.marker.style] = counts.get(node.marker.style, 0) + 1
     style = max(counts, key=counts.__getitem__)
-    return [n for n in alive if n.marker.style == style and action(n)]
+    chosen: list[Node] = []
+    for node in alive:
+        if node.marker.style != style or not action(node):
+            continue
+        items = kids.get(node.index, [])
+        if items and all(i.index not in kids for i in items) and len(items) >= 2:
+            chosen.extend(items)  # (一) with 1. 2. 3. 4.: the items are the tasks
+        else:
+            chosen.append(node)
+    holding = {a.index for n in chosen for a in ancestors(n)}
+    rank = min(n.marker.rank for n in chosen)
+    for node in alive:
+        if node.index in kids or node.marker.rank >= rank or not action(node):
+            continue
+        above = parent(node)
+        siblings = kids.get(above.index, []) if above is not None else []
+        if above is None:
+            siblings = [n for n in alive if parent(n) is None]
+        if not any(s.index in holding for s in siblings):
+            continue
+        end = next((n.start for n in alive if n.start > node.start), len(text))
+        if _QUANTITY.search(text, node.heading_end, end):
+            chosen.append(node)
+    chosen.sort(key=lambda n: n.start)
+    return chosen
 
 
 def _reattach(alive, clauses, chosen, key) -> dict[tuple, list[Clause]]:

@@ -167,6 +167,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
             in_sequence = False  # the same heading printed again (a repeated passage)
         elif value == 1 and open_at is None:
             pass  # a new level, or a level restarting under a new parent
+        elif value == 2 and strong and name not in max_value and open_at is None:
+            pass  # a new level whose first item lost its number (the 1. was never printed)
         elif value == 1 and strong and open_at == 0:
             epoch += 1  # the outermost level restarting: a sub-document without a title line
         elif previous is not None and value == previous and strong:

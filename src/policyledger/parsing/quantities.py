@@ -69,7 +69,7 @@ _MONEY_RE = re.compile(
     rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
     rf"(?P<b>{_NUM}){_SP}(?P<bm>{_MULT})?{_SP}元"
     rf"|(?P<n>{_NUM}){_SP}(?:余|多)?(?P<nm>{_MULT})?{_SP}元"
-    rf"|(?P<w>{_NUM}){_SP}(?P<wm>万|亿)(?={_SP}(?:以上|以下|以内|左右))"
+    rf"|(?P<w>{_NUM}){_SP}(?P<wm>千万|百万|万|亿)(?={_SP}(?:以上|以下|以内|左右))"
 )
 # Chinese numerals only with a magnitude (三百元, 五千万元): 一元化 and 三元里 are words.
 _MONEY_CN_RE = re.compile(rf"(?P<c>[一二两三四五六七八九十][{_CN_DIGIT}]{{0,10}})元")
