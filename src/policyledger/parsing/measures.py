@@ -244,6 +244,9 @@ def select(
         drafts[k] = draft
 
     result = list(drafts.values())
+    split = False
+    if not scrambled and carried:
+        result, split = _paragraph_measures(text, result, carried, kids)
     if scrambled:
         _infer_sections(result, alive, parent)
         rank = {}
@@ -262,8 +265,134 @@ def select(
         printed.setdefault(base, set()).add(marker.value)
         chain = tuple(n.marker.number for n in ancestors(node))
         printed.setdefault((*base, chain), set()).add(marker.value)
-    diagnostics.extend(_missing(result, scrambled, printed))
-    return [d for d in result if d.pieces], diagnostics
+    diagnostics.extend(_missing([d for d in result if d.number], scrambled, printed))
+    result = [d for d in result if d.pieces]
+    if result:
+        diagnostics.append(_level_diagnostic(result, alive, bool(carried), split))
+    return result, diagnostics
+
+
+def _level_name(style: str) -> str:
+    return "“" + format_number(style, 1) + "”"
+
+
+def _level_diagnostic(drafts: list[Draft], alive: list[Node], clauses: bool, split: bool):
+    """Which numbered level was read as the measures, and why (``measure_level``)."""
+    counts: dict[str, int] = {}
+    paragraphs = 0
+    for draft in drafts:
+        if not draft.number:
+            paragraphs += 1
+        else:
+            counts[draft.node.marker.style] = counts.get(draft.node.marker.style, 0) + 1
+    rank = {}
+    for node in alive:
+        rank.setdefault(node.marker.style, node.marker.rank)
+    levels = [f"{_level_name(st)}一级{n}条" for st, n in sorted(counts.items(), key=lambda x: rank[x[0]])]
+    if paragraphs:
+        levels.append(f"不带编号的段落{paragraphs}条")
+    measure_styles = set(counts)
+    above = sorted(
+        {n.marker.style for n in alive if n.marker.style not in measure_styles
+         and rank[n.marker.style] < max((rank[s] for s in measure_styles), default=99)},
+        key=rank.__getitem__,
+    )
+    if clauses:
+        why = "责任单位标注所在的层级"
+        if split:
+            why += "（标题下各段末尾各有责任单位，每段为一项措施）"
+    else:
+        why = "文中没有责任单位标注，取可作为任务分配的最细一级（总体要求等目标性章节除外）"
+    sections = "、".join(_level_name(st) for st in above)
+    message = f"措施层级：{'，'.join(levels)}——{why}" + (
+        f"；其上的{sections}作为章节" if sections else ""
+    )
+    return Diagnostic("measure_level", message)
+
+
+def _paragraph_measures(
+    text: str, drafts: list[Draft], carried: dict[tuple, list[Clause]], kids: dict[int, list[Node]]
+) -> tuple[list[Draft], bool]:
+    """A heading on a line of its own whose paragraphs each end in a responsibility clause: every
+    such paragraph is a measure (unnumbered, ``number`` ""), the heading its section.
+
+    A heading with one such paragraph is split too when a sibling heading holds several (the
+    document reads so throughout). Clauses inside a paragraph (…（X负责）巩固…（Y牵头）) stay with it.
+    """
+    plans: dict[int, list[tuple[int, int, list[Clause]]]] = {}
+    for i, draft in enumerate(drafts):
+        node = draft.node
+        if node.index in kids or not draft.pieces:
+            continue
+        line_end = text.find("\n", node.marker.end, draft.pieces[-1][1])
+        if line_end < 0 or "。" in text[node.marker.end : line_end].rstrip("。 "):
+            continue  # 一、举办促消费活动。…: the heading runs into its text
+        own = sorted(carried.get(draft.key, []), key=lambda c: c.start)
+        found = _clause_paragraphs(text, line_end + 1, draft.pieces[-1][1], own)
+        if found:
+            plans[i] = found
+
+    def group(draft: Draft) -> tuple:
+        return (draft.part, draft.node.parent, draft.node.marker.style)
+
+    several = {group(drafts[i]) for i, found in plans.items() if len(found) >= 2}
+    out: list[Draft] = []
+    for i, draft in enumerate(drafts):
+        found = plans.get(i)
+        if not found or (len(found) < 2 and group(draft) not in several):
+            out.append(draft)
+            continue
+        for n, (a, b, own) in enumerate(found, 1):
+            stop = _HEADING_STOP.search(text, a, b)
+            heading = text[a : stop.start() if stop else b].strip()[:30] or None
+            paragraph = Draft(
+                part=draft.part,
+                key=(*draft.key, n),
+                node=draft.node,
+                number="",
+                path=list(draft.path),
+                section=_label(draft.node),
+                heading=heading,
+                pieces=[(a, b)],
+            )
+            for clause in own:
+                _merge(paragraph.lead, clause.lead)
+                _merge(paragraph.support, clause.support)
+            out.append(paragraph)
+    return out, len(out) != len(drafts) or any(not d.number for d in out)
+
+
+_HEADING_STOP = re.compile(r"[。！？；\n]")
+
+
+def _clause_paragraphs(text: str, start: int, end: int, clauses: list[Clause]):
+    """Paragraphs of [start, end) grouped so that each ends with a clause (a paragraph without one
+    opens the next group); None when no paragraph ends with a clause."""
+    groups: list[tuple[int, int, list[Clause]]] = []
+    opened: int | None = None
+    position = start
+    while position < end:
+        line_end = text.find("\n", position, end)
+        line_end = end if line_end < 0 else line_end
+        a, b = _strip(text, position, line_end)
+        position = line_end + 1
+        if b <= a:
+            continue
+        if opened is None:
+            opened = a
+        closing = [c for c in clauses if a <= c.start < b]
+        if closing and not text[closing[-1].end : b].strip(" 。；;"):
+            inside = [c for c in clauses if opened <= c.start < b]
+            groups.append((opened, b, inside))
+            opened = None
+    if not groups:
+        return None
+    if opened is not None:  # text after the last clause stays with the last paragraph
+        a, _, own = groups[-1]
+        groups[-1] = (a, _strip(text, opened, end)[1], own)
+    if sum(len(g[2]) for g in groups) < len(clauses):
+        return None  # a clause outside the paragraphs (on the heading line): not this shape
+    return groups
 
 
 def _climb(text: str, holders: list, kids: dict[int, list[Node]], parent) -> list:
