@@ -13,6 +13,7 @@ from policyledger.parsing.model import (
     Part,
     Source,
     Target,
+    UnitBlock,
 )
 from policyledger.parsing.pipeline import parse, parse_bytes, parse_file
 from policyledger.parsing.reading import ReadError
@@ -26,6 +27,7 @@ __all__ = [
     "ReadError",
     "Source",
     "Target",
+    "UnitBlock",
     "parse",
     "parse_bytes",
     "parse_file",

@@ -66,6 +66,7 @@ class Draft:
     pieces: list[tuple[int, int]]
     lead: list[str] = field(default_factory=list)
     support: list[str] = field(default_factory=list)
+    blocks: list[Clause] = field(default_factory=list)
 
 
 _FORMATS = {
@@ -238,9 +239,10 @@ def select(
             heading=heading,
             pieces=pieces,
         )
-        for clause in carried.get(k, []):
+        for clause in sorted(carried.get(k, []), key=lambda c: c.start):
             _merge(draft.lead, clause.lead)
             _merge(draft.support, clause.support)
+            draft.blocks.append(clause)
         drafts[k] = draft
 
     result = list(drafts.values())
@@ -358,6 +360,7 @@ def _paragraph_measures(
             for clause in own:
                 _merge(paragraph.lead, clause.lead)
                 _merge(paragraph.support, clause.support)
+                paragraph.blocks.append(clause)
             out.append(paragraph)
     return out, len(out) != len(drafts) or any(not d.number for d in out)
 
@@ -522,16 +525,18 @@ def _without_clauses(text: str, alive: list[Node], kids: dict[int, list[Node]], 
             chosen.append(node)
     holding = {a.index for n in chosen for a in ancestors(n)}
     rank = min(n.marker.rank for n in chosen)
-    for node in alive:
+    roots = [n for n in alive if parent(n) is None]
+    roots_hold = any(n.index in holding for n in roots)
+    for position, node in enumerate(alive):
         if node.index in kids or node.marker.rank >= rank or not action(node):
             continue
         above = parent(node)
-        siblings = kids.get(above.index, []) if above is not None else []
         if above is None:
-            siblings = [n for n in alive if parent(n) is None]
-        if not any(s.index in holding for s in siblings):
+            if not roots_hold:
+                continue
+        elif not any(s.index in holding for s in kids.get(above.index, [])):
             continue
-        end = next((n.start for n in alive if n.start > node.start), len(text))
+        end = alive[position + 1].start if position + 1 < len(alive) else len(text)
         if _QUANTITY.search(text, node.heading_end, end):
             chosen.append(node)
     chosen.sort(key=lambda n: n.start)

@@ -249,7 +249,13 @@ def _signature_lines(text: str) -> tuple[str | None, str | None]:
         if date is None:
             continue
         issuers: list[str] = []
-        for line in reversed(text[: found.start()].split("\n")[-_SIGNATURE_LINES:]):
+        above = found.start()
+        for _ in range(_SIGNATURE_LINES + 1):  # the lines right above it, not the whole text
+            above = text.rfind("\n", 0, above - 1) if above > 0 else -1
+            if above < 0:
+                above = 0
+                break
+        for line in reversed(text[above : found.start()].split("\n")):
             if not line.strip(" *"):
                 continue
             issuer = _ISSUER_LINE.match(line)

@@ -26,7 +26,15 @@ from policyledger.parsing import (
 )
 from policyledger.parsing import units as units_stage
 from policyledger.parsing.cleaning import Cleaned, clean
-from policyledger.parsing.model import Diagnostic, Document, Measure, Part, Source, Target
+from policyledger.parsing.model import (
+    Diagnostic,
+    Document,
+    Measure,
+    Part,
+    Source,
+    Target,
+    UnitBlock,
+)
 from policyledger.parsing.reading import decode
 
 logger = logging.getLogger("policyledger.parsing.pipeline")
@@ -143,12 +151,32 @@ class _Run:
                 span=cleaned.span(*first),
                 lead_units=draft.lead,
                 support_units=draft.support,
+                unit_blocks=[
+                    UnitBlock(list(c.lead), list(c.support), cleaned.span(c.start, c.end))
+                    for c in draft.blocks
+                ],
             )
             for a, b in draft.pieces:
+                dropped: list[tuple[int, int, int]] = []
                 found = self._guard(
-                    "targets", quantities.extract_targets, text[a:b], year=year, default=[]
+                    "targets",
+                    quantities.extract_targets,
+                    text[a:b],
+                    year=year,
+                    dropped=dropped,
+                    default=[],
                 )
                 measure.targets.extend(self._shift(t, a) for t in found)
+                for bad_year, start, end in dropped:
+                    doc.diagnostics.append(
+                        Diagnostic(
+                            "implausible_date",
+                            f"措施{draft.number or measure.heading or ''}中的“{text[a + start : a + end]}”"
+                            f"年份为{bad_year}，不在{quantities.FIRST_YEAR}—{quantities.LAST_YEAR}年之间"
+                            "（可能是转录错误），未作为完成期限",
+                            cleaned.span(a + start, a + end),
+                        )
+                    )
             doc.measures.append(measure)
         if not any(m.lead_units or m.support_units for m in doc.measures):
             # A 任务分工表 assigns the tasks the body only lists: its rows are the measures.
