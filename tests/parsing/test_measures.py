@@ -18,6 +18,31 @@ def test_measures_fixture(case: Case):
         assert [d.code for d in document.diagnostics] == case.expected["codes"]
     for text in case.expected.get("absent", []):
         assert all(text not in m.text for m in document.measures)
+    if "support" in case.expected:
+        assert [m.support_units for m in document.measures] == case.expected["support"]
+    if "blocks" in case.expected:
+        # each measure's unit blocks as printed: the span points at the block in the input
+        got_blocks = [
+            [case.text[b.span[0] : b.span[1]] for b in m.unit_blocks] for m in document.measures
+        ]
+        assert got_blocks == case.expected["blocks"]
+    if "money" in case.expected:
+        money = [
+            [v for t in m.targets if t.kind == "money" for v in _ends(t.value)]
+            for m in document.measures
+        ]
+        assert money == case.expected["money"]
+    if "deadlines" in case.expected:
+        dates = [[t.value for t in m.targets if t.kind == "date"] for m in document.measures]
+        assert dates == case.expected["deadlines"]
+    if "level" in case.expected:
+        message = next(d.message for d in document.diagnostics if d.code == "measure_level")
+        for words in case.expected["level"]:
+            assert words in message
+
+
+def _ends(value):
+    return list(value) if isinstance(value, list) else [value]
 
 
 def test_ids_are_unique_and_measures_do_not_overlap():

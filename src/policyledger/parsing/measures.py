@@ -42,6 +42,12 @@ _DOCUMENT_TAIL = re.compile(
 )
 
 
+# A box (专栏3  工业大数据能力提升工程) printed between the items: no measure's text.
+_BOX = re.compile(
+    r"(?<=\n)[ ]*(?:" + "|".join(map(re.escape, _SECTIONS.get("box_labels", []))) + r")[ ]*\d{1,3}"
+)
+
+
 @dataclass
 class Clause:
     """A responsibility clause in cleaned coordinates with its units."""
@@ -488,6 +494,9 @@ def _region_end(
     tail = _DOCUMENT_TAIL.search(text, node.heading_end, end)
     if tail is not None:
         end = tail.start()
+    box = _BOX.search(text, node.heading_end, end)  # 专栏1 …: a box printed after the item
+    if box is not None:
+        end = box.start()
     return max(end, node.start)
 
 
