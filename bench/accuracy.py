@@ -326,6 +326,7 @@ def _explain(name: str, document, gold: dict) -> None:
                 f"  {' ' * len(field_name)}  extra   {extra[:12]}{' …' if len(extra) > 12 else ''}"
             )
 
+
 # ---------------------------------------------------------------------------------------------------
 # Held-out and development sets: per document, the fields issue 10 names.
 
@@ -447,9 +448,7 @@ def heldout_reports() -> list[DocReport]:
         name = path.name.removesuffix(".expected.json")
         expected = json.loads(path.read_text(encoding="utf-8"))
         document = parse((HELDOUT / f"{name}.txt").read_text(encoding="utf-8"), name=name)
-        wanted = [
-            {**m, "money": m.get("money", [])} for m in expected["measures"]
-        ]
+        wanted = [{**m, "money": m.get("money", [])} for m in expected["measures"]]
         keys_w = [(i, norm_number(m["number"])) for i, m in enumerate(wanted)]
         keys_p = [(i, norm_number(m.number)) for i, m in enumerate(document.measures)]
         report = _score_sets(name, document, wanted, keys_w, keys_p, _meta(document, expected))
@@ -491,7 +490,9 @@ def corrected(slug: str, gold: dict, corrections: dict[str, dict] | None = None)
     for entry in table.get("measures", []):
         found = [m for m in gold["measures"] if _matches(m, entry["where"])]
         if len(found) != 1 or found[0].get(entry["field"]) != entry["gold"]:
-            raise ValueError(f"{slug}: correction {entry['where']} {entry['field']} no longer applies")
+            raise ValueError(
+                f"{slug}: correction {entry['where']} {entry['field']} no longer applies"
+            )
         found[0][entry["field"]] = entry["corrected"]
     return gold
 
@@ -549,7 +550,9 @@ def devset_reports() -> list[DocReport]:
         document = parse(text, name=gold["file"])
         wanted = [{**m, "money": m["money_yuan"]} for m in gold["measures"]]
         keys_w, keys_p = _devset_keys(gold, document)
-        report = _score_sets(slug, document, wanted, keys_w, keys_p, _meta(document, gold["document"]))
+        report = _score_sets(
+            slug, document, wanted, keys_w, keys_p, _meta(document, gold["document"])
+        )
         report.gold = gold["measure_count"]
         if gold.get("measure_count_range"):
             report.count_range = tuple(gold["measure_count_range"])
@@ -625,7 +628,6 @@ def report_devset(verbose: bool = False) -> int:
     print(f"devset_headings_f1: {_fmt(summary['headings_f1'])}")
     print(f"devset_targets_met: {'yes' if ok else 'no'}")
     return 0
-
 
 
 if __name__ == "__main__":

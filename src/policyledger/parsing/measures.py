@@ -296,13 +296,19 @@ def _level_diagnostic(drafts: list[Draft], alive: list[Node], clauses: bool, spl
     rank = {}
     for node in alive:
         rank.setdefault(node.marker.style, node.marker.rank)
-    levels = [f"{_level_name(st)}一级{n}条" for st, n in sorted(counts.items(), key=lambda x: rank[x[0]])]
+    levels = [
+        f"{_level_name(st)}一级{n}条" for st, n in sorted(counts.items(), key=lambda x: rank[x[0]])
+    ]
     if paragraphs:
         levels.append(f"不带编号的段落{paragraphs}条")
     measure_styles = set(counts)
     above = sorted(
-        {n.marker.style for n in alive if n.marker.style not in measure_styles
-         and rank[n.marker.style] < max((rank[s] for s in measure_styles), default=99)},
+        {
+            n.marker.style
+            for n in alive
+            if n.marker.style not in measure_styles
+            and rank[n.marker.style] < max((rank[s] for s in measure_styles), default=99)
+        },
         key=rank.__getitem__,
     )
     if clauses:

@@ -395,7 +395,11 @@ def _counts(text: str, starts: list[int]) -> list[_Candidate]:
             continue  # ordinals: 第11次, 第八届
         if unit.startswith("年") and _is_year(a) and (b is None or _is_year(b)):
             continue  # a year (or 2024—2026年, a period), not a count of years
-        if unit.startswith("年") and len(a) == 4 and (a[0] == "0" or text.startswith(("底", "末"), end)):
+        if (
+            unit.startswith("年")
+            and len(a) == 4
+            and (a[0] == "0" or text.startswith(("底", "末"), end))
+        ):
             continue  # a garbled year (0402年底前): no count starts with 0 or ends in 年底
         if b is not None:
             value: int | float | str = re.sub(r"\s", "", text[match.start("a") : match.end("b")])
@@ -450,9 +454,12 @@ def _dates(
         y = int(match.group("y"))
         if not FIRST_YEAR <= y <= LAST_YEAR:
             if dropped is not None and (
-                match.group("bare") is None or _after(text, match.end(), 4).startswith(m.deadline_after)
+                match.group("bare") is None
+                or _after(text, match.end(), 4).startswith(m.deadline_after)
             ):
-                dropped.append((y, match.start(), _absorb_after(text, match.end(), m.deadline_after)))
+                dropped.append(
+                    (y, match.start(), _absorb_after(text, match.end(), m.deadline_after))
+                )
             continue
         if year is not None and y < year:
             continue  # 截至2019年底…: a date before the document's year reports, it sets no deadline
