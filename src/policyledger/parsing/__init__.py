@@ -15,12 +15,13 @@ from policyledger.parsing.model import (
     Target,
     UnitBlock,
 )
-from policyledger.parsing.pipeline import parse, parse_bytes, parse_file
+from policyledger.parsing.pipeline import Level, levels, parse, parse_bytes, parse_file
 from policyledger.parsing.reading import ReadError
 
 __all__ = [
     "Citation",
     "Diagnostic",
+    "Level",
     "Document",
     "Measure",
     "Part",
@@ -28,6 +29,7 @@ __all__ = [
     "Source",
     "Target",
     "UnitBlock",
+    "levels",
     "parse",
     "parse_bytes",
     "parse_file",

@@ -112,8 +112,14 @@ def select(
     passages: Passages,
     part_starts: list[int],
     to_original,
+    level: str | None = None,
 ) -> tuple[list[Draft], list[Diagnostic]]:
-    """The measures of a document (cleaned coordinates) and the diagnostics about their numbers."""
+    """The measures of a document (cleaned coordinates) and the diagnostics about their numbers.
+
+    ``level`` (a numbering style name, see ``data/numbering.json``) is a reviewer's choice: every
+    heading of that style is a measure, the levels above are sections, and each clause goes to the
+    measure it is printed in (or the last one before it).
+    """
     diagnostics: list[Diagnostic] = []
     alive = [n for n in nodes if not passages.is_removed(n.start)]
     if not alive:
@@ -194,7 +200,16 @@ def select(
         return (part_of(node.start), node.marker.epoch, above.index if above else None)
 
     chosen: list[Node] = []
-    if carried:
+    if level is not None:
+        chosen = [n for n in alive if n.marker.style == level]
+        carried = {}
+        chosen_at = [n.start for n in chosen]
+        ends = _extents(alive, len(text))
+        for clause in live_clauses:
+            index = bisect.bisect_right(chosen_at, clause.start) - 1
+            if index >= 0 and clause.start < ends[chosen[index].index]:
+                carried.setdefault(key(chosen[index]), []).append(clause)
+    elif carried:
         carrying_groups = {group(n) for n in alive if key(n) in carried}
         for node in alive:
             if node.marker.style not in measure_styles:
@@ -253,7 +268,7 @@ def select(
 
     result = list(drafts.values())
     split = False
-    if not scrambled and carried:
+    if not scrambled and carried and level is None:
         result, split = _paragraph_measures(text, result, carried, kids)
     if scrambled:
         _infer_sections(result, alive, parent)
@@ -276,15 +291,30 @@ def select(
     diagnostics.extend(_missing([d for d in result if d.number], scrambled, printed))
     result = [d for d in result if d.pieces]
     if result:
-        diagnostics.append(_level_diagnostic(result, alive, bool(carried), split))
+        diagnostics.append(_level_diagnostic(result, alive, bool(carried), split, level))
     return result, diagnostics
+
+
+def _extents(alive: list[Node], limit: int) -> dict[int, int]:
+    """Where each heading's region ends: at the next heading of its level or above."""
+    ends: dict[int, int] = {}
+    open_nodes: list[Node] = []
+    for node in alive:
+        while open_nodes and open_nodes[-1].marker.rank >= node.marker.rank:
+            ends[open_nodes.pop().index] = node.start
+        open_nodes.append(node)
+    for node in open_nodes:
+        ends[node.index] = limit
+    return ends
 
 
 def _level_name(style: str) -> str:
     return "“" + format_number(style, 1) + "”"
 
 
-def _level_diagnostic(drafts: list[Draft], alive: list[Node], clauses: bool, split: bool):
+def _level_diagnostic(
+    drafts: list[Draft], alive: list[Node], clauses: bool, split: bool, chosen: str | None = None
+):
     """Which numbered level was read as the measures, and why (``measure_level``)."""
     counts: dict[str, int] = {}
     paragraphs = 0
@@ -311,7 +341,9 @@ def _level_diagnostic(drafts: list[Draft], alive: list[Node], clauses: bool, spl
         },
         key=rank.__getitem__,
     )
-    if clauses:
+    if chosen is not None:
+        why = "审核人指定的层级"
+    elif clauses:
         why = "责任单位标注所在的层级"
         if split:
             why += "（标题下各段末尾各有责任单位，每段为一项措施）"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -63,12 +64,18 @@ def parse_bytes(data: bytes, *, name: str, aliases: Mapping[str, str] | None = N
 
 
 def parse(
-    text: str, *, name: str | None = None, aliases: Mapping[str, str] | None = None
+    text: str,
+    *,
+    name: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    measure_level: str | None = None,
 ) -> Document:
     """Parse the text of a policy document into metadata, parts, measures and citations.
 
     ``aliases`` (alias -> canonical unit name, see ``units.load_aliases``) replaces the shipped
     alias table, so an office can merge the abbreviations it uses into its own registry's names.
+    ``measure_level`` (a style name from ``levels(text)``) makes every heading of that numbering
+    level a measure, for a reviewer who reads the document at another level than the parser did.
     """
     source = Source(
         name=name or "<text>",
@@ -80,8 +87,31 @@ def parse(
         document.diagnostics.append(Diagnostic("empty_text", "文本为空，没有可解析的内容"))
         return document
     cleaned = clean(text)
-    _Run(document, cleaned, text, aliases).run()
+    _Run(document, cleaned, text, aliases, measure_level).run()
     return document
+
+
+@dataclass
+class Level:
+    """A numbering level printed in a document: its style name, how it looks, how many headings."""
+
+    style: str
+    example: str
+    count: int
+
+
+def levels(text: str) -> list[Level]:
+    """The numbering levels of a text, outermost first (what ``measure_level`` can be)."""
+    cleaned = clean(text)
+    meta = metadata.extract(cleaned.text)
+    starts = [t.start for t in metadata.find_parts(cleaned.text, meta)][1:]
+    found: dict[str, Level] = {}
+    ranks: dict[str, int] = {}
+    for marker in outline.find_markers(cleaned.text, tuple(starts)):
+        ranks.setdefault(marker.style, marker.rank)
+        level = found.setdefault(marker.style, Level(marker.style, marker.number, 0))
+        level.count += 1
+    return sorted(found.values(), key=lambda lv: ranks[lv.style])
 
 
 class _Run:
@@ -93,9 +123,11 @@ class _Run:
         cleaned: Cleaned,
         original: str,
         aliases: Mapping[str, str] | None = None,
+        measure_level: str | None = None,
     ) -> None:
         self.document = document
         self.aliases = aliases
+        self.measure_level = measure_level
         self.cleaned = cleaned
         self.text = cleaned.text
         self.original = original
@@ -178,7 +210,9 @@ class _Run:
                         )
                     )
             doc.measures.append(measure)
-        if not any(m.lead_units or m.support_units for m in doc.measures):
+        if self.measure_level is None and not any(
+            m.lead_units or m.support_units for m in doc.measures
+        ):
             # A 任务分工表 assigns the tasks the body only lists: its rows are the measures.
             rows = self._guard("structure", tables.find_rows, self.original, default=[])
             if rows:
@@ -212,7 +246,7 @@ class _Run:
             cleaned.span,
         )
         drafts, diagnostics = measures.select(
-            text, nodes, clauses, removed, part_starts, cleaned.span
+            text, nodes, clauses, removed, part_starts, cleaned.span, level=self.measure_level
         )
         return drafts, removed, removed.diagnostics + diagnostics
 
