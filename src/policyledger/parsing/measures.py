@@ -332,13 +332,9 @@ def _level_diagnostic(
     if paragraphs:
         levels.append(f"不带编号的段落{paragraphs}条")
     measure_styles = set(counts)
+    deepest = max((rank[st] for st in measure_styles), default=len(rank))
     above = sorted(
-        {
-            n.marker.style
-            for n in alive
-            if n.marker.style not in measure_styles
-            and rank[n.marker.style] < max((rank[s] for s in measure_styles), default=99)
-        },
+        {st for st, r in rank.items() if st not in measure_styles and r < deepest},
         key=rank.__getitem__,
     )
     if chosen is not None:
