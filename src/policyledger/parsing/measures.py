@@ -48,6 +48,16 @@ _BOX = re.compile(
 )
 
 
+_BOX_LABELS = tuple(_SECTIONS.get("box_labels", []))
+
+
+def _boxes(text: str) -> list[int]:
+    """Where the boxes start (a cheap test first: most documents have none)."""
+    if not any(label in text for label in _BOX_LABELS):
+        return []
+    return [m.start() for m in _BOX.finditer(text)]
+
+
 @dataclass
 class Clause:
     """A responsibility clause in cleaned coordinates with its units."""
@@ -230,6 +240,7 @@ def select(
     for node in chosen:
         occurrences.setdefault(key(node), []).append(node)
     chosen_starts = sorted(n.start for n in chosen)
+    boxes = _boxes(text)
     for k, copies in occurrences.items():
         first = copies[0]
         heading = next((c.heading for c in copies if c.heading), None)
@@ -238,7 +249,7 @@ def select(
         pieces: list[tuple[int, int]] = []
         for copy in copies:
             end = _region_end(
-                text, copy, alive, starts, chosen_starts, part_starts, len(text), scrambled
+                text, copy, alive, starts, chosen_starts, part_starts, len(text), scrambled, boxes
             )
             if not scrambled:  # a scrambled page's clauses were placed by number, not position
                 own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
@@ -508,6 +519,7 @@ def _region_end(
     part_starts: list[int],
     limit: int,
     scrambled: bool,
+    boxes: list[int] | tuple[int, ...] = (),
 ) -> int:
     """Where a measure's text ends: at the next heading of its level or above (children inside)."""
     end = node.body_end
@@ -528,9 +540,9 @@ def _region_end(
     tail = _DOCUMENT_TAIL.search(text, node.heading_end, end)
     if tail is not None:
         end = tail.start()
-    box = _BOX.search(text, node.heading_end, end)  # 专栏1 …: a box printed after the item
-    if box is not None:
-        end = box.start()
+    box = bisect.bisect_left(boxes, node.heading_end)  # 专栏1 …: a box printed after the item
+    if box < len(boxes) and boxes[box] < end:
+        end = boxes[box]
     return max(end, node.start)
 
 

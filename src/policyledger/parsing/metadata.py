@@ -171,11 +171,12 @@ def find_parts(text: str, meta: Metadata | None = None) -> list[PartTitle]:
         for m in _SHORT_LINE.finditer(text)
         if _ENDS_WITH_TYPE.search(m.group(1))
     ] + [(m.group(1), m.start(1), m.end(1)) for m in _TITLE_AFTER_DATE.finditer(text)]
-    candidates += [
-        (m.group(1).strip(), m.start(1), m.end(1))
-        for m in _ANNEX_TITLE.finditer(text)
-        if not MARKER_AT_START.match(m.group(1))
-    ]
+    if "附件" in text:
+        candidates += [
+            (m.group(1).strip(), m.start(1), m.end(1))
+            for m in _ANNEX_TITLE.finditer(text)
+            if not MARKER_AT_START.match(m.group(1))
+        ]
     candidates.sort(key=lambda c: c[1])
     for title, start, end in candidates:
         if start < head_end or MARKER_AT_START.match(title):
@@ -216,7 +217,8 @@ def extract(text: str) -> Metadata:
     if signature is not None:
         meta.issuer = signature.group(1)
         meta.date = _iso(*signature.group(2, 3, 4))
-    lines_issuer, lines_date = _signature_lines(text)
+    # Near the signature when there is one (a joint document signs one body a line above it).
+    lines_issuer, lines_date = _signature_lines(text, signature.start() if signature else 0)
     if signature is None or (
         lines_date == meta.date and lines_issuer and "、" in lines_issuer
     ):  # a joint document signs one body a line: all of them issue it
@@ -242,9 +244,9 @@ def extract(text: str) -> Metadata:
     return meta
 
 
-def _signature_lines(text: str) -> tuple[str | None, str | None]:
-    """The first date printed on a line of its own, and the issuer lines right above it."""
-    for found in _DATE_LINE.finditer(text):
+def _signature_lines(text: str, start: int = 0) -> tuple[str | None, str | None]:
+    """The first date printed on a line of its own (from ``start``), and the issuer lines above it."""
+    for found in _DATE_LINE.finditer(text, start):
         date = _iso(*found.groups())
         if date is None:
             continue
