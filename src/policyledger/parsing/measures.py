@@ -51,7 +51,7 @@ _BOX = re.compile(
 _BOX_LABELS = tuple(_SECTIONS.get("box_labels", []))
 
 
-def _boxes(text: str) -> list[int]:
+def box_starts(text: str) -> list[int]:
     """Where the boxes start (a cheap test first: most documents have none)."""
     if not any(label in text for label in _BOX_LABELS):
         return []
@@ -240,7 +240,7 @@ def select(
     for node in chosen:
         occurrences.setdefault(key(node), []).append(node)
     chosen_starts = sorted(n.start for n in chosen)
-    boxes = _boxes(text)
+    boxes = box_starts(text)
     for k, copies in occurrences.items():
         first = copies[0]
         heading = next((c.heading for c in copies if c.heading), None)

@@ -107,7 +107,8 @@ def levels(text: str) -> list[Level]:
     starts = [t.start for t in metadata.find_parts(cleaned.text, meta)][1:]
     found: dict[str, Level] = {}
     ranks: dict[str, int] = {}
-    for marker in outline.find_markers(cleaned.text, tuple(starts)):
+    boxes = tuple(measures.box_starts(cleaned.text))
+    for marker in outline.find_markers(cleaned.text, tuple(starts), boxes=boxes):
         ranks.setdefault(marker.style, marker.rank)
         level = found.setdefault(marker.style, Level(marker.style, marker.number, 0))
         level.count += 1
@@ -237,7 +238,8 @@ class _Run:
 
     def _structure(self, clauses, part_starts):
         text, cleaned = self.text, self.cleaned
-        markers = outline.find_markers(text, tuple(part_starts[1:]))
+        boxes = tuple(measures.box_starts(text))
+        markers = outline.find_markers(text, tuple(part_starts[1:]), boxes=boxes)
         nodes = outline.build(text, markers, [c.start for c in clauses])
         removed = passages.find_duplicates(
             text,
