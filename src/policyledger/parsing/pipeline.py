@@ -58,9 +58,15 @@ def parse_file(path: str | Path, *, aliases: Mapping[str, str] | None = None) ->
     return parse_bytes(path.read_bytes(), name=path.name, aliases=aliases)
 
 
-def parse_bytes(data: bytes, *, name: str, aliases: Mapping[str, str] | None = None) -> Document:
+def parse_bytes(
+    data: bytes,
+    *,
+    name: str,
+    aliases: Mapping[str, str] | None = None,
+    measure_level: str | None = None,
+) -> Document:
     """Decode bytes (see ``reading.decode``; raises ``ReadError``) and parse the text."""
-    return parse(decode(data, name), name=name, aliases=aliases)
+    return parse(decode(data, name), name=name, aliases=aliases, measure_level=measure_level)
 
 
 def parse(
