@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,7 +80,20 @@ def expand_paths(paths: tuple[str, ...]) -> Iterator[Input | InputError]:
             yield InputError(f"{raw}：文件不存在")
 
 
-def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document:
+def _level_style(example: str) -> str | None:
+    """The numbering style a marker such as （一） or 1. is written in (its name in numbering.json)."""
+    from policyledger.parsing.outline import STYLES
+
+    text = example.strip().translate(str.maketrans("()．﹒", "（）.."))
+    for style in STYLES:
+        if style["name"] == text or re.fullmatch(style["pattern"], text):
+            return style["name"]
+    return None
+
+
+def _parse_input(
+    item: Input, aliases: dict[str, str] | None = None, measure_level: str | None = None
+) -> Document:
     from policyledger.parsing import parse_bytes
 
     if item.path is None:
@@ -91,7 +105,7 @@ def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document
         except OSError as exc:
             raise InputError(f"{item.label}：无法读取文件（{_os_reason(exc)}）") from exc
         name = item.path.name
-    return parse_bytes(data, name=name, aliases=aliases)
+    return parse_bytes(data, name=name, aliases=aliases, measure_level=measure_level)
 
 
 @main.command()
@@ -117,7 +131,19 @@ def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document
     type=click.Path(dir_okay=False, path_type=Path),
     help="单位别名表（每行“别名<Tab>规范名称”），在内置别名表之外追加，例如把“发改委”统一为“发展改革委”。",
 )
-def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: Path | None) -> None:
+@click.option(
+    "--measure-level",
+    "measure_level",
+    metavar="层级",
+    help="按指定的编号层级拆分措施，如“（一）”或“1.”（默认由系统判断：带责任单位的层级）。",
+)
+def parse(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    aliases_file: Path | None,
+    measure_level: str | None = None,
+) -> None:
     """解析政策文件（.txt / .docx / .pdf），输出措施、责任单位和量化指标。
 
     PATH 可以是文件、文件夹（递归查找 .txt .docx .pdf）或 -（标准输入）。
@@ -132,6 +158,7 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: P
       policyledger parse 文件夹/ --format xlsx -o 任务分解表.xlsx
       cat 通知.txt | policyledger parse - --format md
       policyledger parse 文件夹/ --aliases 本单位别名.tsv --format table
+      policyledger parse 指导意见.txt --measure-level "（一）" --format table
     """
     from policyledger.parsing import ReadError
     from policyledger.parsing.units import load_aliases
@@ -144,6 +171,13 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: P
             aliases = load_aliases(aliases_file)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             _error(f"单位别名表无法使用：{exc}")
+            sys.exit(2)
+
+    style = None
+    if measure_level is not None:
+        style = _level_style(measure_level)
+        if style is None:
+            _error(f"无法识别的措施层级“{measure_level}”，请写成“一、”“（一）”“1.”“第一条”等形式")
             sys.exit(2)
 
     items = list(expand_paths(paths))
@@ -161,7 +195,7 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: P
     try:
         for item in _progress(inputs):
             try:
-                document = _parse_input(item, aliases)
+                document = _parse_input(item, aliases, style)
             except (ReadError, InputError) as exc:
                 _error(f"{item.label}：{exc}" if isinstance(exc, ReadError) else str(exc))
                 failed += 1

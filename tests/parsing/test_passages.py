@@ -18,6 +18,8 @@ def test_passages_fixture(case: Case):
     assert [[m.number, m.lead_units] for m in document.measures] == case.expected["measures"]
     codes = []
     for diagnostic in document.diagnostics:
+        if diagnostic.code == "measure_level":
+            continue  # which level holds the measures: tests/parsing/fixtures/measures
         if diagnostic.code not in codes:
             codes.append(diagnostic.code)
     assert codes == case.expected["codes"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/settings/", views.document_settings, name="settings"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/level/", views.measure_level, name="measure_level"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/source/", views.source, name="source"),
     path("measures/<int:pk>/edit/", views.edit_measure, name="edit_measure"),
