@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 
 from policyledger.parsing import parse
+from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument
-from policyledger.web.documents.services import apply_parsed, edit_measure, resolve_unit
-from policyledger.web.tracking.models import AuditLog
+from policyledger.web.documents.services.importing import apply_parsed
+from policyledger.web.documents.services.review import edit_measure, resolve_unit
 
 CONFLICT = "该内容已被他人修改，请刷新后重试"
 
@@ -133,7 +134,7 @@ def test_only_an_administrator_may_choose_the_level(login, bob, document):
 
 
 def test_a_published_document_cannot_be_resplit(login, alice, document):
-    from policyledger.web.documents.services import publish
+    from policyledger.web.documents.services.publish import publish
 
     link = MeasureUnit.objects.get(measure__document=document, raw_name="市数据中心")
     resolve_unit(alice, link.pk, create=True)
