@@ -19,7 +19,7 @@ from policyledger.web.backup import BackupError, backup, restore
 from policyledger.web.tracking.models import Report
 from policyledger.web.tracking.services.periods import parse_period
 from policyledger.web.tracking.services.reports import submit_report
-from policyledger.web.vouchers.models import Claim, Voucher
+from policyledger.web.vouchers.models import Claim, ResidentProfile, Voucher
 from policyledger.web.vouchers.services.audit import audit
 from policyledger.web.vouchers.services.campaigns import BatchSpec, create_campaign
 from policyledger.web.vouchers.services.claims import claim
@@ -95,6 +95,8 @@ def test_a_backup_taken_under_load_restores_every_acknowledged_write(tmp_path, t
     User = get_user_model()
     User.objects.bulk_create(User(username=f"resident{i}") for i in range(400))
     residents = list(User.objects.filter(username__startswith="resident").order_by("pk"))
+    # Only verified (实名) residents may claim.
+    ResidentProfile.objects.bulk_create(ResidentProfile(user=r, verified=True) for r in residents)
     writer = Writer(bob, task, campaign, residents, NOW)
     writer.start()
     try:
