@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "policyledger.web.documents",
     "policyledger.web.tracking",
     "policyledger.web.vouchers",
+    "policyledger.web.subsidies",
 ]
 
 MIDDLEWARE = [
@@ -207,3 +208,15 @@ VOUCHERS_ASYNC_DB_POOL = envint("VOUCHERS_ASYNC_DB_POOL", 4)
 VOUCHERS_ASYNC_REDIS_POOL = envint("VOUCHERS_ASYNC_REDIS_POOL", 16)
 # The most claims the async path sends to PostgreSQL in one call (migration 0004).
 VOUCHERS_ASYNC_CLAIM_BATCH = envint("VOUCHERS_ASYNC_CLAIM_BATCH", 32)
+
+# Subsidies (政策兑现): the budget guard may be switched off only by the control test; ID numbers
+# are stored as HMAC-SHA256 with this key (set it in production; changing it orphans the hashes);
+# 公示 skips weekends and these holidays (ISO dates, comma-separated), counts these make-up days.
+SUBSIDIES_BUDGET_GUARD = envbool("SUBSIDIES_BUDGET_GUARD", True)
+SUBSIDIES_ID_HMAC_KEY = os.environ.get("SUBSIDIES_ID_HMAC_KEY") or ("subsidies-id:" + SECRET_KEY)
+SUBSIDIES_HOLIDAYS = [d for d in os.environ.get("SUBSIDIES_HOLIDAYS", "").split(",") if d]
+SUBSIDIES_MAKEUP_WORKDAYS = [
+    d for d in os.environ.get("SUBSIDIES_MAKEUP_WORKDAYS", "").split(",") if d
+]
+SUBSIDIES_MAX_MATERIAL_BYTES = envint("SUBSIDIES_MAX_MATERIAL_BYTES", 10 * 1024 * 1024)
+SUBSIDIES_MAX_MATERIALS = envint("SUBSIDIES_MAX_MATERIALS", 10)

@@ -1,0 +1,176 @@
+"""Rule versions of a programme, and deciding an application with the version in force.
+
+The evaluation itself is the pure library ``policyledger.rules`` (JDM through zen-engine); this
+module only stores versions, refuses to publish one whose test cases fail, picks the version in
+force on a date and turns a ``Decision`` into the fields an application keeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from ..models import Programme, RuleVersion
+from .errors import NotAllowed, RuleProblem
+
+log = logging.getLogger("policyledger.subsidies.rules")
+
+
+@dataclass
+class Outcome:
+    """What a decision leaves on an application."""
+
+    amount_fen: int
+    eligible: bool
+    reason: str
+    cap_applied: str = ""
+    manual: str = ""
+    trace: list[dict] = field(default_factory=list)
+    rule: RuleVersion | None = None
+    outputs: dict = field(default_factory=dict)
+
+
+def _engine():
+    from policyledger import rules
+
+    return rules
+
+
+def check_jdm(jdm: dict) -> None:
+    """RuleProblem naming the node, for a malformed decision model."""
+    rules = _engine()
+    try:
+        rules.validate_jdm(jdm)
+    except rules.RuleError as exc:
+        node = getattr(exc, "node_id", "") or ""
+        message = getattr(exc, "message_zh", "") or str(exc)
+        raise RuleProblem(f"规则有误（节点 {node}）：{message}" if node else f"规则有误：{message}")
+
+
+def run_cases(jdm: dict, cases: list[dict]) -> list[dict]:
+    """[{"name", "ok", "message"}] for each case: inputs → expected amount (fen) and reason."""
+    results = []
+    for i, case in enumerate(cases or []):
+        name = case.get("name") or f"用例{i + 1}"
+        try:
+            decision = _engine().evaluate(jdm, dict(case.get("inputs") or {}))
+        except Exception as exc:  # a broken rule or input is a failed case, never a crash
+            results.append({"name": name, "ok": False, "message": f"运行出错：{exc}"})
+            continue
+        problems = []
+        if "amount_fen" in case and int(case["amount_fen"]) != int(decision.amount_fen):
+            problems.append(f"金额应为{case['amount_fen']}分，实际{decision.amount_fen}分")
+        if "eligible" in case and bool(case["eligible"]) != bool(decision.eligible):
+            problems.append(f"是否符合应为{'是' if case['eligible'] else '否'}")
+        if case.get("reason") and case["reason"] not in (decision.reason or ""):
+            problems.append(f"说明应包含“{case['reason']}”，实际“{decision.reason}”")
+        results.append({"name": name, "ok": not problems, "message": "；".join(problems)})
+    return results
+
+
+def add_version(
+    programme: Programme,
+    jdm: dict,
+    effective_from: dt.date,
+    *,
+    cases: list[dict] | None = None,
+    effective_to: dt.date | None = None,
+    note: str = "",
+) -> RuleVersion:
+    """A new draft version (checked for structure; its cases are run and recorded)."""
+    check_jdm(jdm)
+    if effective_to is not None and effective_to < effective_from:
+        raise RuleProblem("失效日期不能早于生效日期")
+    with transaction.atomic():
+        Programme.objects.select_for_update().filter(pk=programme.pk).first()
+        last = programme.rules.aggregate(n=Max("number"))["n"] or 0
+        version = RuleVersion.objects.create(
+            programme=programme,
+            number=last + 1,
+            jdm=jdm,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            cases=list(cases or []),
+            case_results=run_cases(jdm, list(cases or [])),
+            note=note,
+        )
+    return version
+
+
+def publish(version: RuleVersion, user=None) -> RuleVersion:
+    """Publish a draft whose test cases all pass (and that has at least one)."""
+    if version.status == RuleVersion.Status.PUBLISHED:
+        raise NotAllowed("该版本已发布，不能修改；请新建版本")
+    check_jdm(version.jdm)
+    results = run_cases(version.jdm, version.cases)
+    RuleVersion.objects.filter(pk=version.pk).update(case_results=results)
+    if not results:
+        raise RuleProblem("规则至少要有一个测试用例才能发布")
+    failed = [r for r in results if not r["ok"]]
+    if failed:
+        raise RuleProblem(
+            "测试用例未通过，不能发布："
+            + "；".join(f"{r['name']}（{r['message']}）" for r in failed[:5])
+        )
+    changed = RuleVersion.objects.filter(pk=version.pk, status=RuleVersion.Status.DRAFT).update(
+        status=RuleVersion.Status.PUBLISHED, published_at=timezone.now(), published_by=user
+    )
+    if not changed:
+        raise NotAllowed("该版本已发布")
+    version.refresh_from_db()
+    log.info("rule %s of programme %s published", version.number, version.programme_id)
+    return version
+
+
+def in_force(programme: Programme, day: dt.date) -> RuleVersion | None:
+    """The published version in force on ``day``: the latest effective_from not after it."""
+    return (
+        programme.rules.filter(status=RuleVersion.Status.PUBLISHED, effective_from__lte=day)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+def evaluate(version: RuleVersion, inputs: dict[str, Any]) -> Outcome:
+    decision = _engine().evaluate(version.jdm, dict(inputs))
+    outputs = dict(getattr(decision, "outputs", None) or {})
+    manual = outputs.get("manual") or outputs.get("manual_reason") or ""
+    if manual is True:
+        manual = "规则要求人工复核"
+    cap = getattr(decision, "cap_applied", "") or ""
+    return Outcome(
+        amount_fen=int(decision.amount_fen or 0),
+        eligible=bool(decision.eligible),
+        reason=decision.reason or "",
+        cap_applied=str(cap) if cap else "",
+        manual=str(manual) if manual else "",
+        trace=list(decision.trace or []),
+        rule=version,
+        outputs=_jsonable(outputs),
+    )
+
+
+def decide(programme: Programme, inputs: dict[str, Any], day: dt.date) -> Outcome:
+    version = in_force(programme, day)
+    if version is None:
+        return Outcome(0, False, f"{day:%Y年%m月%d日}没有生效的规则，无法测算", rule=None)
+    return evaluate(version, inputs)
+
+
+def _jsonable(value):
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
