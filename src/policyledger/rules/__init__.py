@@ -1,0 +1,26 @@
+"""Subsidy rules as data: GoRules JDM decision tables evaluated by zen-engine, dated versions with
+test cases, builders for the common programme kinds, and a vectorised evaluator for what-if runs.
+
+Pure Python (no Django). Money is integer fen (``*_fen`` fields) or Decimal, never float.
+"""
+
+from policyledger.rules import templates
+from policyledger.rules.engine import Decision, evaluate, validate_jdm
+from policyledger.rules.errors import RuleError
+from policyledger.rules.money import fen_to_yuan, yuan_to_fen
+from policyledger.rules.ruleset import CaseResult, RuleSet, RuleVersion, TestCase, run_cases
+
+__all__ = [
+    "CaseResult",
+    "Decision",
+    "RuleError",
+    "RuleSet",
+    "RuleVersion",
+    "TestCase",
+    "evaluate",
+    "fen_to_yuan",
+    "run_cases",
+    "templates",
+    "validate_jdm",
+    "yuan_to_fen",
+]
