@@ -91,13 +91,29 @@ def excluded_error(earlier: Application) -> Excluded:
     )
 
 
-def rule_inputs(applicant: Applicant, region: str, sector: str, figures: dict) -> dict[str, Any]:
-    """What a rule reads: the applicant's kind, sector, region and the declared figures."""
-    data = {
+def rule_inputs(
+    applicant: Applicant,
+    region: str,
+    sector: str,
+    figures: dict,
+    programme: Programme | None = None,
+    exclude_pk: int | None = None,
+) -> dict[str, Any]:
+    """What a rule reads: the applicant's kind, sector, region, the declared figures, and (for
+    per-person caps) what the applicant already holds in this programme."""
+    data: dict[str, Any] = {
         "applicant_kind": applicant.kind,
         "sector": sector or applicant.sector,
         "region": region or applicant.region,
     }
+    if programme is not None and applicant.pk:
+        mine = Application.objects.filter(programme=programme, applicant=applicant)
+        if exclude_pk:
+            mine = mine.exclude(pk=exclude_pk)
+        data["person_received_fen"] = sum(
+            mine.filter(status__in=COMMITTED).values_list("awarded_fen", flat=True)
+        )
+        data["items_claimed"] = mine.filter(status__in=LIVE).count()
     data.update(figures or {})
     return data
 
@@ -158,7 +174,7 @@ def submit(
         earlier = invoice_holder(code, number)
         if earlier is not None:
             raise invoice_taken_error(earlier)
-    outcome = decide(programme, rule_inputs(applicant, region, sector, figures), on)
+    outcome = decide(programme, rule_inputs(applicant, region, sector, figures, programme), on)
     if not outcome.eligible or outcome.amount_fen <= 0:
         raise NotAllowed(f"不符合「{programme.name}」的条件：{outcome.reason or '测算金额为0'}")
     initial, manual_reason = _initial_status(programme, outcome)
@@ -311,7 +327,9 @@ def resubmit(actor, app_or_pk, *, figures: dict | None = None) -> Application:
             app.inputs = dict(figures)
         outcome = decide(
             app.programme,
-            rule_inputs(app.applicant, app.region, app.sector, app.inputs),
+            rule_inputs(
+                app.applicant, app.region, app.sector, app.inputs, app.programme, app.pk
+            ),
             app.decided_on or timezone.localdate(),
         )
         if not outcome.eligible or outcome.amount_fen <= 0:

@@ -48,30 +48,29 @@ def check_jdm(jdm: dict) -> None:
     try:
         rules.validate_jdm(jdm)
     except rules.RuleError as exc:
-        node = getattr(exc, "node_id", "") or ""
-        message = getattr(exc, "message_zh", "") or str(exc)
-        raise RuleProblem(f"规则有误（节点 {node}）：{message}" if node else f"规则有误：{message}")
+        raise RuleProblem(_rule_error_text(exc)) from None
+
+
+def _rule_error_text(exc) -> str:
+    node = getattr(exc, "node_id", None)
+    message = getattr(exc, "message", "") or str(exc)
+    return f"规则有误（节点 {node}）：{message}" if node else f"规则有误：{message}"
 
 
 def run_cases(jdm: dict, cases: list[dict]) -> list[dict]:
-    """[{"name", "ok", "message"}] for each case: inputs → expected amount (fen) and reason."""
-    results = []
-    for i, case in enumerate(cases or []):
-        name = case.get("name") or f"用例{i + 1}"
-        try:
-            decision = _engine().evaluate(jdm, dict(case.get("inputs") or {}))
-        except Exception as exc:  # a broken rule or input is a failed case, never a crash
-            results.append({"name": name, "ok": False, "message": f"运行出错：{exc}"})
-            continue
-        problems = []
-        if "amount_fen" in case and int(case["amount_fen"]) != int(decision.amount_fen):
-            problems.append(f"金额应为{case['amount_fen']}分，实际{decision.amount_fen}分")
-        if "eligible" in case and bool(case["eligible"]) != bool(decision.eligible):
-            problems.append(f"是否符合应为{'是' if case['eligible'] else '否'}")
-        if case.get("reason") and case["reason"] not in (decision.reason or ""):
-            problems.append(f"说明应包含“{case['reason']}”，实际“{decision.reason}”")
-        results.append({"name": name, "ok": not problems, "message": "；".join(problems)})
-    return results
+    """[{"name", "ok", "message"}] for each case ({"name", "inputs", "expected": {amount_fen,
+    eligible, reason, cap_applied}}), run by the rules library."""
+    rules = _engine()
+    try:
+        version = rules.RuleVersion.from_dict(
+            {"version": "check", "effective_from": "2000-01-01", "jdm": jdm, "cases": list(cases or [])}
+        )
+    except rules.RuleError as exc:
+        return [{"name": "用例格式", "ok": False, "message": _rule_error_text(exc)}]
+    return [
+        {"name": r.case.name or f"用例{i + 1}", "ok": r.passed, "message": r.message}
+        for i, r in enumerate(rules.run_cases(version))
+    ]
 
 
 def add_version(
@@ -139,7 +138,11 @@ def in_force(programme: Programme, day: dt.date) -> RuleVersion | None:
 
 
 def evaluate(version: RuleVersion, inputs: dict[str, Any]) -> Outcome:
-    decision = _engine().evaluate(version.jdm, dict(inputs))
+    rules = _engine()
+    try:
+        decision = rules.evaluate(version.jdm, dict(inputs))
+    except rules.RuleError as exc:
+        raise RuleProblem(_rule_error_text(exc)) from None
     outputs = dict(getattr(decision, "outputs", None) or {})
     manual = outputs.get("manual") or outputs.get("manual_reason") or ""
     if manual is True:
