@@ -228,8 +228,10 @@ def _move(app: Application, allowed: list[str], **changes) -> None:
 
 def _locked(app_or_pk) -> Application:
     pk = app_or_pk.pk if isinstance(app_or_pk, Application) else app_or_pk
+    # Only the application's row: the money is guarded by the conditional UPDATE in budget.py
+    # (locking the joined programme row too would serialise every approval of the programme).
     app = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("programme", "applicant")
         .filter(pk=pk)
         .first()
