@@ -10,25 +10,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from subsidy_ids import id_number, uscc
 
 from policyledger.web.subsidies.models import Applicant, Programme
 from policyledger.web.subsidies.services import applicants as applicant_service
 from policyledger.web.subsidies.services import programmes as programme_service
-from policyledger.web.subsidies.services.identity import id_check_char, uscc_check_char
 
 TODAY = dt.date(2026, 5, 11)  # a Monday
-
-
-def uscc(serial: int) -> str:
-    """A valid 统一社会信用代码: 91 (企业) + 320700 (连云港) + a 9-character body + check."""
-    body = f"{serial:08d}X"
-    first17 = f"91320700{body}"
-    return first17 + uscc_check_char(first17)
-
-
-def id_number(serial: int, born: str = "19850214") -> str:
-    first17 = f"320705{born}{serial % 1000:03d}"
-    return first17 + id_check_char(first17)
 
 
 @pytest.fixture

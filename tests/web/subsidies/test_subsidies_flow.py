@@ -236,9 +236,8 @@ def test_pay_only_after_the_notice_without_upheld_objection(
     programme.refresh_from_db()
     a1.refresh_from_db()
     assert programme.committed_fen == a1.awarded_fen == 10000
-    with at(after):
-        with pytest.raises(PaymentRefused):
-            payment.create_batch(officer, programme, [a2.pk])
+    with at(after), pytest.raises(PaymentRefused):
+        payment.create_batch(officer, programme, [a2.pk])
     assert audit() == []
 
 

@@ -97,6 +97,8 @@ def _programme(p: Programme) -> list[str]:
         out.append(f"{name}已承诺计数{yuan(p.committed_fen)}元与名单合计{yuan(committed)}元不一致")
     if paid != p.paid_fen:
         out.append(f"{name}已拨付计数{yuan(p.paid_fen)}元与名单合计{yuan(paid)}元不一致")
+    if p.paid_fen > p.committed_fen:
+        out.append(f"{name}已拨付计数{yuan(p.paid_fen)}元超过已承诺计数{yuan(p.committed_fen)}元")
     if p.committed_fen > p.budget_fen:
         out.append(f"{name}已承诺计数{yuan(p.committed_fen)}元超过资金总额{yuan(p.budget_fen)}元")
     by_region_c: dict[str, int] = defaultdict(int)
