@@ -28,7 +28,9 @@ def officer(alice):
 def make_applicant(db):
     counter = {"n": 0}
 
-    def make(name: str = "连云港惠民家电有限公司", kind: str = "enterprise", *, bank=True, **fields):
+    def make(
+        name: str = "连云港惠民家电有限公司", kind: str = "enterprise", *, bank=True, **fields
+    ):
         counter["n"] += 1
         number = uscc(counter["n"]) if kind == "enterprise" else id_number(counter["n"])
         fields.setdefault("region", "海州区")

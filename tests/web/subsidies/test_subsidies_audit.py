@@ -91,6 +91,7 @@ def test_second_award_in_an_exclusion_group_is_refused_by_the_database(
     make_programme, make_applicant, officer
 ):
     from django.db import IntegrityError
+
     a = make_programme("甲项目", exclusion_group="家电")
     b = make_programme("乙项目")
     company = make_applicant()

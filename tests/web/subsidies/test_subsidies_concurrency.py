@@ -85,7 +85,11 @@ def test_fifty_approvers_never_over_commit(on_postgres, make_programme, make_app
     # 50 approvers: every application once, ten of them twice.
     targets = [apps[i % len(apps)].pk for i in range(APPROVERS)]
     results = run_together([lambda pk=pk: svc.approve(officer, pk) for pk in targets])
-    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, BudgetExceeded | NotAllowed)]
+    unexpected = [
+        r
+        for r in results
+        if isinstance(r, Exception) and not isinstance(r, BudgetExceeded | NotAllowed)
+    ]
     assert unexpected == []
     approved = Application.objects.filter(programme=programme, status=S.APPROVED)
     total = approved.aggregate(s=Sum("awarded_fen"))["s"]
@@ -135,7 +139,9 @@ def test_control_without_the_guard_over_commits(
         )
         RegionCap.objects.filter(programme=programme).delete()
         results = run_together([lambda pk=a.pk: svc.approve(officer, pk) for a in apps])
-        assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, BudgetExceeded)]
+        assert not [
+            r for r in results if isinstance(r, Exception) and not isinstance(r, BudgetExceeded)
+        ]
         total = (
             Application.objects.filter(programme=programme, status=S.APPROVED).aggregate(
                 s=Sum("awarded_fen")

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 def at(day: dt.date, hour: int = 10):
-    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC), tick=False)
+    return time_machine.travel(
+        dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC), tick=False
+    )
 
 
 def apply(programme, applicant, price_yuan=3599, invoice=None, **kw):
@@ -145,7 +147,12 @@ def test_queue_mode_keeps_the_recorded_order(make_programme, make_applicant, off
     programme = make_programme(budget_yuan=500, overflow=Programme.Overflow.QUEUE)
     base = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
     apps = [
-        apply(programme, make_applicant(f"申请人{i}"), 3000, submitted_at=base + dt.timedelta(minutes=i))
+        apply(
+            programme,
+            make_applicant(f"申请人{i}"),
+            3000,
+            submitted_at=base + dt.timedelta(minutes=i),
+        )
         for i in range(4)
     ]  # 300元 each
     for app in reversed(apps):  # approved in the wrong order on purpose
@@ -217,13 +224,17 @@ def test_notice_period_skips_weekends_and_holidays(
 def test_pay_only_after_the_notice_without_upheld_objection(
     make_programme, make_applicant, officer, today
 ):
-    programme, (a1, a2), notice = _approved_on_notice(make_programme, make_applicant, officer, today)
+    programme, (a1, a2), notice = _approved_on_notice(
+        make_programme, make_applicant, officer, today
+    )
     with at(notice.ends_on), pytest.raises(PaymentRefused, match="没有可拨付"):
         payment.create_batch(officer, programme)
     with at(notice.ends_on), pytest.raises(PaymentRefused, match="期满后才能拨付"):
         payment.create_batch(officer, programme, [a1.pk])
     with at(dt.date(2026, 5, 12)):
-        objection = notices.object_to(notice, a2.number, name="张三", contact="13800000000", text="虚开发票")
+        objection = notices.object_to(
+            notice, a2.number, name="张三", contact="13800000000", text="虚开发票"
+        )
     after = notice.ends_on + dt.timedelta(days=1)
     with at(after):
         with pytest.raises(PaymentRefused, match="异议"):
@@ -264,7 +275,9 @@ def test_paying_twice_is_refused(make_programme, make_applicant, officer, today)
 
 
 def test_a_receipt_is_used_once(make_programme, make_applicant, officer, today):
-    programme, (a1, a2), notice = _approved_on_notice(make_programme, make_applicant, officer, today)
+    programme, (a1, a2), notice = _approved_on_notice(
+        make_programme, make_applicant, officer, today
+    )
     with at(notice.ends_on + dt.timedelta(days=1)):
         b1 = payment.create_batch(officer, programme, [a1.pk])
         b2 = payment.create_batch(officer, programme, [a2.pk])

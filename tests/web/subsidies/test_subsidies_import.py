@@ -25,7 +25,17 @@ from policyledger.web.subsidies.services.errors import ImportRefused, InvalidInp
 
 S = Application.Status
 pytestmark = pytest.mark.django_db
-HEADER = ["类型", "名称/姓名", "证件号码", "发票代码", "发票号码", "开票金额（元）", "开票日期", "品类", "地区"]
+HEADER = [
+    "类型",
+    "名称/姓名",
+    "证件号码",
+    "发票代码",
+    "发票号码",
+    "开票金额（元）",
+    "开票日期",
+    "品类",
+    "地区",
+]
 
 
 def xlsx(rows, header=HEADER) -> bytes:
@@ -41,10 +51,50 @@ def xlsx(rows, header=HEADER) -> bytes:
 
 def good_rows():
     return [
-        ["个人", "王芳", id_number(1), "3207001234", "10000001", 3599, "2026-03-01", "家电", "海州区"],
-        ["个人", "李强", id_number(2), "3207001234", "10000002", "4999.50", "2026-03-02", "家电", "连云区"],
-        ["企业", "港城商贸有限公司", uscc(7), "3207001234", "10000003", 80000, "2026-03-03", "家电", "海州区"],
-        ["个人", "张敏", id_number(3), "3207001234", "10000004", 2000, "2026-03-04", "餐饮", "海州区"],
+        [
+            "个人",
+            "王芳",
+            id_number(1),
+            "3207001234",
+            "10000001",
+            3599,
+            "2026-03-01",
+            "家电",
+            "海州区",
+        ],
+        [
+            "个人",
+            "李强",
+            id_number(2),
+            "3207001234",
+            "10000002",
+            "4999.50",
+            "2026-03-02",
+            "家电",
+            "连云区",
+        ],
+        [
+            "企业",
+            "港城商贸有限公司",
+            uscc(7),
+            "3207001234",
+            "10000003",
+            80000,
+            "2026-03-03",
+            "家电",
+            "海州区",
+        ],
+        [
+            "个人",
+            "张敏",
+            id_number(3),
+            "3207001234",
+            "10000004",
+            2000,
+            "2026-03-04",
+            "餐饮",
+            "海州区",
+        ],
     ]
 
 
@@ -66,7 +116,9 @@ def test_invoice_records_become_entitlements_without_applications(make_programme
     app = apps["王芳"]
     with pytest.raises(InvalidInput, match="收款银行"):
         svc.confirm_entitlement(None, app)
-    applicant_service.confirm_bank(person, holder="王芳", account="6222 0000 1111 2222", bank="建设银行海州支行")
+    applicant_service.confirm_bank(
+        person, holder="王芳", account="6222 0000 1111 2222", bank="建设银行海州支行"
+    )
     assert svc.confirm_entitlement(None, app).status == S.SUBMITTED
 
 
@@ -88,8 +140,11 @@ def test_errors_name_row_and_column_and_nothing_is_imported(make_programme):
 def test_an_invoice_claimed_before_is_named_in_the_import_error(make_programme, make_applicant):
     programme = make_programme()
     earlier = svc.submit(
-        programme, make_applicant(), figures={"price_fen": 100000},
-        invoice_code="3207001234", invoice_number="10000002",
+        programme,
+        make_applicant(),
+        figures={"price_fen": 100000},
+        invoice_code="3207001234",
+        invoice_number="10000002",
     )
     with pytest.raises(ImportRefused) as exc:
         import_invoices(programme, xlsx(good_rows()), "发票.xlsx")
@@ -145,7 +200,11 @@ def test_matching_transfer_from_the_voucher_ledger(make_programme, officer):
             voucher = claim(user, campaign, idempotency_key=f"k{city}{i}").voucher
             redeem(merchant, voucher.code, Decimal(face * 2), idempotency_key=f"r{city}{i}")
     programme = make_programme(
-        "消费券奖补", kind=Programme.Kind.TRANSFER, rate="20", budget_yuan=100_000_000, max_award_yuan=None
+        "消费券奖补",
+        kind=Programme.Kind.TRANSFER,
+        rate="20",
+        budget_yuan=100_000_000,
+        max_award_yuan=None,
     )
     lines = compute_transfer(programme, officer)
     apps = {a.region: a for a in Application.objects.filter(programme=programme)}

@@ -30,7 +30,9 @@ class _Group(click.Group):
             if isinstance(exc, SubsidyError):
                 raise click.ClickException(exc.message) from None
             if type(exc).__module__.startswith(("django.db", "psycopg", "sqlite3")):
-                raise click.ClickException(f"数据库不可用或尚未迁移（请先运行迁移）：{exc}") from None
+                raise click.ClickException(
+                    f"数据库不可用或尚未迁移（请先运行迁移）：{exc}"
+                ) from None
             raise
 
 

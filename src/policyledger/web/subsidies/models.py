@@ -392,9 +392,7 @@ def material_upload_to(instance: Material, filename: str) -> str:
 
 
 class Material(models.Model):
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="materials"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     file = models.FileField(upload_to=material_upload_to)
     name = models.CharField("文件名", max_length=255)
     size = models.PositiveIntegerField(default=0)

@@ -34,7 +34,11 @@ def identify(kind: str, id_number: str) -> dict:
             return {"credit_code": check_uscc(id_number), "id_hash": None, "id_masked": ""}
         if kind == Applicant.Kind.PERSON:
             number = check_id_number(id_number)
-            return {"credit_code": None, "id_hash": hash_id(number, id_key()), "id_masked": mask_id(number)}
+            return {
+                "credit_code": None,
+                "id_hash": hash_id(number, id_key()),
+                "id_masked": mask_id(number),
+            }
     except IdentityError as exc:
         raise InvalidInput(str(exc)) from None
     raise InvalidInput("申请人类型应为企业或个人")

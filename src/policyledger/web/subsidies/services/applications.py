@@ -294,8 +294,14 @@ def return_for_changes(officer, app_or_pk, reason: str) -> Application:
         raise InvalidInput("退回须说明原因")
     with transaction.atomic():
         app = _locked(app_or_pk)
-        _move(app, [S.SUBMITTED, S.MANUAL], status=S.RETURNED, review_note=reason,
-              reviewed_by=officer, reviewed_at=timezone.now())
+        _move(
+            app,
+            [S.SUBMITTED, S.MANUAL],
+            status=S.RETURNED,
+            review_note=reason,
+            reviewed_by=officer,
+            reviewed_at=timezone.now(),
+        )
         log_event(app, "return", officer, reason)
     return app
 
@@ -329,9 +335,7 @@ def resubmit(actor, app_or_pk, *, figures: dict | None = None) -> Application:
             app.inputs = dict(figures)
         outcome = decide(
             app.programme,
-            rule_inputs(
-                app.applicant, app.region, app.sector, app.inputs, app.programme, app.pk
-            ),
+            rule_inputs(app.applicant, app.region, app.sector, app.inputs, app.programme, app.pk),
             app.decided_on or timezone.localdate(),
         )
         if not outcome.eligible or outcome.amount_fen <= 0:

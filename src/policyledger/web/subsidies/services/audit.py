@@ -59,7 +59,9 @@ def audit(programme: Programme | None = None) -> list[str]:
     )
     for row in excl:
         numbers = Application.objects.filter(
-            status__in=COMMITTED, applicant_id=row["applicant_id"], exclusion_key=row["exclusion_key"]
+            status__in=COMMITTED,
+            applicant_id=row["applicant_id"],
+            exclusion_key=row["exclusion_key"],
         ).values_list("number", flat=True)
         problems.append(
             f"互斥组“{row['exclusion_key']}”中同一申请人有{row['n']}笔奖补：{'、'.join(numbers)}"
@@ -90,7 +92,9 @@ def _programme(p: Programme) -> list[str]:
     committed = _sum(p.applications.filter(status__in=COMMITTED))
     paid = _sum(p.applications.filter(status=S.PAID))
     if committed > p.budget_fen:
-        out.append(f"{name}超额承诺：审核通过合计{yuan(committed)}元，超过资金总额{yuan(p.budget_fen)}元")
+        out.append(
+            f"{name}超额承诺：审核通过合计{yuan(committed)}元，超过资金总额{yuan(p.budget_fen)}元"
+        )
     if paid > committed:
         out.append(f"{name}已拨付{yuan(paid)}元，超过审核通过的{yuan(committed)}元")
     if committed != p.committed_fen:

@@ -199,7 +199,11 @@ def parse_rows(data: bytes, filename: str, *, need_amount: bool) -> list[Row]:
         if "amount" in cols:
             try:
                 amount = Decimal(get("amount").replace(",", ""))
-                if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+                if (
+                    not amount.is_finite()
+                    or amount <= 0
+                    or amount != amount.quantize(Decimal("0.01"))
+                ):
                     raise InvalidOperation
                 row.amount_fen = int(amount * 100)
             except (InvalidOperation, ValueError):
@@ -291,7 +295,11 @@ def import_rows(
     except ImportRefused:
         raise
     log.info(
-        "import into programme %s (%s): %s rows, %s created", programme.pk, source, result.rows, result.created
+        "import into programme %s (%s): %s rows, %s created",
+        programme.pk,
+        source,
+        result.rows,
+        result.created,
     )
     return result
 
@@ -301,7 +309,9 @@ def import_invoices(programme: Programme, data: bytes, filename: str, actor=None
     return import_rows(programme, data, filename, source=Application.Source.AUTO, actor=actor)
 
 
-def import_applications(programme: Programme, data: bytes, filename: str, actor=None) -> ImportResult:
+def import_applications(
+    programme: Programme, data: bytes, filename: str, actor=None
+) -> ImportResult:
     """Applications collected on paper, entered by the office (bank details in the sheet)."""
     return import_rows(programme, data, filename, source=Application.Source.IMPORT, actor=actor)
 
@@ -349,20 +359,20 @@ def compute_transfer(programme: Programme, actor=None) -> list[str]:
             cap = TRANSFER_LEVELS.get(level)
             if cap is not None:
                 RegionCap.objects.get_or_create(
-                    programme=programme, region=region, defaults={"level": "county" if level == "县" else "city", "cap_fen": cap}
+                    programme=programme,
+                    region=region,
+                    defaults={"level": "county" if level == "县" else "city", "cap_fen": cap},
                 )
             applicant, _ = Applicant.objects.get_or_create(
                 kind=Applicant.Kind.GOVERNMENT,
                 name=f"{region}人民政府",
                 defaults={"region": region},
             )
-            live = programme.applications.filter(
-                applicant=applicant, status__in=svc.LIVE
-            ).first()
+            live = programme.applications.filter(applicant=applicant, status__in=svc.LIVE).first()
             already = (
-                programme.applications.filter(applicant=applicant, status__in=svc.COMMITTED).aggregate(
-                    s=Sum("awarded_fen")
-                )["s"]
+                programme.applications.filter(
+                    applicant=applicant, status__in=svc.COMMITTED
+                ).aggregate(s=Sum("awarded_fen"))["s"]
                 or 0
             )
             figures = {
@@ -374,7 +384,9 @@ def compute_transfer(programme: Programme, actor=None) -> list[str]:
                 Application.Status.SUBMITTED,
                 Application.Status.MANUAL,
             ):
-                lines.append(f"{region}：已有{live.get_status_display()}的奖补{live.number}，未重算")
+                lines.append(
+                    f"{region}：已有{live.get_status_display()}的奖补{live.number}，未重算"
+                )
                 continue
             if live is not None:
                 svc.reject(actor, live, "按最新核销数据重新测算")

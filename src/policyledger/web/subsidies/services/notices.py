@@ -18,7 +18,9 @@ S = Application.Status
 BLOCKING = (Objection.Status.OPEN, Objection.Status.UPHELD)
 
 
-def publish_notice(officer, programme: Programme, *, title: str = "", on: dt.date | None = None) -> Notice:
+def publish_notice(
+    officer, programme: Programme, *, title: str = "", on: dt.date | None = None
+) -> Notice:
     """Put every approved award not yet published on a new notice (公示)."""
     on = on or timezone.localdate()
     first, last = period(on, programme.notice_days)

@@ -50,8 +50,13 @@ def create_batch(
         total = 0
         for app in chosen:
             a = app.applicant
-            moved = Application.objects.filter(pk=app.pk, batch__isnull=True, status=S.NOTICE).update(
-                batch=batch, pay_holder=a.bank_holder, pay_account=a.bank_account, pay_bank=a.bank_name
+            moved = Application.objects.filter(
+                pk=app.pk, batch__isnull=True, status=S.NOTICE
+            ).update(
+                batch=batch,
+                pay_holder=a.bank_holder,
+                pay_account=a.bank_account,
+                pay_bank=a.bank_name,
             )
             if not moved:
                 raise PaymentRefused(f"申请{app.number}已在其他拨付批次中")
@@ -95,7 +100,9 @@ def mark_paid(officer, batch_pk: int, receipt_ref: str) -> PaymentBatch:
             raise PaymentRefused("该批次已拨付，不能重复拨付")
         budget.pay(batch.programme_id, dict(by_region))
         now = timezone.now()
-        n = Application.objects.filter(batch=batch, status=S.NOTICE).update(status=S.PAID, paid_at=now)
+        n = Application.objects.filter(batch=batch, status=S.NOTICE).update(
+            status=S.PAID, paid_at=now
+        )
         if n != len(members):
             raise PaymentRefused("批次中有申请状态已变化，不能拨付")
         for a in members:
@@ -127,7 +134,17 @@ def export_xlsx(batch: PaymentBatch) -> bytes:
     for i, a in enumerate(rows, start=1):
         amount = Decimal(a.awarded_fen) / 100
         total += amount
-        ws.append([i, a.pay_holder, a.pay_account, a.pay_bank, amount, a.number, batch.programme.name[:40]])
+        ws.append(
+            [
+                i,
+                a.pay_holder,
+                a.pay_account,
+                a.pay_bank,
+                amount,
+                a.number,
+                batch.programme.name[:40],
+            ]
+        )
         row = ws.max_row
         for col in (2, 3, 4, 6, 7):
             ws.cell(row=row, column=col).number_format = "@"

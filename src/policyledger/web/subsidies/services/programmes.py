@@ -113,7 +113,11 @@ def default_rule(programme: Programme, **options) -> tuple[dict, list[dict]]:
             default_reason="不属于本项目补贴的行业/品类",
         )
         price = 359900
-        expect = min(round(Decimal(price) * rate), cap) if cap is not None else round(Decimal(price) * rate)
+        expect = (
+            min(round(Decimal(price) * rate), cap)
+            if cap is not None
+            else round(Decimal(price) * rate)
+        )
         cases = [
             {
                 "name": "开票3599元",
@@ -175,7 +179,10 @@ def default_rule(programme: Programme, **options) -> tuple[dict, list[dict]]:
             {
                 "name": f"{first_level}按比例",
                 "inputs": {"region_level": first_level, "verified_spending_fen": 100_000_00},
-                "expected": {"amount_fen": int(round(Decimal(100_000_00) * share)), "eligible": True},
+                "expected": {
+                    "amount_fen": int(round(Decimal(100_000_00) * share)),
+                    "eligible": True,
+                },
             },
         ]
         return jdm, cases
@@ -183,7 +190,11 @@ def default_rule(programme: Programme, **options) -> tuple[dict, list[dict]]:
         awards = options.get("awards_fen") or [programme.max_award_fen or 200_000_00]
         jdm = T.ranking_award(programme.name, options.get("figure_label", "销售额"), awards)
         cases = [
-            {"name": "第1名", "inputs": {"rank": 1, "figure": 1}, "expected": {"amount_fen": awards[0]}},
+            {
+                "name": "第1名",
+                "inputs": {"rank": 1, "figure": 1},
+                "expected": {"amount_fen": awards[0]},
+            },
             {
                 "name": "未进前列",
                 "inputs": {"rank": len(awards) + 1, "figure": 1},
@@ -218,7 +229,12 @@ def _clause(programme: Programme) -> str:
 
 
 def install_default_rule(
-    programme: Programme, *, effective_from: dt.date | None = None, publish: bool = True, user=None, **options
+    programme: Programme,
+    *,
+    effective_from: dt.date | None = None,
+    publish: bool = True,
+    user=None,
+    **options,
 ) -> RuleVersion:
     jdm, cases = default_rule(programme, **options)
     version = rule_service.add_version(

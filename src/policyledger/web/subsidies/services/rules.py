@@ -63,7 +63,12 @@ def run_cases(jdm: dict, cases: list[dict]) -> list[dict]:
     rules = _engine()
     try:
         version = rules.RuleVersion.from_dict(
-            {"version": "check", "effective_from": "2000-01-01", "jdm": jdm, "cases": list(cases or [])}
+            {
+                "version": "check",
+                "effective_from": "2000-01-01",
+                "jdm": jdm,
+                "cases": list(cases or []),
+            }
         )
     except rules.RuleError as exc:
         return [{"name": "用例格式", "ok": False, "message": _rule_error_text(exc)}]
