@@ -95,8 +95,11 @@ def pay(programme_id: int, by_region: dict[str, int]) -> None:
             raise PaymentRefused("拨付金额超过已承诺金额，已拒绝")
         for region, fen in by_region.items():
             caps = RegionCap.objects.filter(programme_id=programme_id, region=region)
-            if region and caps.exists():
-                if not caps.filter(paid_fen__lte=F("committed_fen") - fen).update(
+            if (
+                region
+                and caps.exists()
+                and not caps.filter(paid_fen__lte=F("committed_fen") - fen).update(
                     paid_fen=F("paid_fen") + fen
-                ):
-                    raise PaymentRefused(f"{region}的拨付金额超过已承诺金额，已拒绝")
+                )
+            ):
+                raise PaymentRefused(f"{region}的拨付金额超过已承诺金额，已拒绝")

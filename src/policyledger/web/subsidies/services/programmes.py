@@ -49,10 +49,13 @@ def prefill_from_measure(measure) -> dict[str, Any]:
             if isinstance(t.value, int | float | str):
                 out["max_award_fen"] = _fen(t.value)
                 note("max_award_fen", t)
-        elif t.kind == "percent" and "rate_percent" not in out:
-            if isinstance(t.value, int | float | str):
-                out["rate_percent"] = str(Decimal(str(t.value)))
-                note("rate_percent", t)
+        elif (
+            t.kind == "percent"
+            and "rate_percent" not in out
+            and isinstance(t.value, int | float | str)
+        ):
+            out["rate_percent"] = str(Decimal(str(t.value)))
+            note("rate_percent", t)
     if out.get("rate_percent"):
         out["kind"] = K.TRANSFER if "奖补" in measure.text and "核销" in measure.text else K.RATE
     elif "min_award_fen" in out:
