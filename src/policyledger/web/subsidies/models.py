@@ -442,5 +442,23 @@ class Event(models.Model):
     action = models.CharField(max_length=30)
     note = models.TextField(blank=True)
 
+    LABELS = {
+        "submit": "提交",
+        "approve": "审核通过",
+        "return": "退回补正",
+        "reject": "不予支持",
+        "resubmit": "重新提交",
+        "confirm": "确认收款信息",
+        "queue": "资金排队",
+        "notice": "公示",
+        "objection": "公示异议",
+        "revoke": "撤销",
+        "pay": "拨付",
+    }
+
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.action, self.action)
