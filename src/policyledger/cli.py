@@ -327,3 +327,8 @@ for _command in _platform_commands:
 from policyledger.web.api.cli import token as _token  # noqa: E402
 
 main.add_command(_token)
+
+# Subsidy rules (pure library, no Django): test rule sets, evaluate one application.
+from policyledger.rules.cli import rules as _rules  # noqa: E402
+
+main.add_command(_rules)

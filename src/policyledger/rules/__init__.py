@@ -9,18 +9,24 @@ from policyledger.rules.engine import Decision, evaluate, validate_jdm
 from policyledger.rules.errors import RuleError
 from policyledger.rules.money import fen_to_yuan, yuan_to_fen
 from policyledger.rules.ruleset import CaseResult, RuleSet, RuleVersion, TestCase, run_cases
+from policyledger.rules.whatif import Match, Programme, WhatIf, match_programmes, whatif
 
 __all__ = [
     "CaseResult",
     "Decision",
+    "Match",
+    "Programme",
     "RuleError",
     "RuleSet",
     "RuleVersion",
     "TestCase",
+    "WhatIf",
     "evaluate",
     "fen_to_yuan",
+    "match_programmes",
     "run_cases",
     "templates",
     "validate_jdm",
+    "whatif",
     "yuan_to_fen",
 ]

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from policyledger.rules.engine import Decision, evaluate, validate_jdm
+from policyledger.rules.engine import Decision, evaluate, jdm_key, validate_jdm
 from policyledger.rules.errors import RuleError
 
 EXPECTED_KEYS = ("amount_fen", "eligible", "reason", "cap_applied")
@@ -74,6 +74,11 @@ class RuleVersion:
     effective_to: date | None = None
     note: str = ""
     published: bool = False
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JDM: store it with each decision to re-explain it later."""
+        return jdm_key(self.jdm)
 
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)

@@ -200,16 +200,17 @@ def rate_with_caps(
             raise RuleError("rates", f"费率表的条件字段不存在：{sorted(unknown)}")
         conds = [cell(row.when.get(f)) for f in fields]
         if row.rate is None:
-            outs = ["false", "0", "0", "0", lit(row.reason)]
+            outs = ["false", "0", "0", "0", "null", lit(row.reason)]
         else:
             rate = _check_rate(row.rate)
             cap = BIG_FEN if row.item_cap_fen is None else _check_fen(row.item_cap_fen, "每件上限")
             items = 10**6 if row.max_items is None else _check_fen(row.max_items, "件数上限")
-            outs = ["true", lit(rate), str(cap), str(items), lit(row.reason)]
+            label = lit(f"每件补贴上限{_fen_text(cap)}") if row.item_cap_fen is not None else "null"
+            outs = ["true", lit(rate), str(cap), str(items), label, lit(row.reason)]
         desc = row.reason if row.rate is None else f"{_pct(row.rate)}；{row.reason}"
         table_rows.append((conds, outs, desc))
     table_rows.append(
-        ([""] * len(fields), ["false", "0", "0", "0", lit(default_reason)], default_reason)
+        ([""] * len(fields), ["false", "0", "0", "0", "null", lit(default_reason)], default_reason)
     )
     rates = table(
         "rates",
@@ -220,6 +221,7 @@ def rate_with_caps(
             ("rate", "补贴比例"),
             ("item_cap_fen", "每件上限（分）"),
             ("max_items", "每人件数上限"),
+            ("item_cap_label", "每件上限说明"),
             ("reason", "依据"),
         ],
         table_rows,
@@ -257,7 +259,7 @@ def rate_with_caps(
             (
                 "cap_applied",
                 "$.eligible and $.capped_fen < $.raw_fen ? "
-                f'($.capped_fen == item_cap_fen ? "每件补贴上限" + string(item_cap_fen / 100) + "元" : '
+                "($.capped_fen == item_cap_fen ? item_cap_label : "
                 f"($.capped_fen == $.person_left_fen ? {lit(person_label)} : {lit(prog_label)})) : null",
             ),
             (
@@ -423,16 +425,26 @@ def matching_transfer(
         rows.append(
             (
                 [lit(level)],
-                ["true", str(cap), lit(f"{level}：按{spending_label}的{_pct(share)}奖补")],
+                [
+                    "true",
+                    str(cap),
+                    lit(f"{level}上限{_fen_text(cap)}"),
+                    lit(f"{level}：按{spending_label}的{_pct(share)}奖补"),
+                ],
                 f"{level}上限{_fen_text(cap)}",
             )
         )
-    rows.append(([""], ["false", "0", lit("地区层级不在奖补范围")], "其他层级"))
+    rows.append(([""], ["false", "0", "null", lit("地区层级不在奖补范围")], "其他层级"))
     levels = table(
         "levels",
         "层级上限",
         [("region_level", "地区层级")],
-        [("in_scope", "是否奖补"), ("level_cap_fen", "层级上限（分）"), ("reason", "依据")],
+        [
+            ("in_scope", "是否奖补"),
+            ("level_cap_fen", "层级上限（分）"),
+            ("level_cap_label", "上限说明"),
+            ("reason", "依据"),
+        ],
         rows,
     )
     calc = expressions(
@@ -446,8 +458,7 @@ def matching_transfer(
             ("amount_fen", "$.eligible ? $.capped_fen : 0"),
             (
                 "cap_applied",
-                "$.eligible and $.capped_fen < $.raw_fen ? "
-                'region_level + "上限" + string(level_cap_fen / 1000000) + "万元" : null',
+                "$.eligible and $.capped_fen < $.raw_fen ? level_cap_label : null",
             ),
             (
                 "reason",
