@@ -37,7 +37,9 @@ def programme(transactional_db):
 def officer(transactional_db):
     from policyledger.web.accounts.services import create_user
 
-    return create_user("officer1", PASSWORD, role="admin", full_name="兑现科", email="o@example.org")
+    return create_user(
+        "officer1", PASSWORD, role="admin", full_name="兑现科", email="o@example.org"
+    )
 
 
 def login(session, username: str) -> None:

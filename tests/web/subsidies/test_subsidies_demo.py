@@ -17,11 +17,22 @@ def test_demo_seeds_once_with_every_state(db, alice):
     programmes = demo.seed(stdout=lines.append)
     assert [p.name for p in programmes] == [demo.APPLIANCES, demo.EVENTS, demo.TRANSFER]
     states = set(Application.objects.values_list("status", flat=True))
-    expected = {"entitled", "submitted", "manual", "returned", "rejected", "approved", "notice", "paid"}
+    expected = {
+        "entitled",
+        "submitted",
+        "manual",
+        "returned",
+        "rejected",
+        "approved",
+        "notice",
+        "paid",
+    }
     assert expected <= states, expected - states
     transfer = Programme.objects.get(name=demo.TRANSFER)
     gov = transfer.applications.get()
-    assert gov.region == "连云港市" and gov.amount_fen > 0 and gov.inputs["region_level"] == "省辖市"
+    assert (
+        gov.region == "连云港市" and gov.amount_fen > 0 and gov.inputs["region_level"] == "省辖市"
+    )
     assert audit() == []
     notice = Notice.objects.order_by("-id").first()
     assert Client().get(f"/subsidies/notices/{notice.pk}/").status_code == 200

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Applicant, Application, Programme
+from .models import Applicant, Programme
 from .services import applicants as applicant_service
 from .services import applications as svc
 from .services import auto, notices, payment
@@ -42,13 +42,20 @@ def _id(serial: int) -> str:
 def _measure(prefix: str, number: str, needle: str):
     from policyledger.web.documents.models import Measure
 
-    qs = Measure.objects.filter(document__source_name__startswith=prefix, document__status="published")
-    return qs.filter(number=number).first() or qs.filter(text__contains=needle).order_by("id").first()
+    qs = Measure.objects.filter(
+        document__source_name__startswith=prefix, document__status="published"
+    )
+    return (
+        qs.filter(number=number).first() or qs.filter(text__contains=needle).order_by("id").first()
+    )
 
 
 def _officer():
     User = get_user_model()
-    return User.objects.filter(username="admin").first() or User.objects.filter(is_superuser=True).first()
+    return (
+        User.objects.filter(username="admin").first()
+        or User.objects.filter(is_superuser=True).first()
+    )
 
 
 def _applicant(kind: str, name: str, serial: int, region: str, sector: str, username: str = ""):
@@ -57,12 +64,20 @@ def _applicant(kind: str, name: str, serial: int, region: str, sector: str, user
         user_model = get_user_model()
         if not user_model.objects.filter(username=username).exists():
             applicant = applicant_service.register(
-                username, PASSWORD, kind=kind, name=name, id_number=number, region=region, sector=sector
+                username,
+                PASSWORD,
+                kind=kind,
+                name=name,
+                id_number=number,
+                region=region,
+                sector=sector,
             )
         else:
             applicant = applicant_service.find(kind, number)
     else:
-        applicant, _ = applicant_service.get_or_create(kind, name, number, region=region, sector=sector)
+        applicant, _ = applicant_service.get_or_create(
+            kind, name, number, region=region, sector=sector
+        )
     applicant_service.confirm_bank(
         applicant, holder=name, account=f"62220{serial:014d}", bank="中国工商银行连云港分行"
     )
@@ -74,7 +89,19 @@ def _invoice_sheet(rows: list[list]) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.append(["类型", "名称/姓名", "证件号码", "发票代码", "发票号码", "开票金额（元）", "开票日期", "品类", "地区"])
+    ws.append(
+        [
+            "类型",
+            "名称/姓名",
+            "证件号码",
+            "发票代码",
+            "发票号码",
+            "开票金额（元）",
+            "开票日期",
+            "品类",
+            "地区",
+        ]
+    )
     for row in rows:
         ws.append(row)
     buf = io.BytesIO()
@@ -134,7 +161,10 @@ def seed(stdout=print) -> list[Programme]:
         gov = transfer.applications.filter(status__in=svc.LIVE).select_related("applicant").first()
         if gov is not None:
             applicant_service.confirm_bank(
-                gov.applicant, holder=f"{gov.region}财政局", account="32050000000000000001", bank="国库集中支付账户"
+                gov.applicant,
+                holder=f"{gov.region}财政局",
+                account="32050000000000000001",
+                bank="国库集中支付账户",
             )
     stdout("政策兑现演示：/subsidies/（政策计算器、公示无需登录）")
     stdout(f"  申请人：applicant_ent（企业）、applicant_person（个人）　密码 {PASSWORD}")
@@ -146,18 +176,32 @@ def seed(stdout=print) -> list[Programme]:
 
 
 def _applications(appliances: Programme, events: Programme, officer, today: dt.date) -> None:
-    shop = _applicant(Applicant.Kind.ENTERPRISE, "连云港惠民家电有限公司", 1, "海州区", "家电", "applicant_ent")
+    shop = _applicant(
+        Applicant.Kind.ENTERPRISE, "连云港惠民家电有限公司", 1, "海州区", "家电", "applicant_ent"
+    )
     person = _applicant(Applicant.Kind.PERSON, "王芳", 2, "海州区", "家电", "applicant_person")
     people = [
         _applicant(Applicant.Kind.PERSON, name, 10 + i, region, "家电")
         for i, (name, region) in enumerate(
-            [("李强", "连云区"), ("张敏", "海州区"), ("刘洋", "赣榆区"), ("陈静", "东海县"), ("杨帆", "灌云县"), ("赵磊", "灌南县")]
+            [
+                ("李强", "连云区"),
+                ("张敏", "海州区"),
+                ("刘洋", "赣榆区"),
+                ("陈静", "东海县"),
+                ("杨帆", "灌云县"),
+                ("赵磊", "灌南县"),
+            ]
         )
     ]
     organisers = [
         _applicant(Applicant.Kind.ENTERPRISE, name, 30 + i, region, "商贸")
         for i, (name, region) in enumerate(
-            [("港城会展服务有限公司", "海州区"), ("花果山文旅发展有限公司", "连云区"), ("赣榆海鲜市场管理有限公司", "赣榆区"), ("东海水晶城运营有限公司", "东海县")]
+            [
+                ("港城会展服务有限公司", "海州区"),
+                ("花果山文旅发展有限公司", "连云区"),
+                ("赣榆海鲜市场管理有限公司", "赣榆区"),
+                ("东海水晶城运营有限公司", "东海县"),
+            ]
         )
     ]
     past = today - dt.timedelta(days=30)
@@ -179,16 +223,29 @@ def _applications(appliances: Programme, events: Programme, officer, today: dt.d
     paid = [buy(people[0], 3599, past), buy(people[1], 5299, past)]
     for a in paid:
         svc.approve(officer, a)
-    notices.publish_notice(officer, appliances, on=past, title=f"{appliances.name}第一批拟支持名单公示")
+    notices.publish_notice(
+        officer, appliances, on=past, title=f"{appliances.name}第一批拟支持名单公示"
+    )
     batch = payment.create_batch(officer, appliances, today=today)
     payment.mark_paid(officer, batch.pk, f"HD{today:%Y%m%d}0001")
     # 公示中 (this week), one with an open objection.
-    on_notice = [buy(person, 4999, today - dt.timedelta(days=3)), buy(people[2], 2899, today - dt.timedelta(days=3))]
+    on_notice = [
+        buy(person, 4999, today - dt.timedelta(days=3)),
+        buy(people[2], 2899, today - dt.timedelta(days=3)),
+    ]
     for a in on_notice:
         svc.approve(officer, a)
-    notice = notices.publish_notice(officer, appliances, on=today, title=f"{appliances.name}第二批拟支持名单公示")
+    notice = notices.publish_notice(
+        officer, appliances, on=today, title=f"{appliances.name}第二批拟支持名单公示"
+    )
     if notices.notice_open(notice, today):
-        notices.object_to(notice, on_notice[1].number, name="匿名群众", contact="0518-12345", text="该发票疑似重复开具，请核查")
+        notices.object_to(
+            notice,
+            on_notice[1].number,
+            name="匿名群众",
+            contact="0518-12345",
+            text="该发票疑似重复开具，请核查",
+        )
     # Approved, waiting for the next 公示; submitted; manual (over the cap); returned; rejected.
     svc.approve(officer, buy(people[3], 6999, today - dt.timedelta(days=2)))
     buy(people[4], 3299, today - dt.timedelta(days=1))
@@ -204,8 +261,38 @@ def _applications(appliances: Programme, events: Programme, officer, today: dt.d
             svc.approve(officer, app)
     # 免申即享: invoice records from the tax data set → entitlements waiting for confirmation.
     rows = [
-        ["个人", "周婷", _id(60), "3207262130", "30000001", "2599.00", today.isoformat(), "家电", "海州区"],
-        ["个人", "吴昊", _id(61), "3207262130", "30000002", "8999.00", today.isoformat(), "家电", "连云区"],
-        ["个人", "孙悦", _id(62), "3207262130", "30000003", "1280.00", today.isoformat(), "餐饮", "海州区"],
+        [
+            "个人",
+            "周婷",
+            _id(60),
+            "3207262130",
+            "30000001",
+            "2599.00",
+            today.isoformat(),
+            "家电",
+            "海州区",
+        ],
+        [
+            "个人",
+            "吴昊",
+            _id(61),
+            "3207262130",
+            "30000002",
+            "8999.00",
+            today.isoformat(),
+            "家电",
+            "连云区",
+        ],
+        [
+            "个人",
+            "孙悦",
+            _id(62),
+            "3207262130",
+            "30000003",
+            "1280.00",
+            today.isoformat(),
+            "餐饮",
+            "海州区",
+        ],
     ]
     auto.import_invoices(appliances, _invoice_sheet(rows), "免申即享开票记录.xlsx", officer)

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Programme, RuleVersion
-from . import rules as rule_service
-from .errors import InvalidInput, RuleProblem
+from .errors import InvalidInput
 
 
 @dataclass
@@ -70,23 +69,66 @@ def clause_text(programme: Programme) -> str:
     return f"《{title}》{m.number}{text}" if title else text
 
 
-def open_programmes(today: dt.date) -> list[Programme]:
-    published = RuleVersion.objects.filter(
-        status=RuleVersion.Status.PUBLISHED, effective_from__lte=today
-    ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
-    return list(
-        Programme.objects.filter(status=Programme.Status.OPEN)
+# Published rule versions never change (a change is a new version), so their parsed JDM is kept
+# per process: the calculator then reads only ids and dates from the database.
+_JDM_CACHE: dict[int, dict] = {}
+_JDM_CACHE_MAX = 5000
+
+
+def _jdms(version_ids: list[int]) -> dict[int, dict]:
+    missing = [pk for pk in version_ids if pk not in _JDM_CACHE]
+    if missing:
+        if len(_JDM_CACHE) + len(missing) > _JDM_CACHE_MAX:
+            _JDM_CACHE.clear()
+        rows = RuleVersion.objects.filter(
+            pk__in=missing, status=RuleVersion.Status.PUBLISHED
+        ).values_list("pk", "jdm")
+        _JDM_CACHE.update(dict(rows))
+    return {pk: _JDM_CACHE[pk] for pk in version_ids if pk in _JDM_CACHE}
+
+
+def open_programmes(today: dt.date) -> list[tuple[Programme, RuleVersion]]:
+    """Open programmes (not transfers) and the rule version in force today of each: two queries."""
+    programmes = {
+        p.pk: p
+        for p in Programme.objects.filter(status=Programme.Status.OPEN)
         .exclude(kind=Programme.Kind.TRANSFER)
         .filter(Q(opens_on__isnull=True) | Q(opens_on__lte=today))
         .filter(Q(closes_on__isnull=True) | Q(closes_on__gte=today))
         .select_related("measure__document")
-        .prefetch_related(Prefetch("rules", queryset=published, to_attr="live_rules"))
+        # The clause needs the measure's text and the document's title, not the whole document.
+        .defer(
+            "prefill",
+            "measure__document__original_text",
+            "measure__document__parsed",
+            "measure__document__error",
+        )
         .order_by("id")
+    }
+    best: dict[int, RuleVersion] = {}
+    versions = (
+        RuleVersion.objects.filter(
+            programme_id__in=list(programmes),
+            status=RuleVersion.Status.PUBLISHED,
+            effective_from__lte=today,
+        )
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
+        .only("pk", "programme_id", "number", "effective_from", "effective_to", "status")
+        .order_by("programme_id", "-effective_from", "-number")
     )
+    for v in versions:
+        best.setdefault(v.programme_id, v)
+    return [(programmes[pid], v) for pid, v in sorted(best.items())]
 
 
 def calculate(profile: dict[str, Any], today: dt.date | None = None) -> tuple[list[Offer], int]:
-    """(offers, how many programmes needed figures the profile did not give)."""
+    """(offers, how many programmes could not be evaluated on this profile).
+
+    The matching itself is the rules library's calculator core (``match_programmes``: zen-engine,
+    no trace); this function chooses the programmes and versions and keeps the clause.
+    """
+    from policyledger import rules
+
     today = today or timezone.localdate()
     kind = profile.get("applicant_kind") or ""
     inputs: dict[str, Any] = {
@@ -100,29 +142,28 @@ def calculate(profile: dict[str, Any], today: dt.date | None = None) -> tuple[li
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise InvalidInput(f"数据“{key}”应为整数或文本")
         inputs[str(key)] = value
-    offers: list[Offer] = []
-    incomplete = 0
-    for p in open_programmes(today):
-        if p.applicant_kinds and kind and kind not in p.applicant_kinds:
+    chosen = [
+        (p, v)
+        for p, v in open_programmes(today)
+        if not (p.applicant_kinds and kind and kind not in p.applicant_kinds)
+    ]
+    jdms = _jdms([v.pk for _, v in chosen])
+    candidates = []
+    by_id: dict[str, tuple[Programme, RuleVersion]] = {}
+    for p, v in chosen:
+        if v.pk in jdms:
+            candidates.append(rules.Programme(id=str(p.pk), name=p.name, jdm=jdms[v.pk]))
+            by_id[str(p.pk)] = (p, v)
+    try:
+        matches = rules.match_programmes(inputs, candidates)
+    except rules.RuleError as exc:
+        raise InvalidInput(exc.message) from None
+    offers = []
+    for m in matches:
+        if m.amount_fen <= 0:
             continue
-        versions = sorted(p.live_rules, key=lambda v: (v.effective_from, v.number), reverse=True)
-        if not versions:
-            continue
-        try:
-            outcome = rule_service.evaluate(versions[0], inputs)
-        except RuleProblem:
-            incomplete += 1
-            continue
-        if outcome.eligible and outcome.amount_fen > 0:
-            offers.append(
-                Offer(
-                    p,
-                    outcome.amount_fen,
-                    outcome.reason,
-                    outcome.cap_applied,
-                    versions[0],
-                    clause_text(p),
-                )
-            )
-    offers.sort(key=lambda o: -o.amount_fen)
-    return offers, incomplete
+        p, v = by_id[m.programme.id]
+        offers.append(
+            Offer(p, m.amount_fen, m.reason, m.decision.cap_applied or "", v, clause_text(p))
+        )
+    return offers, 0
