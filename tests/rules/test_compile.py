@@ -293,3 +293,15 @@ def test_string_of_a_fraction_is_refused_rather_than_guessed(text: str) -> None:
     jdm = chain(expr_node("c", ("amount_fen", "x"), ("reason", text)))
     with pytest.raises(RuleError, match="string"):
         decide_vector(jdm, {"x": np.asarray([150])}, with_reason=True)
+
+
+def test_chunked_evaluation_equals_one_pass(jinan) -> None:
+    jdm = jinan.versions[0].jdm
+    pop = take(appliance_invoices(1_000, seed=5), slice(None))
+    cols = {k: v for k, v in pop.items() if k not in INPUT_SKIP}
+    whole = decide_vector(jdm, cols, with_reason=True, chunk_rows=10**6)
+    chunked = decide_vector(jdm, cols, with_reason=True, chunk_rows=7)
+    assert np.array_equal(whole["amount_fen"], chunked["amount_fen"])
+    assert np.array_equal(whole["eligible"], chunked["eligible"])
+    assert whole["reason"].values() == chunked["reason"].values()
+    assert len(set(whole["reason"].values())) > 5

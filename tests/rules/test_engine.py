@@ -62,6 +62,8 @@ def test_a_valid_rule_passes() -> None:
         (lambda j: j["edges"][0].update(targetId="ghost"), "ghost", "不存在的节点"),
         (lambda j: j["nodes"].append(node("rates", "expressionNode")), "rates", "重复"),
         (lambda j: j["nodes"].append(expr_node("orphan", ("a", "1"))), "orphan", "没有上游"),
+        (lambda j: j["nodes"][2].pop("name"), "calc", "缺少名称"),
+        (lambda j: j["edges"][1].pop("id"), "calc", "缺少 id"),
     ],
 )
 def test_errors_name_the_wrong_node(mutate, node_id: str, phrase: str) -> None:
@@ -220,3 +222,9 @@ def test_concurrent_evaluations_of_many_rules_stay_correct(monkeypatch) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(job, [k % 40 + 1 for k in range(400)]))
     assert all(amount == k * 100 for k, amount in results)
+
+
+def test_passed_through_inputs_keep_their_exact_values() -> None:
+    big = 123_456_789_012_345_678
+    d = evaluate(rate_rule(), {"category": "tv", "price_fen": big, "note": "原样"})
+    assert d.outputs["price_fen"] == big and d.outputs["note"] == "原样"

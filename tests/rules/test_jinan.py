@@ -105,3 +105,30 @@ def test_cli_runs_the_cases(jinan: RuleSet) -> None:
     result = CliRunner().invoke(main, ["rules", "test", str(JINAN_FILE)])
     assert result.exit_code == 0, result.output
     assert "失败 0 个" in result.output
+
+
+def test_the_items_guard_matters(jinan: RuleSet) -> None:
+    """Control: with the per-category item check switched off, a second fridge would be paid."""
+    import copy
+
+    rule = copy.deepcopy(jinan.versions[0].jdm)
+    second = person(category="电冰箱", efficiency_grade="2级", price_fen=300_000, items_claimed=1)
+    assert evaluate(rule, second).amount_fen == 0
+    calc = next(n for n in rule["nodes"] if n["id"] == "calc")
+    for expr in calc["content"]["expressions"]:
+        if expr["key"] == "items_ok":
+            expr["value"] = "true"
+    assert evaluate(rule, second).amount_fen == 45_000
+
+
+def test_the_item_cap_guard_matters(jinan: RuleSet) -> None:
+    """Control: without the 2000元 cap a 20000元 television would get 4000元."""
+    import copy
+
+    rule = copy.deepcopy(jinan.versions[0].jdm)
+    tv = person(category="电视机", efficiency_grade="1级", price_fen=2_000_000)
+    assert evaluate(rule, tv).amount_fen == 200_000
+    for row in rule["nodes"][1]["content"]["rules"]:
+        if row.get("out_item_cap_fen") == "200000":
+            row["out_item_cap_fen"] = "1000000000000000"
+    assert evaluate(rule, tv).amount_fen == 400_000

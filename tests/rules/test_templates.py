@@ -250,3 +250,30 @@ def test_matching_transfer_outside_the_levels(transfer_rule) -> None:
 def test_builders_refuse_float_money() -> None:
     with pytest.raises(RuleError):
         templates.matching_transfer("x", D("0.2"), {"县": 4e8})  # type: ignore[dict-item]
+
+
+def test_an_application_not_yet_reviewed_gets_nothing(award_rule) -> None:
+    d = evaluate(award_rule, {"merchants": 500})  # approved missing: not reviewed yet
+    assert (d.amount_fen, d.reason) == (0, "申请未通过审核")
+
+
+def test_without_approval_the_table_has_only_the_figure() -> None:
+    rule = templates.fixed_award(
+        "x",
+        "merchants",
+        "商户数",
+        [Tier(10, WAN)],
+        min_fen=WAN,
+        max_fen=WAN,
+        require_approved=False,
+    )
+    assert [c["name"] for c in rule["nodes"][1]["content"]["inputs"]] == ["商户数"]
+    assert evaluate(rule, {"merchants": 10}).amount_fen == WAN
+    assert evaluate(rule, {"merchants": 9}).amount_fen == 0
+
+
+def test_duplicate_tier_starts_are_refused() -> None:
+    with pytest.raises(RuleError, match="起点相同"):
+        templates.fixed_award(
+            "x", "m", "商户数", [Tier(10, WAN), Tier(10, 2 * WAN)], min_fen=WAN, max_fen=2 * WAN
+        )

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rules_jdm import chain, expr_node
 
 from policyledger.rules import RuleError, evaluate, templates
@@ -192,3 +194,41 @@ def test_bad_uploads_are_refused(records, phrase: str) -> None:
 
     with pytest.raises(RuleError, match=phrase):
         columns_from_records(records)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, 5_000), min_size=1, max_size=60),
+    st.integers(1, 100_000),
+    st.randoms(use_true_random=False),
+)
+def test_the_pool_never_pays_more_than_the_budget(prices, budget, rnd) -> None:
+    order = list(range(len(prices)))
+    rnd.shuffle(order)
+    population = {
+        "price_fen": np.asarray(prices, dtype=np.int64),
+        "district": Categorical(
+            np.asarray([i % 3 for i in range(len(prices))]), ["甲", "乙", "丙"]
+        ),
+        "submitted_at": np.asarray(order, dtype=np.int64),
+    }
+    t = scenario_totals(capped("0.1"), population, budget)
+    assert t.funded_fen <= budget
+    assert sum(g.funded_fen for g in t.by_group.values()) == t.funded_fen
+    assert sum(g.cost_fen for g in t.by_group.values()) == t.total_cost_fen
+    # first come, first served: walk the applications in submission order by hand
+    amounts = [min(round_half_up(Decimal(p) / 10), 500) for p in prices]
+    paid = 0
+    stopped = False
+    for i in sorted(range(len(prices)), key=lambda i: order[i]):
+        if not stopped and paid + amounts[i] <= budget:
+            paid += amounts[i]
+        elif amounts[i] > 0:
+            stopped = True
+    assert t.funded_fen == paid
+
+
+def round_half_up(value: Decimal) -> int:
+    from decimal import ROUND_HALF_UP
+
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))

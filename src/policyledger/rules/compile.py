@@ -1014,11 +1014,34 @@ def compile_jdm(jdm: dict[str, Any]) -> CompiledRule:
     return CompiledRule(jdm)
 
 
+# Rows per chunk: 256k int64 values are 2 MiB, so a chunk's temporaries stay in cache and are
+# reused by the allocator instead of being faulted in afresh for every operation.
+CHUNK_ROWS = 1 << 18
+
+
+def _slice(col: Any, lo: int, hi: int) -> Any:
+    if isinstance(col, Categorical):
+        return Categorical(col.codes[lo:hi], col.categories)
+    return col[lo:hi]
+
+
+def _column_length(columns: dict[str, Any]) -> int:
+    lengths = {len(c) for c in columns.values()}
+    if len(lengths) > 1:
+        raise RuleError(None, "输入列长度不一致")
+    return lengths.pop() if lengths else 0
+
+
 def decide_vector(
-    rule: CompiledRule | dict[str, Any], columns: dict[str, Any], *, with_reason: bool = False
+    rule: CompiledRule | dict[str, Any],
+    columns: dict[str, Any],
+    *,
+    with_reason: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, Any]:
     """``amount_fen`` (int64) and ``eligible`` (bool) for every row, with ``evaluate``'s conventions:
-    eligible defaults to amount > 0 and an ineligible row gets 0."""
+    eligible defaults to amount > 0 and an ineligible row gets 0. Large populations are evaluated
+    in chunks (same results, less memory traffic); ``reason`` comes back as a Categorical."""
     compiled = rule if isinstance(rule, CompiledRule) else compile_jdm(rule)
     wanted = ["amount_fen"]
     has_eligible = "eligible" in columns or any("eligible" in d for d in compiled.defs)
@@ -1026,11 +1049,35 @@ def decide_vector(
         wanted.append("eligible")
     if with_reason:
         wanted.append("reason")
-    out = compiled.run(columns, wanted)
-    amount = np.asarray(out["amount_fen"], dtype=np.int64)
-    eligible = np.asarray(out["eligible"], dtype=bool) if has_eligible else amount > 0
-    amount = np.where(eligible, amount, 0)
-    result = {"amount_fen": amount, "eligible": eligible}
-    if with_reason:
-        result["reason"] = out["reason"]
+    columns = {
+        k: (v if isinstance(v, (Categorical, np.ndarray)) else np.asarray(v))
+        for k, v in columns.items()
+    }
+    n = _column_length(columns)
+    amount = np.empty(n, dtype=np.int64)
+    eligible = np.empty(n, dtype=bool)
+    reason_codes = np.empty(n, dtype=np.int32) if with_reason else None
+    reason_cats: list[str | None] = []
+    reason_index: dict[str | None, int] = {}
+    for lo in range(0, max(n, 1), max(chunk_rows, 1)):
+        hi = min(n, lo + chunk_rows)
+        if hi <= lo:
+            break
+        out = compiled.run({k: _slice(v, lo, hi) for k, v in columns.items()}, wanted)
+        part = out["amount_fen"]
+        ok = out["eligible"] if has_eligible else part > 0
+        eligible[lo:hi] = ok
+        np.multiply(part, ok, out=amount[lo:hi])
+        if reason_codes is not None:
+            cat = out["reason"]
+            lut = np.empty(len(cat.categories), dtype=np.int32)
+            for i, text in enumerate(cat.categories):
+                if text not in reason_index:
+                    reason_index[text] = len(reason_cats)
+                    reason_cats.append(text)
+                lut[i] = reason_index[text]
+            reason_codes[lo:hi] = lut[np.asarray(cat.codes)]
+    result: dict[str, Any] = {"amount_fen": amount, "eligible": eligible}
+    if reason_codes is not None:
+        result["reason"] = Categorical(reason_codes, reason_cats)  # type: ignore[arg-type]
     return result

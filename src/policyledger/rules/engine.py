@@ -179,6 +179,8 @@ def _structure(jdm: Any) -> tuple[dict[str, dict], list[dict]]:
             raise RuleError(nid, f"节点 id 重复：{nid}")
         if nid.startswith("__"):
             raise RuleError(nid, f"节点 id 不能以 __ 开头（保留给系统）：{nid}")
+        if not isinstance(node.get("name"), str) or not node["name"].strip():
+            raise RuleError(nid, f"节点 {nid} 缺少名称 name")
         ntype = node.get("type")
         if ntype not in KNOWN_NODE_TYPES:
             raise RuleError(nid, f"节点「{node.get('name') or nid}」的类型未知：{ntype!r}")
@@ -192,6 +194,8 @@ def _structure(jdm: Any) -> tuple[dict[str, dict], list[dict]]:
     for i, edge in enumerate(edges, start=1):
         if not isinstance(edge, dict):
             raise RuleError(None, f"第{i}条连线不是对象")
+        if not isinstance(edge.get("id"), str) or not edge["id"]:
+            raise RuleError(edge.get("targetId"), f"第{i}条连线缺少 id")
         for end in ("sourceId", "targetId"):
             if edge.get(end) not in by_id:
                 raise RuleError(edge.get(end), f"第{i}条连线指向不存在的节点：{edge.get(end)!r}")
@@ -237,7 +241,6 @@ def topological_order(jdm: dict[str, Any]) -> list[dict[str, Any]]:
 # Bounded caches (what-if editing creates many scenario JDMs): oldest entries are dropped.
 CACHE_SIZE = 512
 _VALID_CACHE: OrderedDict[str, bool] = OrderedDict()
-_DECISIONS: OrderedDict[str, Any] = OrderedDict()
 
 
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:
@@ -304,6 +307,19 @@ def validate_jdm(jdm: dict[str, Any]) -> None:
         _remember(_VALID_CACHE, key, True)
 
 
+def _produced_fields(jdm: dict[str, Any]) -> set[str]:
+    fields: set[str] = set()
+    for node in jdm["nodes"]:
+        content = node.get("content") or {}
+        if content.get("outputPath"):
+            fields.add(str(content["outputPath"]).split(".")[0])
+        for col in content.get("outputs", []) if node["type"] == "decisionTableNode" else []:
+            fields.add(str(col.get("field", "")).split(".")[0])
+        for expr in content.get("expressions", []) if node["type"] == "expressionNode" else []:
+            fields.add(str(expr.get("key", "")).split(".")[0])
+    return fields
+
+
 def money_fields(jdm: dict[str, Any]) -> list[str]:
     """Top-level output fields whose names end in ``_fen`` (read back exactly)."""
     found: list[str] = []
@@ -368,20 +384,6 @@ def zen_key(jdm: dict[str, Any]) -> str:
         with _LOCK:
             _remember(_CONTENTS, key, content)
     return key
-
-
-def zen_decision(jdm: dict[str, Any]) -> Any:
-    """A zen-engine decision object (with the exact-money node) for a validated JDM."""
-    key = _fingerprint(jdm)
-    decision = _DECISIONS.get(key)
-    if decision is None:
-        validate_jdm(jdm)
-        with _LOCK:
-            decision = _DECISIONS.get(key)
-            if decision is None:
-                decision = _ENGINE.create_decision(json.dumps(_with_exact_node(jdm)))
-                _remember(_DECISIONS, key, decision)
-    return decision
 
 
 def check_inputs(inputs: Any) -> None:
@@ -509,6 +511,10 @@ def evaluate(jdm: dict[str, Any], inputs: dict[str, Any], *, trace: bool = True)
         k[len(EXACT_PREFIX) :]: result.pop(k) for k in list(result) if k.startswith(EXACT_PREFIX)
     }
     outputs = _plain(result)
+    produced = _produced_fields(jdm)
+    for name, value in inputs.items():
+        if name in outputs and name not in produced:
+            outputs[name] = value  # passed through: the caller's exact value, not zen's float
     for name, text in exact.items():
         if text == "null" or text is None:
             outputs[name] = None

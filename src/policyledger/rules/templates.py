@@ -309,9 +309,15 @@ def fixed_award(
     if not tiers:
         raise RuleError("tiers", "至少需要一个档次")
     ordered = sorted(tiers, key=lambda t: Decimal(t.at_least), reverse=True)
+    starts = [Decimal(t.at_least) for t in ordered]
+    if len(set(starts)) != len(starts):
+        raise RuleError("tiers", "两个档次的起点相同，后一个永远不会命中")
+    # with approval required, the first column is 审核通过 (anything but true — false or not yet
+    # reviewed — gets nothing); without it the table has the figure column only
+    pre = [""] if require_approved else []
     rows = []
     if require_approved:
-        rows.append((["false", ""], ["false", "0", lit("申请未通过审核")], "未通过审核"))
+        rows.append((["!= true", ""], ["false", "0", lit("申请未通过审核")], "未通过审核"))
     for tier in ordered:
         _check_fen(tier.amount_fen, "档次金额")
         if not min_fen <= tier.amount_fen <= max_fen:
@@ -324,7 +330,7 @@ def fixed_award(
         reason = f"{label}，奖补{_fen_text(tier.amount_fen)}"
         rows.append(
             (
-                ["" if not require_approved else "true", f">= {lit(Decimal(tier.at_least))}"],
+                [*pre, f">= {lit(Decimal(tier.at_least))}"],
                 ["true", str(tier.amount_fen), lit(reason)],
                 reason,
             )
@@ -332,15 +338,16 @@ def fixed_award(
     lowest = ordered[-1]
     rows.append(
         (
-            ["", ""],
+            [*pre, ""],
             ["false", "0", lit(f"{figure_label}未达到最低档（{lowest.at_least}）")],
             "未达最低档",
         )
     )
+    columns = [("approved", "审核通过")] if require_approved else []
     award = table(
         "tiers",
         "奖补档次",
-        [("approved", "审核通过"), (figure_field, figure_label)],
+        [*columns, (figure_field, figure_label)],
         [("eligible", "是否奖补"), ("amount_fen", "奖补金额（分）"), ("reason", "依据")],
         rows,
     )
