@@ -300,3 +300,29 @@ def test_bank_xlsx_writes_text_as_text(make_programme, make_applicant, officer, 
     assert isinstance(account.value, str) and account.value == apps[0].applicant.bank_account
     assert account.data_type == "s" and account.number_format == "@"
     assert sheet.cell(row=3, column=5).value == 100  # 10% of 1000元, in yuan
+
+
+def test_rule_versions_by_date_and_failing_cases_block_publishing(make_programme, make_applicant):
+    from policyledger.web.subsidies.services import programmes as ps
+    from policyledger.web.subsidies.services import rules as rs
+    from policyledger.web.subsidies.services.errors import RuleProblem
+
+    programme = make_programme(effective_from=dt.date(2026, 1, 1))
+    Programme.objects.filter(pk=programme.pk).update(rate_percent=20)
+    programme.refresh_from_db()
+    jdm, cases = ps.default_rule(programme)
+    bad = rs.add_version(programme, jdm, dt.date(2026, 6, 1), cases=[{**cases[0], "expected": {"amount_fen": 1}}])
+    with pytest.raises(RuleProblem, match="测试用例未通过"):
+        rs.publish(bad)
+    with pytest.raises(RuleProblem, match="节点"):
+        rs.add_version(programme, {"nodes": [{"id": "x", "type": "functionNode"}], "edges": []}, dt.date(2026, 6, 1))
+    good = rs.publish(rs.add_version(programme, jdm, dt.date(2026, 6, 1), cases=cases))
+    first = programme.rules.get(number=1)
+    assert first.effective_to == dt.date(2026, 5, 31)
+    company = make_applicant()
+    may = apply(programme, company, 1000, on=dt.date(2026, 5, 31))
+    june = apply(programme, make_applicant("乙"), 1000, on=dt.date(2026, 6, 1))
+    assert (may.rule.number, may.amount_fen) == (1, 10000)
+    assert (june.rule_id, june.amount_fen) == (good.pk, 20000)
+    with pytest.raises(RuleProblem, match="重叠"):
+        rs.publish(rs.add_version(programme, jdm, dt.date(2026, 6, 1), cases=cases))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..models import Programme, RegionCap, RuleVersion
 from . import rules as rule_service
-from .errors import InvalidInput
+from .errors import InvalidInput, RuleProblem
 
 log = logging.getLogger("policyledger.subsidies.programmes")
 K = Programme.Kind
@@ -93,13 +93,23 @@ def create_programme(*, measure=None, **fields) -> Programme:
 
 def default_rule(programme: Programme, **options) -> tuple[dict, list[dict]]:
     """(JDM, test cases) for the programme's kind from its figures, via the rules templates."""
+    from policyledger.rules import RuleError
+
+    try:
+        return _default_rule(programme, **options)
+    except RuleError as exc:
+        node = f"（节点 {exc.node_id}）" if exc.node_id else ""
+        raise RuleProblem(f"无法按项目参数生成规则{node}：{exc.message}") from None
+
+
+def _default_rule(programme: Programme, **options) -> tuple[dict, list[dict]]:
     from policyledger.rules import templates as T
 
     clause = _clause(programme)
     if programme.kind == K.RATE:
         if programme.rate_percent is None:
             raise InvalidInput("按比例补贴须填写补贴比例")
-        rate = programme.rate_percent / 100
+        rate = Decimal(str(programme.rate_percent)) / 100
         cap = programme.max_award_fen
         sectors = list(programme.sectors or [])
         row = T.RateRow(
@@ -169,7 +179,7 @@ def default_rule(programme: Programme, **options) -> tuple[dict, list[dict]]:
         ]
         return jdm, cases
     if programme.kind == K.TRANSFER:
-        share = (programme.rate_percent or Decimal(20)) / 100
+        share = Decimal(str(programme.rate_percent or 20)) / 100
         levels = options.get("levels") or TRANSFER_LEVELS
         jdm = T.matching_transfer(programme.name, share, dict(levels))
         first_level, first_cap = next(iter(levels.items()))

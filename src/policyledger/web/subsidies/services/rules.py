@@ -122,14 +122,37 @@ def publish(version: RuleVersion, user=None) -> RuleVersion:
             "测试用例未通过，不能发布："
             + "；".join(f"{r['name']}（{r['message']}）" for r in failed[:5])
         )
-    changed = RuleVersion.objects.filter(pk=version.pk, status=RuleVersion.Status.DRAFT).update(
-        status=RuleVersion.Status.PUBLISHED, published_at=timezone.now(), published_by=user
-    )
-    if not changed:
-        raise NotAllowed("该版本已发布")
+    with transaction.atomic():
+        _close_previous(version)
+        changed = RuleVersion.objects.filter(
+            pk=version.pk, status=RuleVersion.Status.DRAFT
+        ).update(status=RuleVersion.Status.PUBLISHED, published_at=timezone.now(), published_by=user)
+        if not changed:
+            raise NotAllowed("该版本已发布")
     version.refresh_from_db()
     log.info("rule %s of programme %s published", version.number, version.programme_id)
     return version
+
+
+def _close_previous(version: RuleVersion) -> None:
+    """Published versions never overlap: the one in force when the new one starts ends the day
+    before; a published version starting on or after the new one's start is a conflict."""
+    published = RuleVersion.objects.select_for_update().filter(
+        programme_id=version.programme_id, status=RuleVersion.Status.PUBLISHED
+    )
+    start, end = version.effective_from, version.effective_to
+    for other in published:
+        if other.effective_from >= start and (end is None or other.effective_from <= end):
+            raise RuleProblem(
+                f"与已发布的版本v{other.number}（{other.effective_from:%Y-%m-%d}起）生效期重叠，"
+                "请调整生效日期"
+            )
+        if other.effective_from < start and (
+            other.effective_to is None or other.effective_to >= start
+        ):
+            RuleVersion.objects.filter(pk=other.pk).update(
+                effective_to=start - dt.timedelta(days=1)
+            )
 
 
 def in_force(programme: Programme, day: dt.date) -> RuleVersion | None:
