@@ -154,3 +154,39 @@ def test_control_without_the_guard_over_commits(
             assert any("超额承诺" in p for p in problems), problems
             return
     pytest.fail(f"the unguarded path never over-committed in 5 rounds: {seen}")
+
+
+def test_simultaneous_batches_and_payments_pay_each_award_once(
+    on_postgres, make_programme, make_applicant, officer
+):
+    import datetime as dt
+
+    import time_machine
+
+    from policyledger.web.subsidies.models import PaymentBatch
+    from policyledger.web.subsidies.services import notices, payment
+    from policyledger.web.subsidies.services.errors import PaymentRefused
+
+    programme, apps = _programme_with_applications(make_programme, make_applicant, n=10)
+    for a in apps:
+        svc.approve(officer, a.pk)
+    with time_machine.travel(dt.datetime(2026, 5, 11, 2, tzinfo=dt.UTC), tick=False):
+        notices.publish_notice(officer, programme)
+    with time_machine.travel(dt.datetime(2026, 6, 1, 2, tzinfo=dt.UTC), tick=False):
+        made = run_together([lambda: payment.create_batch(officer, programme) for _ in range(10)])
+    batches = [b for b in made if isinstance(b, PaymentBatch)]
+    assert batches and all(isinstance(b, PaymentBatch | PaymentRefused) for b in made)
+    in_batches = Application.objects.filter(programme=programme, batch__isnull=False)
+    assert (
+        in_batches.count()
+        == Application.objects.filter(programme=programme, status=S.NOTICE).count()
+    )
+    batch = batches[0]
+    paid = run_together(
+        [lambda i=i: payment.mark_paid(officer, batch.pk, f"HD-{i}") for i in range(APPROVERS)]
+    )
+    assert sum(isinstance(p, PaymentBatch) for p in paid) == 1
+    assert all(isinstance(p, PaymentBatch | PaymentRefused) for p in paid)
+    programme.refresh_from_db()
+    assert programme.paid_fen == batch.total_fen <= programme.committed_fen
+    assert audit() == []

@@ -311,11 +311,17 @@ def test_rule_versions_by_date_and_failing_cases_block_publishing(make_programme
     Programme.objects.filter(pk=programme.pk).update(rate_percent=20)
     programme.refresh_from_db()
     jdm, cases = ps.default_rule(programme)
-    bad = rs.add_version(programme, jdm, dt.date(2026, 6, 1), cases=[{**cases[0], "expected": {"amount_fen": 1}}])
+    bad = rs.add_version(
+        programme, jdm, dt.date(2026, 6, 1), cases=[{**cases[0], "expected": {"amount_fen": 1}}]
+    )
     with pytest.raises(RuleProblem, match="测试用例未通过"):
         rs.publish(bad)
     with pytest.raises(RuleProblem, match="节点"):
-        rs.add_version(programme, {"nodes": [{"id": "x", "type": "functionNode"}], "edges": []}, dt.date(2026, 6, 1))
+        rs.add_version(
+            programme,
+            {"nodes": [{"id": "x", "type": "functionNode"}], "edges": []},
+            dt.date(2026, 6, 1),
+        )
     good = rs.publish(rs.add_version(programme, jdm, dt.date(2026, 6, 1), cases=cases))
     first = programme.rules.get(number=1)
     assert first.effective_to == dt.date(2026, 5, 31)
@@ -326,3 +332,53 @@ def test_rule_versions_by_date_and_failing_cases_block_publishing(make_programme
     assert (june.rule_id, june.amount_fen) == (good.pk, 20000)
     with pytest.raises(RuleProblem, match="重叠"):
         rs.publish(rs.add_version(programme, jdm, dt.date(2026, 6, 1), cases=cases))
+
+
+def test_money_goes_only_to_the_applicants_own_account(
+    make_programme, make_applicant, officer, today
+):
+    from policyledger.web.subsidies.models import Applicant
+    from policyledger.web.subsidies.services.applicants import confirm_bank
+
+    programme, (a1, a2), notice = _approved_on_notice(
+        make_programme, make_applicant, officer, today
+    )
+    with pytest.raises(InvalidInput, match="户名须与申请人名称一致"):
+        confirm_bank(a1.applicant, holder="张三", account="6222000011112222", bank="工商银行")
+    # A third party's account written straight into the database is still refused at payment.
+    Applicant.objects.filter(pk=a1.applicant_id).update(bank_holder="张三")
+    with at(notice.ends_on + dt.timedelta(days=1)):
+        with pytest.raises(PaymentRefused, match="户名与申请人不一致"):
+            payment.create_batch(officer, programme, [a1.pk])
+        batch = payment.create_batch(officer, programme)
+    assert list(batch.applications.values_list("pk", flat=True)) == [a2.pk]
+
+
+def test_a_record_with_entitlements_cannot_be_claimed_by_registering(
+    make_programme, make_applicant
+):
+    from subsidy_ids import uscc
+
+    from policyledger.web.subsidies.services.applicants import register
+
+    make_applicant("连云港惠民家电有限公司")  # serial 1: the code uscc(1), bank details on file
+    with pytest.raises(NotAllowed, match="经办窗口核验"):
+        register("thief", "pw-thief-12345", kind="enterprise", name="随便", id_number=uscc(1))
+
+
+def test_bank_sheet_does_not_turn_names_into_formulas(
+    make_programme, make_applicant, officer, today
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    programme = make_programme(notice_days=1)
+    app = apply(programme, make_applicant('=HYPERLINK("http://x","领取")'), 1000)
+    svc.approve(officer, app)
+    with at(today):
+        notices.publish_notice(officer, programme)
+    with at(today + dt.timedelta(days=3)):
+        batch = payment.create_batch(officer, programme)
+    cell = load_workbook(io.BytesIO(payment.export_xlsx(batch))).active.cell(row=3, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")

@@ -276,7 +276,7 @@ def review(request, number: str):
             messages.error(request, "未知操作")
     except SubsidyError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or f"/subsidies/a/{number}/")
+    return redirect("subsidies:application", number=number)
 
 
 @require_POST

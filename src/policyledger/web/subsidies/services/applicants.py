@@ -78,12 +78,34 @@ def register(
     if user_model.objects.filter(username=username).exists():
         raise InvalidInput("该用户名已被使用")
     with transaction.atomic():
-        applicant, _ = get_or_create(kind, name, id_number, **fields)
+        applicant, created = get_or_create(kind, name, id_number, **fields)
         if applicant.user_id is not None:
             raise NotAllowed("该证件已注册账号，请直接登录")
+        if not created:
+            # Someone else's code or ID number is easy to learn (credit codes are public): taking
+            # over a record that already has entitlements needs an officer to check the person.
+            raise NotAllowed(
+                "该证件已有兑现记录（如免申即享名单），请携带证件到经办窗口核验身份后开通账号"
+            )
         user = user_model.objects.create_user(username=username, password=password)
         applicant.user = user
         applicant.save(update_fields=["user"])
+    return applicant
+
+
+def link_account(officer, applicant: Applicant, username: str, password: str) -> Applicant:
+    """An officer, having checked the person's papers, opens an account for an existing record."""
+    user_model = get_user_model()
+    if applicant.user_id is not None:
+        raise NotAllowed("该申请人已有账号")
+    if user_model.objects.filter(username=username).exists():
+        raise InvalidInput("该用户名已被使用")
+    with transaction.atomic():
+        user = user_model.objects.create_user(username=username, password=password)
+        moved = Applicant.objects.filter(pk=applicant.pk, user__isnull=True).update(user=user)
+        if not moved:
+            raise NotAllowed("该申请人已有账号")
+    applicant.refresh_from_db()
     return applicant
 
 
@@ -101,6 +123,11 @@ def confirm_bank(applicant: Applicant, *, holder: str, account: str, bank: str) 
         raise InvalidInput("户名、账号、开户行都要填写")
     if not account.isdigit() or not 8 <= len(account) <= 32:
         raise InvalidInput("银行账号应为8—32位数字")
+    if applicant.kind != Applicant.Kind.GOVERNMENT and normalise(holder) != normalise(
+        applicant.name
+    ):
+        # Money goes only to an account in the applicant's own name (never a third party's).
+        raise InvalidInput(f"户名须与申请人名称一致（{applicant.name}）")
     Applicant.objects.filter(pk=applicant.pk).update(
         bank_holder=holder, bank_account=account, bank_name=bank, bank_confirmed_at=timezone.now()
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..models import Application, Notice, Objection, Programme
 from . import applications as apps
 from .errors import InvalidInput, NotAllowed
+from .identity import normalise
 from .workdays import period
 
 log = logging.getLogger("policyledger.subsidies.notices")
@@ -109,6 +110,10 @@ def payable_problem(app: Application, today: dt.date | None = None) -> str:
     applicant = app.applicant
     if not applicant.bank_ready or applicant.bank_confirmed_at is None:
         return f"申请{app.number}的申请人尚未确认收款银行信息"
+    if applicant.kind != applicant.Kind.GOVERNMENT and normalise(
+        applicant.bank_holder
+    ) != normalise(applicant.name):
+        return f"申请{app.number}的收款户名与申请人不一致，不能拨付"
     return ""
 
 

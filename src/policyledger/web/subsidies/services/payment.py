@@ -32,7 +32,7 @@ def create_batch(
     """A batch of payable awards (all of the programme's, or the given ones — each must be)."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        qs = Application.objects.select_for_update().filter(programme=programme)
+        qs = Application.objects.select_for_update(of=("self",)).filter(programme=programme)
         if app_ids is not None:
             qs = qs.filter(pk__in=app_ids)
         else:

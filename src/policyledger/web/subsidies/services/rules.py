@@ -124,9 +124,9 @@ def publish(version: RuleVersion, user=None) -> RuleVersion:
         )
     with transaction.atomic():
         _close_previous(version)
-        changed = RuleVersion.objects.filter(
-            pk=version.pk, status=RuleVersion.Status.DRAFT
-        ).update(status=RuleVersion.Status.PUBLISHED, published_at=timezone.now(), published_by=user)
+        changed = RuleVersion.objects.filter(pk=version.pk, status=RuleVersion.Status.DRAFT).update(
+            status=RuleVersion.Status.PUBLISHED, published_at=timezone.now(), published_by=user
+        )
         if not changed:
             raise NotAllowed("该版本已发布")
     version.refresh_from_db()
