@@ -217,3 +217,22 @@ def test_matching_transfer_from_the_voucher_ledger(make_programme, officer):
     # Computing again replaces an undecided result rather than adding a second one.
     compute_transfer(programme, officer)
     assert Application.objects.filter(programme=programme, status__in=svc.LIVE).count() == 2
+
+
+def test_ranking_award_from_sales_figures(make_programme):
+    """003: 对销售前5名的车辆经销商给予最高20万元奖励 — here the top 2 of 3 from a sales sheet."""
+    programme = make_programme(
+        "汽车销售排名奖励", kind=Programme.Kind.RANKING, rate=None, max_award_yuan=200000
+    )
+    header = ["类型", "名称/姓名", "证件号码", "销售额（元）", "地区"]
+    rows = [
+        ["企业", "甲汽车", uscc(21), "3000000", "海州区"],
+        ["企业", "乙汽车", uscc(22), "5000000", "连云区"],
+        ["企业", "丙汽车", uscc(23), "1000000", "赣榆区"],
+    ]
+    result = import_invoices(programme, xlsx(rows, header), "销售额.xlsx")
+    assert (result.created, result.not_eligible) == (1, 2)  # the default rule awards rank 1 only
+    app = Application.objects.get()
+    assert (
+        app.applicant.name == "乙汽车" and app.amount_fen == 200000_00 and app.inputs["rank"] == 1
+    )

@@ -33,7 +33,7 @@ COLUMNS = {
     "id_number": ("证件号码", "统一社会信用代码", "身份证号码", "纳税人识别号", "证件号"),
     "invoice_code": ("发票代码",),
     "invoice_number": ("发票号码",),
-    "amount": ("开票金额（元）", "开票金额", "金额（元）", "金额"),
+    "amount": ("开票金额（元）", "开票金额", "金额（元）", "金额", "销售额（元）", "销售额"),
     "date": ("开票日期", "日期"),
     "sector": ("行业", "品类", "行业/品类"),
     "region": ("地区", "所在地区", "区县"),
@@ -250,6 +250,13 @@ def import_rows(
     rows = parse_rows(data, filename, need_amount=True)
     result = ImportResult(rows=len(rows))
     errors: list[str] = []
+    ranks: dict[int, int] = {}
+    if programme.kind == Programme.Kind.RANKING:
+        # 排名奖励: rank 1 = the largest figure in the data set; ties go to the earlier row.
+        from policyledger.rules.templates import assign_ranks
+
+        figures = [r.amount_fen or 0 for r in rows]
+        ranks = {r.line: k for r, k in zip(rows, assign_ranks(figures), strict=True)}
     try:
         with transaction.atomic():
             for row in rows:
@@ -262,10 +269,13 @@ def import_rows(
                         applicant, holder=row.bank[0], account=row.bank[1], bank=row.bank[2]
                     )
                 try:
+                    figures = _figures(row)
+                    if ranks:
+                        figures = {"rank": ranks[row.line], "figure": row.amount_fen or 0}
                     app = svc.submit(
                         programme,
                         applicant,
-                        figures=_figures(row),
+                        figures=figures,
                         invoice_code=row.invoice_code,
                         invoice_number=row.invoice_number,
                         region=row.region,

@@ -92,7 +92,8 @@ def open_programmes(today: dt.date) -> list[tuple[Programme, RuleVersion]]:
     programmes = {
         p.pk: p
         for p in Programme.objects.filter(status=Programme.Status.OPEN)
-        .exclude(kind=Programme.Kind.TRANSFER)
+        # Transfers go to governments and ranks depend on everyone's figures: not for a profile.
+        .exclude(kind__in=[Programme.Kind.TRANSFER, Programme.Kind.RANKING])
         .filter(Q(opens_on__isnull=True) | Q(opens_on__lte=today))
         .filter(Q(closes_on__isnull=True) | Q(closes_on__gte=today))
         .select_related("measure__document")
