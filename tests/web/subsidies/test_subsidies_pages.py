@@ -213,3 +213,24 @@ def test_register_checks_the_id_number(db):
         },
     )
     assert r.status_code == 302
+
+
+def test_officer_opens_an_account_for_an_entitlement_holder(
+    car_programme, make_applicant, login, alice
+):
+    from policyledger.web.subsidies.models import Applicant
+
+    company = make_applicant("港城汽车销售有限公司", sector="汽车")
+    app = svc.submit(car_programme, company, figures={"price_fen": 1_000_000}, sector="汽车")
+    officer = login(alice)
+    page = officer.get(f"/subsidies/a/{app.number}/").content.decode()
+    assert "为申请人开通账号" in page
+    r = officer.post(
+        f"/subsidies/manage/applicant/{company.pk}/account",
+        {"username": "gangcheng", "password": "pw-gangcheng-1", "number": app.number},
+        follow=True,
+    )
+    assert "已为港城汽车销售有限公司开通账号" in r.content.decode()
+    assert Applicant.objects.get(pk=company.pk).user.username == "gangcheng"
+    mine = signed_in("gangcheng", "")
+    assert mine.get(f"/subsidies/a/{app.number}/").status_code == 200

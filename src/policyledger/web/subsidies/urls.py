@@ -23,6 +23,7 @@ urlpatterns = [
     path("manage/<int:pk>/", views_officer.manage_detail, name="manage_detail"),
     path("manage/<int:pk>/action", views_officer.manage_action, name="manage_action"),
     path("manage/objection/<int:pk>", views_officer.objection, name="objection"),
+    path("manage/applicant/<int:pk>/account", views_officer.open_account, name="open_account"),
     path("manage/batch/<int:pk>.xlsx", views_officer.batch_xlsx, name="batch_xlsx"),
     path("manage/batch/<int:pk>/paid", views_officer.batch_paid, name="batch_paid"),
 ]

@@ -337,3 +337,26 @@ def measures(request):
         for key in ("target_fen", "budget_fen", "committed_fen", "paid_fen"):
             r[key.replace("_fen", "")] = yuan(r[key]) if r[key] is not None else "—"
     return render(request, "subsidies/measures.html", {"rows": rows})
+
+
+@require_POST
+def open_account(request, pk: int):
+    """After checking the person's papers at the counter, open an account for an existing record
+    (registering online cannot take over a record that already has entitlements)."""
+    from .models import Applicant
+    from .services.applicants import link_account
+
+    require_officer(request.user)
+    applicant = get_object_or_404(Applicant, pk=pk)
+    password = request.POST.get("password", "")
+    try:
+        if len(password) < 10:
+            raise InvalidInput("初始密码至少10位")
+        link_account(request.user, applicant, request.POST.get("username", "").strip(), password)
+        messages.success(request, f"已为{applicant.name}开通账号")
+    except SubsidyError as exc:
+        messages.error(request, exc.message)
+    number = request.POST.get("number", "")
+    if number:
+        return redirect("subsidies:application", number=number)
+    return redirect("subsidies:manage")
