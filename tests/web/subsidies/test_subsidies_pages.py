@@ -234,3 +234,42 @@ def test_officer_opens_an_account_for_an_entitlement_holder(
     assert Applicant.objects.get(pk=company.pk).user.username == "gangcheng"
     mine = signed_in("gangcheng", "")
     assert mine.get(f"/subsidies/a/{app.number}/").status_code == 200
+
+
+def test_officer_edits_the_decision_table_in_the_browser_form(make_programme, login, alice):
+    """No code: change the rate cell and the cap cell, save as a new draft version; its cases run,
+    a broken cell is refused with the node named."""
+    from policyledger.web.subsidies.models import RuleVersion
+
+    programme = make_programme(sectors=["家电"], max_award_yuan=2000)
+    v1 = programme.rules.get()
+    officer = login(alice)
+    page = officer.get(f"/subsidies/manage/{programme.pk}/").content.decode()
+    assert 'name="cell|rates|0|out_rate"' in page
+    r = officer.post(
+        f"/subsidies/manage/{programme.pk}/action",
+        {
+            "action": "edit_rule",
+            "version": v1.pk,
+            "cell|rates|0|out_rate": "0.15",
+            "effective_from": "2026-07-01",
+        },
+        follow=True,
+    )
+    text = r.content.decode()
+    assert "规则版本v2已保存" in text and "测试用例未通过" in text  # 15% no longer gives 10%
+    v2 = RuleVersion.objects.get(programme=programme, number=2)
+    assert v2.jdm["nodes"][1]["content"]["rules"][0]["out_rate"] == "0.15"
+    assert v1.jdm == RuleVersion.objects.get(pk=v1.pk).jdm  # the published version is untouched
+    r = officer.post(
+        f"/subsidies/manage/{programme.pk}/action",
+        {
+            "action": "edit_rule",
+            "version": v1.pk,
+            "cell|rates|0|in_sector": '"家电',
+            "effective_from": "2026-07-01",
+        },
+        follow=True,
+    )
+    assert "节点 rates" in r.content.decode()
+    assert RuleVersion.objects.filter(programme=programme).count() == 2

@@ -130,7 +130,12 @@ def _table_view(jdm: dict) -> list[dict]:
             rows.append(
                 {
                     "cells": [r.get(c["id"], "") for c in ins] + [r.get(c["id"], "") for c in outs],
+                    "pairs": [
+                        (r.get(c["id"], ""), f"{node.get('id')}|{len(rows)}|{c['id']}")
+                        for c in ins + outs
+                    ],
                     "description": r.get("_description", ""),
+                    "description_key": f"{node.get('id')}|{len(rows)}|_description",
                 }
             )
         out.append(
@@ -138,6 +143,7 @@ def _table_view(jdm: dict) -> list[dict]:
                 "id": node.get("id"),
                 "name": node.get("name"),
                 "header": [c.get("name") for c in ins] + [c.get("name") for c in outs],
+                "columns": [c["id"] for c in ins] + [c["id"] for c in outs],
                 "n_in": len(ins),
                 "rows": rows,
             }
@@ -163,6 +169,8 @@ def manage_detail(request, pk: int):
         "caps": programme.region_caps.all(),
         "versions": versions,
         "tables": {v.pk: _table_view(v.jdm) for v in versions[:3]},
+        "editable": _table_view(versions[0].jdm) if versions else [],
+        "latest": versions[0] if versions else None,
         "apps": apps[:500],
         "counts": status_counts(programme),
         "statuses": Application.Status.choices,
@@ -230,6 +238,35 @@ def manage_action(request, pk: int):
                 programme, jdm, start, cases=cases, note=request.POST.get("note", "")
             )
             messages.success(request, f"规则版本v{version.number}已保存（草稿）")
+        elif action == "edit_rule":
+            base = get_object_or_404(
+                RuleVersion, pk=int(request.POST.get("version", 0)), programme=programme
+            )
+            cells = {k[5:]: v for k, v in request.POST.items() if k.startswith("cell|")}
+            new_rows: dict[str, dict[str, str]] = {}
+            for k, v in request.POST.items():
+                if k.startswith("new|"):
+                    _, node_id, column = k.split("|", 2)
+                    new_rows.setdefault(node_id, {})[column] = v
+            jdm = rule_service.edit_tables(base.jdm, cells, new_rows)
+            start = dt.date.fromisoformat(request.POST.get("effective_from", ""))
+            version = rule_service.add_version(
+                programme,
+                jdm,
+                start,
+                cases=base.cases,
+                note=request.POST.get("note", "") or f"由v{base.number}修改",
+            )
+            failed = [r for r in version.case_results if not r["ok"]]
+            messages.success(
+                request,
+                f"规则版本v{version.number}已保存（草稿）"
+                + (
+                    f"；{len(failed)}个测试用例未通过，修改用例或规则后才能发布"
+                    if failed
+                    else "；测试用例全部通过"
+                ),
+            )
         elif action == "publish_rule":
             version = get_object_or_404(
                 RuleVersion, pk=int(request.POST.get("version", 0)), programme=programme

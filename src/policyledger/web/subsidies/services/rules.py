@@ -205,3 +205,41 @@ def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def edit_tables(jdm: dict, cells: dict[str, str], new_rows: dict[str, dict[str, str]]) -> dict:
+    """A copy of ``jdm`` with decision-table cells replaced: ``cells`` maps
+    "<node id>|<row index>|<column id>" to the new text; ``new_rows`` maps a node id to a new row
+    ({column id: text}, with "_description"), inserted above the table's last (fallback) row.
+    Unknown nodes, rows or columns are refused; the result is still checked by ``check_jdm``."""
+    import copy
+
+    out = copy.deepcopy(jdm)
+    tables = {n.get("id"): n for n in out.get("nodes", []) if n.get("type") == "decisionTableNode"}
+    for key, text in cells.items():
+        try:
+            node_id, row_text, column = key.split("|", 2)
+            node = tables[node_id]
+            row = node["content"]["rules"][int(row_text)]
+        except (KeyError, ValueError, IndexError):
+            raise RuleProblem(f"决策表中没有这个单元格：{key}") from None
+        columns = {c["id"] for c in node["content"]["inputs"] + node["content"]["outputs"]}
+        if column not in columns and column != "_description":
+            raise RuleProblem(f"决策表「{node.get('name')}」没有列 {column}")
+        row[column] = (text or "").strip()
+    for node_id, values in new_rows.items():
+        if not any(v.strip() for k, v in values.items() if k != "_description"):
+            continue
+        node = tables.get(node_id)
+        if node is None:
+            raise RuleProblem(f"没有决策表 {node_id}")
+        content = node["content"]
+        row = {
+            c["id"]: (values.get(c["id"]) or "").strip()
+            for c in content["inputs"] + content["outputs"]
+        }
+        row["_id"] = f"r{len(content['rules']) + 1}"
+        row["_description"] = (values.get("_description") or "").strip()
+        content["rules"].insert(max(len(content["rules"]) - 1, 0), row)
+    check_jdm(out)
+    return out
