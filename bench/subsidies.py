@@ -17,7 +17,8 @@ The pure parts (this file's functions) need no database; the subsidies app adds 
 - ``*_cpu_seconds`` / ``zen_ratio_cpu``: the same in CPU seconds of this process, which the other
   load on a shared machine does not inflate (the wall figures are the targets);
 - ``sample_totals_equal``: compiled amounts and eligibility == zen-engine's on a 100,000-invoice sample;
-- ``decision_p95_ms``: one explained decision (``evaluate`` with trace) p95.
+- ``decision_p95_ms``: one explained decision (``evaluate`` with trace) p95;
+- ``calculator_core_p95_ms``: ``match_programmes`` over 200 open programmes (no page, no database).
 
 Fails fast (exit 2, reason printed) when numpy, zen-engine or the rule file is missing; a whole-run
 alarm stops it rather than let it hang.
@@ -239,6 +240,71 @@ def bench_decision_p95(k: int = 1_000) -> dict[str, Any]:
     }
 
 
+def bench_calculator_core(programmes: int = 200, profiles: int = 60) -> dict[str, float]:
+    """p95 of ``match_programmes`` (the calculator's core, no page) over ``programmes`` open
+    programmes of the four template kinds; the page figure (``calculator_p95_ms``) is the app's."""
+    from decimal import Decimal
+
+    from policyledger.rules import Programme, match_programmes, templates
+    from policyledger.rules.templates import RateRow, Tier
+
+    baseline, _ = rules()
+    progs = []
+    for i in range(programmes):
+        kind = i % 4
+        if kind == 0:
+            jdm = (
+                baseline
+                if i == 0
+                else templates.rate_with_caps(
+                    f"项目{i}",
+                    [("category", "产品类别")],
+                    [
+                        RateRow(
+                            {"category": ["电冰箱", "空调"][i % 2]},
+                            Decimal(i % 20 + 1) / 100,
+                            f"项目{i}",
+                            200_000,
+                        )
+                    ],
+                )
+            )
+        elif kind == 1:
+            jdm = templates.fixed_award(
+                f"项目{i}",
+                "merchants",
+                "商户数",
+                [Tier(10 + i, 1_000_000)],
+                min_fen=1_000_000,
+                max_fen=10_000_000,
+            )
+        elif kind == 2:
+            jdm = templates.ranking_award(f"项目{i}", "销售额", [2_000_000, 1_000_000])
+        else:
+            jdm = templates.matching_transfer(f"项目{i}", Decimal("0.2"), {"县": 400_000_000})
+        progs.append(Programme(f"p{i}", f"项目{i}", jdm))
+    profile = {
+        "buyer_type": "个人消费者",
+        "category": "空调",
+        "efficiency_grade": "1级",
+        "price_fen": 450_000,
+        "items_claimed": 0,
+        "approved": True,
+        "merchants": 120,
+        "rank": 1,
+        "figure": 10,
+    }
+    match_programmes(profile, progs)  # register every rule once
+    times = []
+    for k in range(profiles):
+        t0 = time.perf_counter()
+        found = match_programmes({**profile, "price_fen": 100_000 + k * 997}, progs)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert found
+    times.sort()
+    return {"p95_ms": times[int(len(times) * 0.95) - 1]}
+
+
 def bench_zen_overhead(k: int = 2_000) -> dict[str, float]:
     """zen-engine 2.1.x per-call cost from Python on a one-expression rule (docs/dependencies.md)."""
     import zen
@@ -287,6 +353,7 @@ def summary(values: dict[str, Any]) -> None:
         "sample_totals_equal",
         "decision_p95_ms",
         "decision_p95_cpu_ms",
+        "calculator_core_p95_ms",
         "zen_call_overhead_us",
         "zen_keyed_call_us",
         *PLACEHOLDERS,
@@ -365,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     d = bench_decision_p95(1_000 if not args.quick else 200)
     values["decision_p95_ms"] = d["p95_ms"]
     values["decision_p95_cpu_ms"] = d["p95_cpu_ms"]
+    values["calculator_core_p95_ms"] = bench_calculator_core(200, 60 if not args.quick else 10)[
+        "p95_ms"
+    ]
     o = bench_zen_overhead(2_000 if not args.quick else 300)
     values["zen_call_overhead_us"] = o["call_us"]
     values["zen_keyed_call_us"] = o["keyed_us"]

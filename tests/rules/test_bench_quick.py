@@ -34,3 +34,15 @@ def test_quick_bench_prints_the_summary() -> None:
     assert lines["sample_totals_equal"] == "yes"
     assert lines["calculator_p95_ms"] == "n/a"
     float(lines["whatif_10m_seconds"])
+
+
+def test_bench_fails_fast_when_a_dependency_is_missing() -> None:
+    code = (
+        "import runpy, sys\n"
+        "sys.modules['zen'] = None  # as if zen-engine were not installed\n"
+        f"sys.argv = ['subsidies.py', '--quick']\n"
+        f"runpy.run_path({str(ROOT / 'bench' / 'subsidies.py')!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "missing dependency: zen" in done.stderr

@@ -228,3 +228,23 @@ def test_passed_through_inputs_keep_their_exact_values() -> None:
     big = 123_456_789_012_345_678
     d = evaluate(rate_rule(), {"category": "tv", "price_fen": big, "note": "原样"})
     assert d.outputs["price_fen"] == big and d.outputs["note"] == "原样"
+
+
+def test_evaluate_many_equals_one_by_one(monkeypatch) -> None:
+    from policyledger.rules import engine
+    from policyledger.rules.engine import evaluate_many
+
+    rules = [
+        chain(expr_node("c", ("amount_fen", f"round(price_fen * 0.{k})"))) for k in range(1, 9)
+    ]
+    rules.append(chain(expr_node("c", ("amount_fen", "round(missing - 1)"))))  # fails on this input
+    rules.append({"nodes": []})  # not a valid rule at all
+    inputs = {"price_fen": 1234}
+    got = evaluate_many(rules, inputs, trace=True)
+    for rule, result in zip(rules[:8], got[:8], strict=True):
+        assert result == evaluate(rule, inputs, trace=True)
+    assert isinstance(got[8], RuleError) and got[8].node_id == "c"
+    assert isinstance(got[9], RuleError)
+    monkeypatch.setattr(engine, "CACHE_SIZE", 2)  # keys evicted while the batch is built
+    again = evaluate_many(rules[:8], inputs)
+    assert [d.amount_fen for d in again] == [(1234 * k + 5) // 10 for k in range(1, 9)]  # half up

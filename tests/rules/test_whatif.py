@@ -232,3 +232,13 @@ def round_half_up(value: Decimal) -> int:
     from decimal import ROUND_HALF_UP
 
     return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def test_parallel_and_sequential_runs_agree(jinan) -> None:
+    from policyledger.rules.compile import compile_jdm
+
+    pop = appliance_invoices(20_000, seed=8)
+    compiled = compile_jdm(jinan.versions[0].jdm)
+    a = whatif(compiled, compiled, pop, 10**8, parallel=True)  # the same object twice, too
+    b = whatif(jinan.versions[0].jdm, jinan.versions[0].jdm, pop, 10**8, parallel=False)
+    assert a == b and a.baseline == a.scenario

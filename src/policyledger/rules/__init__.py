@@ -5,7 +5,7 @@ Pure Python (no Django). Money is integer fen (``*_fen`` fields) or Decimal, nev
 """
 
 from policyledger.rules import templates
-from policyledger.rules.engine import Decision, evaluate, validate_jdm
+from policyledger.rules.engine import Decision, evaluate, evaluate_many, validate_jdm
 from policyledger.rules.errors import RuleError
 from policyledger.rules.money import fen_to_yuan, yuan_to_fen
 from policyledger.rules.ruleset import CaseResult, RuleSet, RuleVersion, TestCase, run_cases
@@ -22,6 +22,7 @@ __all__ = [
     "TestCase",
     "WhatIf",
     "evaluate",
+    "evaluate_many",
     "fen_to_yuan",
     "match_programmes",
     "run_cases",

@@ -497,15 +497,28 @@ def evaluate(jdm: dict[str, Any], inputs: dict[str, Any], *, trace: bool = True)
             key = zen_key(jdm)  # dropped from the bounded cache meanwhile: register again
             response = _ENGINE.evaluate(key, context, {"trace": trace})
     except Exception as exc:
-        detail = str(exc).split("\n", 1)[0]
-        node_id = None
-        try:
-            parsed = json.loads(detail)
+        raise _zen_error(exc) from None
+    return _decision(jdm, inputs, response, trace)
+
+
+def _zen_error(exc: Any) -> RuleError:
+    """zen-engine's error (JSON text with nodeId and source) as a RuleError naming the node."""
+    detail = str(exc).split("\n", 1)[0]
+    node_id = None
+    try:
+        parsed = exc if isinstance(exc, dict) else json.loads(detail)
+        if isinstance(parsed, dict):
             node_id = parsed.get("nodeId")
             detail = parsed.get("source", detail)
-        except (ValueError, AttributeError):
-            pass
-        raise RuleError(node_id, f"规则计算出错：{detail}") from None
+    except (ValueError, AttributeError):
+        pass
+    return RuleError(node_id, f"规则计算出错：{detail}")
+
+
+def _decision(
+    jdm: dict[str, Any], inputs: dict[str, Any], response: dict[str, Any], trace: bool
+) -> Decision:
+    """A Decision from zen's response: money from the exact text, no float left in outputs."""
     result: dict[str, Any] = response["result"]
     exact = {
         k[len(EXACT_PREFIX) :]: result.pop(k) for k in list(result) if k.startswith(EXACT_PREFIX)
@@ -537,3 +550,53 @@ def evaluate(jdm: dict[str, Any], inputs: dict[str, Any], *, trace: bool = True)
         trace=_trace_list(jdm, response.get("trace") or {}) if trace else [],
         outputs=outputs,
     )
+
+
+def evaluate_many(
+    jdms: list[dict[str, Any]], inputs: dict[str, Any], *, trace: bool = False
+) -> list[Decision | RuleError]:
+    """One profile against many rules in one zen-engine batch (the calculator's case): a Decision
+    per rule, or the RuleError of a rule that could not be evaluated on these inputs."""
+    check_inputs(inputs)
+    context = _dumps_exact(inputs)
+    keys: list[str | RuleError] = []
+    for jdm in jdms:
+        try:
+            keys.append(zen_key(jdm))
+        except RuleError as exc:
+            keys.append(exc)
+    requests = [{"key": k, "context": context} for k in keys if isinstance(k, str)]
+    try:
+        responses = iter(_ENGINE.evaluate_batch(requests, {"trace": trace}))
+    except Exception:  # a key dropped from the bounded cache meanwhile: one by one instead
+        return [
+            k if isinstance(k, RuleError) else _evaluate_or_error(j, inputs, trace)
+            for j, k in zip(jdms, keys, strict=True)
+        ]
+    out: list[Decision | RuleError] = []
+    for jdm, key in zip(jdms, keys, strict=True):
+        if isinstance(key, RuleError):
+            out.append(key)
+            continue
+        res = next(responses)
+        if not res.get("success"):
+            error = res.get("error")
+            if isinstance(error, dict) and error.get("type") == "LoaderError":
+                out.append(_evaluate_or_error(jdm, inputs, trace))  # evicted meanwhile
+            else:
+                out.append(_zen_error(error))
+            continue
+        try:
+            out.append(_decision(jdm, inputs, res["data"], trace))
+        except RuleError as exc:
+            out.append(exc)
+    return out
+
+
+def _evaluate_or_error(
+    jdm: dict[str, Any], inputs: dict[str, Any], trace: bool
+) -> Decision | RuleError:
+    try:
+        return evaluate(jdm, inputs, trace=trace)
+    except RuleError as exc:
+        return exc

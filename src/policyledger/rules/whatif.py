@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from policyledger.rules.compile import Categorical, CompiledRule, compile_jdm, decide_vector
-from policyledger.rules.engine import Decision, evaluate
+from policyledger.rules.engine import Decision, evaluate_many
 from policyledger.rules.errors import RuleError
 from policyledger.rules.money import fen_to_yuan
 
@@ -160,19 +161,27 @@ def whatif(
     *,
     scenario_budget_fen: int | None = None,
     order: str | None = "submitted_at",
+    parallel: bool = True,
 ) -> WhatIf:
     """Baseline vs scenario over the same population (columns of equal length; ``order`` is the
     submission key, ``by`` the grouping column): total cost, people served, share of budget, when
     the pool runs out, by group. Both rules are compiled to numpy (exact integer fen)."""
     base = jdm_baseline if isinstance(jdm_baseline, CompiledRule) else compile_jdm(jdm_baseline)
     scen = jdm_scenario if isinstance(jdm_scenario, CompiledRule) else compile_jdm(jdm_scenario)
-    return WhatIf(
-        baseline=scenario_totals(base, population, budget_fen, by=by, order=order),
-        scenario=scenario_totals(
-            scen, population, scenario_budget_fen or budget_fen, by=by, order=order
-        ),
-        by=by or "",
-    )
+    if scen is base:  # a CompiledRule holds its run's state: one per thread
+        scen = compile_jdm(base.jdm)
+    jobs = [(base, budget_fen), (scen, scenario_budget_fen or budget_fen)]
+
+    def run(job: tuple[CompiledRule, int]) -> ScenarioTotals:
+        return scenario_totals(job[0], population, job[1], by=by, order=order)
+
+    if parallel:
+        # numpy releases the GIL in its loops: the two rules run on two cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            baseline, scenario = pool.map(run, jobs)
+    else:
+        baseline, scenario = (run(job) for job in jobs)
+    return WhatIf(baseline=baseline, scenario=scenario, by=by or "")
 
 
 # --- calculator --------------------------------------------------------------------------------
@@ -211,14 +220,9 @@ def match_programmes(
     the rule's own conditions decide); a rule that fails to evaluate is skipped, never fatal.
     """
     matches: list[Match] = []
-    for programme in programmes:
-        try:
-            decision = evaluate(programme.jdm, profile, trace=trace)
-        except RuleError as exc:
-            if exc.node_id is None and "输入" in exc.message:
-                raise
-            continue
-        if decision.eligible:
-            matches.append(Match(programme, decision))
+    results = evaluate_many([p.jdm for p in programmes], profile, trace=trace)
+    for programme, result in zip(programmes, results, strict=True):
+        if isinstance(result, Decision) and result.eligible:
+            matches.append(Match(programme, result))
     matches.sort(key=lambda m: (-m.amount_fen, m.programme.id))
     return matches
