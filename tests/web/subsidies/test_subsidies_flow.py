@@ -184,11 +184,30 @@ def test_return_and_resubmit_redecides(make_programme, make_applicant, officer):
     assert app.status == S.SUBMITTED and app.amount_fen == 20000
 
 
-def test_officer_cannot_award_more_than_the_rule(make_programme, make_applicant, officer):
-    programme = make_programme(max_award_yuan=None)
-    app = apply(programme, make_applicant(), 1000)
+@pytest.mark.parametrize("cap", [None, 2000])
+def test_officer_cannot_award_more_than_the_rule(make_programme, make_applicant, officer, cap):
+    programme = make_programme(max_award_yuan=cap)
+    app = apply(programme, make_applicant(), 1000)  # 100元, under the 2000元 cap
     with pytest.raises(InvalidInput, match="不能超过测算金额"):
         svc.approve(officer, app, amount_fen=app.amount_fen + 1)
+    assert svc.approve(officer, app, amount_fen=5000).awarded_fen == 5000  # less is allowed
+
+
+def test_a_range_award_is_set_by_the_officer_within_the_range(
+    make_programme, make_applicant, officer
+):
+    programme = make_programme(
+        "活动组织补贴",
+        kind=Programme.Kind.FIXED,
+        rate=None,
+        min_award_yuan=10000,
+        max_award_yuan=100000,
+    )
+    app = svc.submit(programme, make_applicant(), figures={"participants": 35})
+    assert app.amount_fen == 30000_00  # the 30-merchant tier
+    with pytest.raises(InvalidInput, match="不能超过单笔上限"):
+        svc.approve(officer, app, amount_fen=100000_01)
+    assert svc.approve(officer, app, amount_fen=40000_00).awarded_fen == 40000_00
 
 
 def test_approve_twice_is_refused(make_programme, make_applicant, officer):

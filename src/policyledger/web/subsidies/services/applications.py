@@ -277,10 +277,12 @@ def approve(officer, app_or_pk, *, amount_fen: int | None = None, note: str = ""
 
 
 def _check_amount(programme: Programme, app: Application, amount: int) -> None:
+    """An officer may set the amount only where the policy gives a range (定额区间: within 下限—上限);
+    everywhere else the rule's amount is the most that can be awarded."""
     if amount <= 0:
         raise InvalidInput("核定金额必须大于0")
     low, high = programme.min_award_fen, programme.max_award_fen
-    if high is None and amount > app.amount_fen:
+    if programme.kind != Programme.Kind.FIXED and amount > app.amount_fen:
         raise InvalidInput(f"核定金额不能超过测算金额{yuan(app.amount_fen)}元")
     if high is not None and amount > high:
         raise InvalidInput(f"核定金额不能超过单笔上限{yuan(high)}元")
