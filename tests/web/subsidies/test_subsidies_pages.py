@@ -273,3 +273,25 @@ def test_officer_edits_the_decision_table_in_the_browser_form(make_programme, lo
     )
     assert "节点 rates" in r.content.decode()
     assert RuleVersion.objects.filter(programme=programme).count() == 2
+
+
+def test_money_rolls_up_to_the_task_page(published, tasks, resident, login, alice):
+    """Measure 一 (1000万元 target) funds a programme: the task page shows committed and paid."""
+    measure = Measure.objects.get(document=published, number="一、")
+    programme = programme_service.create_programme(
+        measure=measure, kind=Programme.Kind.RATE, rate_percent="10", max_award_fen=None
+    )
+    assert programme.budget_fen == 1000_0000_00  # prefilled from 1000万元
+    programme_service.install_default_rule(programme, effective_from=dt.date(2022, 1, 1))
+    programme_service.open_programme(programme)
+    svc.approve(alice, svc.submit(programme, resident, figures={"price_fen": 1_000_000_00}))
+    task = tasks[("一、", "市商务局")]
+    page = login(alice).get(f"/tracking/tasks/{task.pk}/").content.decode()
+    assert (
+        "资金兑现" in page
+        and "10,000,000.00" in page
+        and "已承诺 <strong>10,000,000.00" not in page
+    )
+    assert "已承诺 <strong>100,000.00</strong> 元（1.0%）" in page
+    other = tasks[("二、", "市发展改革委")]
+    assert "资金兑现" not in login(alice).get(f"/tracking/tasks/{other.pk}/").content.decode()

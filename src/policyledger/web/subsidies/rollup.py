@@ -60,3 +60,22 @@ def all_measures() -> list[dict[str, Any]]:
 
     ids = Programme.objects.exclude(measure=None).values_list("measure_id", flat=True).distinct()
     return [m for i in sorted(set(ids)) if (m := measure_money(i)) is not None]
+
+
+def for_task_page(measure_id: int) -> dict[str, Any] | None:
+    """The task page's 资金兑现 box (registered with tracking.hooks in SubsidiesConfig.ready)."""
+    from .models import yuan
+
+    data = measure_money(measure_id)
+    if data is None or not data["programmes"]:
+        return None
+    return {
+        "title": "资金兑现（政策兑现项目）",
+        "target": yuan(data["target_fen"]) if data["target_fen"] is not None else "—",
+        "budget": yuan(data["budget_fen"]),
+        "committed": yuan(data["committed_fen"]),
+        "paid": yuan(data["paid_fen"]),
+        "committed_percent": data["committed_percent"],
+        "paid_percent": data["paid_percent"],
+        "url": "/subsidies/manage/measures/",
+    }
