@@ -61,12 +61,14 @@ def run_together(jobs):
 
 
 def _programme_with_applications(make_programme, make_applicant, n=40, round_=0):
-    # 100元 each (10% of 1000元); the pool holds 10 of them, 海州区 at most 5.
+    # 100元 each (10% of 1000元); the pool holds 10 of them, 海州区 at most 5, and 连云区 has only 5
+    # applications, so exactly 5 + 5 can be approved and both guards are tested in every run.
     programme = make_programme(budget_yuan=1000, max_award_yuan=None)
     RegionCap.objects.create(programme=programme, region="海州区", cap_fen=50000)
     apps = []
     for i in range(n):
-        region = "海州区" if i % 2 else "连云区"
+        # 35 in 海州区 (cap: 5 awards) and 5 in 连云区: both limits bind whatever the order.
+        region = "连云区" if i % 8 == 0 else "海州区"
         applicant = make_applicant(f"并发企业{round_}-{i}", region=region)
         apps.append(
             svc.submit(
@@ -168,6 +170,7 @@ def test_simultaneous_batches_and_payments_pay_each_award_once(
     from policyledger.web.subsidies.services.errors import PaymentRefused
 
     programme, apps = _programme_with_applications(make_programme, make_applicant, n=10)
+    RegionCap.objects.filter(programme=programme).delete()
     for a in apps:
         svc.approve(officer, a.pk)
     with time_machine.travel(dt.datetime(2026, 5, 11, 2, tzinfo=dt.UTC), tick=False):
