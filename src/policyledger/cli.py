@@ -346,6 +346,11 @@ from policyledger.web.vouchers.cli import vouchers as _vouchers  # noqa: E402
 
 main.add_command(_vouchers)
 
+# Subsidy programmes (政策兑现): the group lives with its app; Django imported inside commands.
+from policyledger.web.subsidies.cli import subsidies as _subsidies  # noqa: E402
+
+main.add_command(_subsidies)
+
 # The tracking platform: demo, worker, warnings, manage (Django imported inside each command).
 from policyledger.web.platform_cli import COMMANDS as _platform_commands  # noqa: E402
 

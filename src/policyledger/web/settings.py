@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "policyledger.web.documents",
     "policyledger.web.tracking",
     "policyledger.web.vouchers",
+    "policyledger.web.subsidies",
 ]
 
 MIDDLEWARE = [
@@ -309,3 +310,15 @@ VOUCHERS_ASYNC_CLAIM_BATCH = envint("VOUCHERS_ASYNC_CLAIM_BATCH", 32)
 # Refunds: a redemption can be refunded only within this many hours of it, and never once its
 # day is in a settlement (see services/redemption.refund). 0 = same calendar day only.
 VOUCHERS_REFUND_WINDOW_HOURS = envint("VOUCHERS_REFUND_WINDOW_HOURS", 0)
+
+# Subsidies (政策兑现): the budget guard may be switched off only by the control test; ID numbers
+# are stored as HMAC-SHA256 with this key (set it in production; changing it orphans the hashes);
+# 公示 skips weekends and these holidays (ISO dates, comma-separated), counts these make-up days.
+SUBSIDIES_BUDGET_GUARD = True  # not read from the environment: no deployment may turn it off
+SUBSIDIES_ID_HMAC_KEY = os.environ.get("SUBSIDIES_ID_HMAC_KEY") or ("subsidies-id:" + SECRET_KEY)
+SUBSIDIES_HOLIDAYS = [d for d in os.environ.get("SUBSIDIES_HOLIDAYS", "").split(",") if d]
+SUBSIDIES_MAKEUP_WORKDAYS = [
+    d for d in os.environ.get("SUBSIDIES_MAKEUP_WORKDAYS", "").split(",") if d
+]
+SUBSIDIES_MAX_MATERIAL_BYTES = envint("SUBSIDIES_MAX_MATERIAL_BYTES", 10 * 1024 * 1024)
+SUBSIDIES_MAX_MATERIALS = envint("SUBSIDIES_MAX_MATERIALS", 10)

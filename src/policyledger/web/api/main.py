@@ -82,6 +82,13 @@ def _mount() -> None:
         router = getattr(vouchers_api, "router", None)
         if isinstance(router, Router):
             api.add_router("/vouchers", router)
+    # Subsidies (政策兑现) offers its router the same way.
+    if importlib.util.find_spec("policyledger.web.subsidies.api") is not None:
+        from policyledger.web.subsidies import api as subsidies_api
+
+        router = getattr(subsidies_api, "router", None)
+        if isinstance(router, Router):
+            api.add_router("/subsidies", router)
 
 
 _mount()
