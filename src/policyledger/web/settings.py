@@ -188,6 +188,15 @@ LOGIN_EXEMPT_PREFIXES = ["/api/", "/static/"]
 # the Django admin its is_staff flag.
 NON_STAFF_PREFIXES = [
     "/vouchers/",
+    # Subsidies: applicants' own pages and the public ones (the officers' pages under
+    # /subsidies/manage/ stay staff-only; their views check the officer's right as well).
+    "/subsidies/calculator/",
+    "/subsidies/notices/",
+    "/subsidies/register/",
+    "/subsidies/mine/",
+    "/subsidies/apply/",
+    "/subsidies/a/",
+    "/subsidies/material/",
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/password/",
@@ -195,6 +204,9 @@ NON_STAFF_PREFIXES = [
     "/static/",
     "/api/",
 ]
+
+# Pages a user without a platform role may open by their exact path (the subsidies calculator).
+NON_STAFF_PATHS = ["/subsidies/"]
 
 # API tokens: lifetime in days, chosen at creation (default and the most allowed).
 API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)

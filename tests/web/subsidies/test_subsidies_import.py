@@ -173,7 +173,7 @@ def test_paper_applications_with_bank_details(make_programme):
 
 
 def test_matching_transfer_from_the_voucher_ledger(make_programme, officer):
-    from policyledger.web.vouchers.models import Merchant
+    from policyledger.web.vouchers.models import Merchant, ResidentProfile
     from policyledger.web.vouchers.services.campaigns import BatchSpec, create_campaign
     from policyledger.web.vouchers.services.claims import claim
     from policyledger.web.vouchers.services.redemption import redeem
@@ -181,6 +181,7 @@ def test_matching_transfer_from_the_voucher_ledger(make_programme, officer):
     now = timezone.now()
     merchant = Merchant.objects.create(name="海州饭店", sector="餐饮")
     users = [get_user_model().objects.create_user(f"r{i}") for i in range(3)]
+    ResidentProfile.objects.bulk_create(ResidentProfile(user=u, verified=True) for u in users)
     for city, face in (("连云港市", 600), ("东海县", 300)):
         campaign = create_campaign(
             [BatchSpec(Decimal(face), Decimal(face * 2), 5, 1)],

@@ -28,7 +28,9 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         user = request.user
         if not user.is_authenticated or permissions.role_of(user) is not None:
             return None
-        if any(request.path.startswith(p) for p in settings.NON_STAFF_PREFIXES):
+        if request.path in settings.NON_STAFF_PATHS or any(
+            request.path.startswith(p) for p in settings.NON_STAFF_PREFIXES
+        ):
             return None
         if request.path == "/":
             # A resident's (or a clerk's) home is the voucher pages.
