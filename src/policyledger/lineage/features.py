@@ -60,9 +60,14 @@ def gram_hashes(folded: str, n: int) -> np.ndarray:
 
 
 def _grams(codes: np.ndarray, content: np.ndarray, n: int) -> np.ndarray:
+    return _grams_at(codes, content, n)[0]
+
+
+def _grams_at(codes: np.ndarray, content: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the content n-grams and the position each starts at."""
     count = len(codes) - n + 1
     if count <= 0:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     with np.errstate(over="ignore"):
         h = np.full(count, np.uint64(n) * _MULTIPLIERS[4], dtype=np.uint64)
         ok = np.ones(count, dtype=bool)
@@ -71,7 +76,20 @@ def _grams(codes: np.ndarray, content: np.ndarray, n: int) -> np.ndarray:
             h = (h ^ (part * _MULTIPLIERS[k])) * _MULTIPLIERS[(k + 1) % 4]
             h ^= h >> np.uint64(29)
             ok &= content[k : k + count]
-    return h[ok]
+    return h[ok], np.flatnonzero(ok)
+
+
+SEPARATOR = "\x00"  # a control character: never content, so no n-gram crosses it
+
+
+def batch_grams(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the content n-grams of several texts in one pass, and the text each came from."""
+    if not texts:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    codes, content = _codes(SEPARATOR.join(texts))
+    hashes, positions = _grams_at(codes, content, n)
+    return hashes, np.searchsorted(starts, positions, side="right") - 1
 
 
 def ngram_ids(folded: str, sizes: tuple[int, ...] = (2, 3)) -> np.ndarray:

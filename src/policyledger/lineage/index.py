@@ -48,34 +48,40 @@ CANDIDATE_DOCUMENTS = 8  # library documents scored in full beside the cited one
 RETRIEVE = 30  # library measures retrieved per child measure
 
 
-def _identity(value: int) -> int:
-    return value
-
-
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
 _BASE: MinHash | None = None
 
 
-def _minhash(folded: str) -> np.ndarray:
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
     global _BASE
     if _BASE is None:
-        _BASE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)
-    hashes = features.gram_hashes(features.content_only(folded), SHINGLE)
-    m = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        hashfunc=_identity,
-        permutations=_BASE.permutations,
-        scheme=_BASE.scheme,
-    )
-    if len(hashes):
-        m.update_batch(np.unique(hashes & np.uint64(0xFFFFFFFF)))
-    return m.hashvalues.copy()
+        _BASE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="legacy")
+    return _BASE.permutations
+
+
+def signatures(texts: list[str]) -> np.ndarray:
+    """MinHash signatures (one row of ``NUM_PERM`` values per text) of content 5-gram shingles.
+
+    All texts at once: the shingles' hashes are permuted as datasketch's ``legacy`` scheme does
+    (``(a * h + b) mod (2**61 - 1)``, low 32 bits) and reduced per text with one ``minimum.reduceat``,
+    so the rows equal what ``MinHash(scheme="legacy").update`` would give for the same hashes.
+    """
+    a, b = _permutations()
+    out = np.full((len(texts), NUM_PERM), _MAX_HASH, dtype=np.uint64)
+    hashes, owner = features.batch_grams([features.content_only(t) for t in texts], SHINGLE)
+    if not len(hashes):
+        return out
+    hv = (hashes & _MAX_HASH).reshape(-1, 1)
+    with np.errstate(over="ignore"):
+        permuted = np.bitwise_and((hv * a + b) % _MERSENNE, _MAX_HASH)
+    present, first = np.unique(owner, return_index=True)
+    out[present] = np.minimum.reduceat(permuted, first, axis=0)
+    return out
 
 
 def _lean(hashvalues: np.ndarray) -> LeanMinHash:
-    if _BASE is None:
-        _minhash("")
-    return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=_BASE.scheme)
+    return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme="legacy")
 
 
 @dataclass
@@ -93,23 +99,36 @@ class Prepared:
     key: Hashable
     fields: dict[str, Any]
     measures: list[MeasureEntry]
-    grams3: list[np.ndarray]  # per measure: hashed 3-gram bucket ids
-    grams23: list[np.ndarray]  # per measure: unique hashed 2- and 3-gram ids (for the IDF)
-    signatures: list[np.ndarray]  # per measure: MinHash hash values
+    counts: sparse.csr_matrix  # per measure: hashed 3-gram counts
+    df_ids: np.ndarray  # the distinct 2- and 3-gram buckets of each measure, concatenated
+    signatures: np.ndarray  # per measure: MinHash hash values
 
 
 def prepare_document(key: Hashable, document: Document) -> Prepared:
-    """Everything the index needs from one document (pure, runs in any process)."""
-    entries, grams3, grams23, signatures = [], [], [], []
-    for m in document.measures:
-        folded = fold(m.text).text
-        entries.append(MeasureEntry(m.number, m.heading, (int(m.span[0]), int(m.span[1])), m.text))
-        bigrams = features.ngram_ids(folded, (2,))
-        trigrams = features.ngram_ids(folded, (3,))
-        grams3.append(trigrams.astype(np.int32))
-        grams23.append(np.unique(np.concatenate([bigrams, trigrams])).astype(np.int32))
-        signatures.append(_minhash(folded))
-    return Prepared(key, document_fields(document), entries, grams3, grams23, signatures)
+    """Everything the index needs from one document (pure, runs in any process).
+
+    The measures are folded one by one, then hashed together in a few numpy passes.
+    """
+    entries = [
+        MeasureEntry(m.number, m.heading, (int(m.span[0]), int(m.span[1])), m.text)
+        for m in document.measures
+    ]
+    folded = [fold(m.text).text for m in document.measures]
+    rows = len(folded)
+    h2, owner2 = features.batch_grams(folded, 2)
+    h3, owner3 = features.batch_grams(folded, 3)
+    dim = np.uint64(features.DIM)
+    ids2 = (h2 % dim).astype(np.int64)
+    ids3 = (h3 % dim).astype(np.int64)
+    counts = sparse.csr_matrix(
+        (np.ones(len(ids3), dtype=np.float32), (owner3, ids3)), shape=(rows, features.DIM)
+    )
+    counts.sum_duplicates()
+    pairs = np.unique(
+        np.concatenate([owner2, owner3]) * features.DIM + np.concatenate([ids2, ids3])
+    )
+    df_ids = (pairs % features.DIM).astype(np.int32)
+    return Prepared(key, document_fields(document), entries, counts, df_ids, signatures(folded))
 
 
 def _prepare_star(args: tuple[Hashable, Any]) -> Prepared:
@@ -168,7 +187,9 @@ class LineageIndex:
                     **({"password": url.password} if url.password else {}),
                 },
             }
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, storage_config=storage)
+        self.lsh = MinHashLSH(
+            threshold=LSH_THRESHOLD, num_perm=NUM_PERM, storage_config=storage, prepickle=True
+        )
         self.docs: list[_Doc] = []
         self.by_key: dict[Hashable, int] = {}
         self.df = np.zeros(features.DIM, dtype=np.int32)
@@ -200,12 +221,14 @@ class LineageIndex:
         self.docs.append(_Doc(prepared.key, prepared.fields, prepared.measures, self.rows))
         self.by_key[prepared.key] = doc_index
         if prepared.measures:
-            self._pending.append(features.count_matrix(prepared.grams3))
+            self._pending.append(prepared.counts)
             self._row_doc_parts.append(np.full(len(prepared.measures), doc_index, dtype=np.int32))
-            self._pending_df.extend(prepared.grams23)
+            self._pending_df.append(prepared.df_ids)
             with self.lsh.insertion_session() as session:
                 for i, hv in enumerate(prepared.signatures):
-                    session.insert(self.rows + i, _lean(hv))
+                    # Keyed by (document key, measure index), not by row: rows are local to
+                    # this process, while a Redis-backed LSH is shared by several processes.
+                    session.insert((prepared.key, i), _lean(hv))
         self.rows += len(prepared.measures)
         self._idf = None
 
@@ -283,8 +306,12 @@ class LineageIndex:
             top = top[np.argsort(-row[top], kind="stable")]
             found = [(int(r), float(row[r])) for r in top if row[r] > 0]
             seen = {r for r, _ in found}
-            neighbours = self.lsh.query(_lean(_minhash(f)))
-            found += [(int(r), float(row[r])) for r in sorted(neighbours) if int(r) not in seen]
+            rows = []
+            for key, i in self.lsh.query(_lean(signatures([f])[0])):
+                d = self.by_key.get(key)
+                if d is not None and i < len(self.docs[d].measures):
+                    rows.append(self.docs[d].first_row + i)
+            found += [(r, float(row[r])) for r in sorted(rows) if r not in seen]
             out.append(found)
         return out
 
@@ -340,7 +367,7 @@ class LineageIndex:
                 parent_items.append(prepare((d, i), m.number, m.heading, m.span, m.text, i / total))
                 refs.append(MeasureRef(m.number, m.heading, m.span, slot, i))
             blocks.append((start, len(parent_items)))
-        scorer = Scorer(self._idf_23())
+        scorer = Scorer(self._idf)
         similarity = (scorer.vectors(child_items) @ scorer.vectors(parent_items).T).toarray()
         standings = np.zeros_like(similarity)
         for start, end in blocks:
@@ -355,9 +382,6 @@ class LineageIndex:
             [Proposal(ref, c) for ref, c in zip(child_refs, ranked, strict=True)],
             [self.docs[d].key for d in chosen],
         )
-
-    def _idf_23(self) -> np.ndarray:
-        return features.idf(self.df, max(1, self.rows))
 
     def lineage(self, parent_key: Hashable, child: Document, parent: Document) -> Lineage:
         """Pair proposals with the library's IDF (for a child against one indexed parent)."""
