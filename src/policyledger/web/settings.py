@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "policyledger.web.documents",
     "policyledger.web.tracking",
     "policyledger.web.vouchers",
+    "policyledger.web.lineage",
 ]
 
 MIDDLEWARE = [
