@@ -79,6 +79,8 @@ def _citations(document: PolicyDocument) -> None:
         key = (normal_title(title), normal_number(number))
         if not any(key) or key in seen:
             continue
+        if key[0] and not key[1] and key[0] in normal_title(document.title):
+            continue  # a notice naming the measures it issues, not a citation of another document
         seen.add(key)
         target = resolve(title, number, exclude=document.pk)
         rows.append(Citation(citing=document, title=title, doc_number=number, resolved=target))
@@ -160,9 +162,9 @@ def matching_ids(query: str, limit: int = 2000) -> list[int]:
                 [phrase, limit],
             )
             return [row[0] for row in cursor.fetchall()]
-    # PostgreSQL: ILIKE is served by the pg_trgm GIN index; SQLite below 3 characters: a scan.
+    # PostgreSQL: LIKE (no UPPER) is served by the pg_trgm GIN index; SQLite below 3 characters: a scan.
     return list(
-        SearchText.objects.filter(text__icontains=query).values_list("pk", flat=True)[:limit]
+        SearchText.objects.filter(text__contains=query).values_list("pk", flat=True)[:limit]
     )
 
 
