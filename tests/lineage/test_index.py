@@ -90,3 +90,24 @@ def test_an_empty_library_proposes_nothing(documents) -> None:
     result = LineageIndex().propose(documents("child", CHILD))
     assert all(p.candidates == [] for p in result.proposals)
     assert LineageIndex().search("养老") == []
+
+
+def test_batched_signatures_equal_datasketch_minhash() -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from policyledger.lineage import features
+    from policyledger.lineage.index import NUM_PERM, SEED, SHINGLE, signatures
+
+    texts = [
+        "每个街道至少建成1个综合性社区养老服务中心，提供日间照料",
+        "依托社区食堂设置老年助餐点",
+        "短",
+    ]
+    batched = signatures(texts)
+    for text, row in zip(texts, batched, strict=True):
+        hashes = features.gram_hashes(features.content_only(text), SHINGLE) & np.uint64(0xFFFFFFFF)
+        expected = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="legacy", hashfunc=int)
+        if len(hashes):
+            expected.update_batch(list(hashes))
+        assert (expected.hashvalues == row).all()
