@@ -142,3 +142,16 @@ def test_the_import_hook_refreshes_the_library(
     with django_capture_on_commit_callbacks(execute=True):
         services.apply_parsed(document, parse(text, name="x.txt").to_dict())
     assert DocumentPlace.objects.get(document=document).region == "连云港市"
+
+
+def test_demo_confirms_links_for_the_city_document(samples, alice, monkeypatch, tmp_path) -> None:
+    from policyledger.web.lineage import demo
+
+    monkeypatch.setattr(demo, "DEV", tmp_path / "absent")  # the shared pairs are another test's
+    lines = demo.seed_lineage(tmp_path)
+    assert any("004" in line for line in lines)
+    confirmed = MeasureLink.objects.filter(child__document=samples["004"], status="confirmed")
+    assert confirmed.exists()
+    assert AuditLog.objects.filter(
+        object_type="measurelink", action="lineage.confirmed"
+    ).count() == (confirmed.count())

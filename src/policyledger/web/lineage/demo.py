@@ -44,14 +44,24 @@ def _import(path: Path, user) -> PolicyDocument:
     return document
 
 
+DEMO_SCORE = 0.6
+
+
 def _confirm_high(child: PolicyDocument, user) -> int:
+    """Stand in for the reviewer: confirm each child measure's best candidate when it is of high
+    confidence, or of medium confidence with a score of at least ``DEMO_SCORE``."""
     links.propose_for(child)
     confirmed = 0
-    for link in MeasureLink.objects.filter(
-        child__document=child, confidence="high", status="proposed"
+    seen: set[int] = set()
+    for link in MeasureLink.objects.filter(child__document=child, status="proposed").order_by(
+        "child_id", "-score"
     ):
-        links.decide(user, link.pk, MeasureLink.Status.CONFIRMED)
-        confirmed += 1
+        if link.child_id in seen:
+            continue
+        seen.add(link.child_id)
+        if link.confidence == "high" or (link.confidence == "medium" and link.score >= DEMO_SCORE):
+            links.decide(user, link.pk, MeasureLink.Status.CONFIRMED)
+            confirmed += 1
     return confirmed
 
 
@@ -64,7 +74,7 @@ def seed_lineage(samples: Path) -> list[str]:
     child = PolicyDocument.objects.filter(source_name__startswith="004").first()
     if child is not None and user is not None:
         n = _confirm_high(child, user)
-        lines.append(f"政策对标：示例 004（连云港）已生成候选并确认 {n} 条高置信度承接关系")
+        lines.append(f"政策对标：示例 004（连云港）已生成候选，演示确认 {n} 条承接关系")
     if DEV.is_dir() and user is not None:
         for parent_file in sorted(DEV.glob("*-parent.txt")):
             child_file = parent_file.with_name(parent_file.name.replace("-parent", "-child"))
