@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from policyledger.web.accounts import permissions
 from policyledger.web.api.errors import ApiError
+from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, OptionalId, PageIn, PathId
 from policyledger.web.lineage.models import MeasureLink
 from policyledger.web.lineage.services import LineageError, links
 
@@ -39,14 +40,14 @@ class LinkOut(Schema):
 class LinkPage(Schema):
     items: list[LinkOut]
     count: int
+    limit: int
+    offset: int
 
 
-class LinkFilter(Schema):
+class LinkFilter(PageIn):
     status: Literal["proposed", "confirmed", "rejected"] | None = None
-    child_document: int | None = Field(None, description="下级文件编号")
-    parent_document: int | None = Field(None, description="上级文件编号")
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    child_document: OptionalId = Field(None, description="下级文件编号")
+    parent_document: OptionalId = Field(None, description="上级文件编号")
 
 
 class DecisionIn(Schema):
@@ -86,7 +87,7 @@ def _visible(request):
     ).select_related("child__document", "parent__document", "decided_by")
 
 
-@router.get("/links", response=LinkPage, summary="承接关系列表")
+@router.get("/links", response={200: LinkPage, **ERRORS}, summary="承接关系列表")
 def list_links(request, filters: Query[LinkFilter]):
     qs = _visible(request)
     if filters.status:
@@ -97,16 +98,20 @@ def list_links(request, filters: Query[LinkFilter]):
         qs = qs.filter(parent__document_id=filters.parent_document)
     qs = qs.order_by("pk")
     items = [_out(link) for link in qs[filters.offset : filters.offset + filters.limit]]
-    return LinkPage(items=items, count=qs.count())
+    return LinkPage(items=items, count=qs.count(), limit=filters.limit, offset=filters.offset)
 
 
-@router.get("/links/{link_id}", response=LinkOut, summary="一条承接关系")
-def get_link(request, link_id: int):
+@router.get("/links/{link_id}", response={200: LinkOut, **ERRORS}, summary="一条承接关系")
+def get_link(request, link_id: PathId):
     return _out(get_object_or_404(_visible(request), pk=link_id))
 
 
-@router.post("/links/{link_id}/decision", response=LinkOut, summary="确认或否决承接关系（管理员）")
-def decide_link(request, link_id: int, body: DecisionIn):
+@router.post(
+    "/links/{link_id}/decision",
+    response={200: LinkOut, **WRITE_ERRORS},
+    summary="确认或否决承接关系（管理员）",
+)
+def decide_link(request, link_id: PathId, body: DecisionIn):
     get_object_or_404(_visible(request), pk=link_id)
     if not permissions.is_admin(request.user):
         raise ApiError(403, "forbidden", "只有牵头办管理员可以确认或否决承接关系")
