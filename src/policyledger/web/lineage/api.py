@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
+from ninja.errors import HttpError
 
 from policyledger.web.accounts import permissions
-from policyledger.web.api.errors import ApiError
-from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, OptionalId, PageIn, PathId
 from policyledger.web.lineage.models import MeasureLink
 from policyledger.web.lineage.services import LineageError, links
 
 router = Router(tags=["政策对标"])
+
+# Bounds as the other resources have them (the lineage app imports no module of the api app;
+# errors go out through the handlers the api app installs for Http404, PermissionDenied, HttpError).
+MAX_ID = 2_147_483_647
+LinkId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="编号")]
+OptionalId = Annotated[int | None, Field(ge=1, le=MAX_ID)]
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class MeasureRefOut(Schema):
@@ -44,7 +59,9 @@ class LinkPage(Schema):
     offset: int
 
 
-class LinkFilter(PageIn):
+class LinkFilter(Schema):
+    limit: int = Field(50, ge=1, le=200, description="每页条数（最多200）")
+    offset: int = Field(0, ge=0, le=MAX_ID, description="从第几条开始（0起）")
     status: Literal["proposed", "confirmed", "rejected"] | None = None
     child_document: OptionalId = Field(None, description="下级文件编号")
     parent_document: OptionalId = Field(None, description="上级文件编号")
@@ -80,7 +97,7 @@ def _out(link: MeasureLink) -> LinkOut:
 
 def _visible(request):
     if permissions.role_of(request.user) is None:
-        raise ApiError(404, "not_found", "资源不存在")
+        raise Http404("资源不存在")
     docs = permissions.visible_documents(request.user)
     return MeasureLink.objects.filter(
         child__document__in=docs, parent__document__in=docs
@@ -102,21 +119,21 @@ def list_links(request, filters: Query[LinkFilter]):
 
 
 @router.get("/links/{link_id}", response={200: LinkOut, **ERRORS}, summary="一条承接关系")
-def get_link(request, link_id: PathId):
+def get_link(request, link_id: LinkId):
     return _out(get_object_or_404(_visible(request), pk=link_id))
 
 
 @router.post(
     "/links/{link_id}/decision",
-    response={200: LinkOut, **WRITE_ERRORS},
+    response={200: LinkOut, **ERRORS},
     summary="确认或否决承接关系（管理员）",
 )
-def decide_link(request, link_id: PathId, body: DecisionIn):
+def decide_link(request, link_id: LinkId, body: DecisionIn):
     get_object_or_404(_visible(request), pk=link_id)
     if not permissions.is_admin(request.user):
-        raise ApiError(403, "forbidden", "只有牵头办管理员可以确认或否决承接关系")
+        raise PermissionDenied("只有牵头办管理员可以确认或否决承接关系")
     try:
         links.decide(request.user, link_id, body.status)
     except LineageError as exc:
-        raise ApiError(400, "lineage_error", str(exc)) from exc
+        raise HttpError(400, str(exc)) from exc
     return _out(_visible(request).get(pk=link_id))

@@ -14,7 +14,14 @@ from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.lineage.marks import mark_phrases
 from policyledger.web.lineage.models import Citation, DocumentPlace, MeasureLink
 from policyledger.web.lineage.services import LineageError, library, links, report
-from policyledger.web.params import int_or_none
+
+
+def int_or_none(text: str | None) -> int | None:
+    """A positive id that fits a database column, else None."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text) or None
 
 
 def _readable(request, pk: int) -> PolicyDocument:
