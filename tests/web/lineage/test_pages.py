@@ -66,6 +66,14 @@ def test_report_page_and_xlsx(samples, proposed, alice, login) -> None:
     assert "未承接的上级措施" in page and "本地创新" in page
     response = client.get(f"/lineage/documents/{samples['004'].pk}/report/", {"format": "xlsx"})
     assert response.content[:2] == b"PK"
+    response = client.get(f"/lineage/documents/{samples['004'].pk}/report/", {"format": "docx"})
+    assert response["Content-Type"].endswith("wordprocessingml.document")
+    import io
+
+    from docx import Document as WordDocument
+
+    text = "\n".join(p.text for p in WordDocument(io.BytesIO(response.content)).paragraphs)
+    assert "未承接的上级措施" in text and "本地创新" in text
 
 
 def test_coverage_page_embeds_the_matrix(samples, proposed, alice, login) -> None:

@@ -149,6 +149,13 @@ def report_page(request, pk: int):
         )
         response["Content-Disposition"] = f'attachment; filename="report-{document.pk}.xlsx"'
         return response
+    if request.GET.get("format") == "docx":
+        response = HttpResponse(
+            report.docx(built),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        response["Content-Disposition"] = f'attachment; filename="report-{document.pk}.docx"'
+        return response
     return render(
         request,
         "lineage/report.html",

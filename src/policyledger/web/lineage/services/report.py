@@ -195,3 +195,53 @@ def coverage(parent: PolicyDocument, *, confirmed_only: bool = True) -> Coverage
         key = (link.parent_id, region)
         cells[key] = cells.get(key, 0) + 1
     return Coverage(parent, list(parent.measures.order_by("order")), sorted(regions), cells)
+
+
+def docx(report: Report) -> bytes:
+    """The report as a Word document: the same four parts as the page."""
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_heading(f"对标报告：{report.child.title or report.child.source_name}", level=1)
+    parents = "、".join(p.title or p.source_name for p in report.parents) or "尚无已确认的承接关系"
+    word.add_paragraph(f"上级文件：{parents}")
+
+    def table(header: list[str], rows: list[list[str]]) -> None:
+        grid = word.add_table(rows=1, cols=len(header))
+        grid.style = "Table Grid"
+        for cell, text in zip(grid.rows[0].cells, header, strict=True):
+            cell.text = text
+        for row in rows:
+            for cell, text in zip(grid.add_row().cells, row, strict=True):
+                cell.text = str(text)
+
+    word.add_heading(f"已承接（{len(report.links)}）", level=2)
+    table(
+        ["本文件措施", "上级措施", "得分", "状态"],
+        [
+            [
+                f"{link.child.number} {link.child.heading}",
+                f"{link.parent.number} {link.parent.heading}",
+                f"{link.score:.2f}",
+                link.get_status_display(),
+            ]
+            for link in report.links
+        ],
+    )
+    word.add_heading(f"未承接的上级措施（{len(report.not_taken_up)}）", level=2)
+    for m in report.not_taken_up:
+        word.add_paragraph(f"{m.number} {m.heading}", style="List Bullet")
+    word.add_heading(f"本地创新（{len(report.local)}）", level=2)
+    for m in report.local:
+        word.add_paragraph(f"{m.number} {m.heading}", style="List Bullet")
+    word.add_heading("数字对比", level=2)
+    table(
+        ["本文件措施", "上级措施", "类型", "上级", "本文件", "对比"],
+        [
+            [c.link.child.number, c.link.parent.number, c.kind, c.parent.text, c.child.text, c.flag]
+            for c in report.comparisons
+        ],
+    )
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
