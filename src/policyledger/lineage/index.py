@@ -46,6 +46,7 @@ SHINGLE = 5
 SEED = 7
 CANDIDATE_DOCUMENTS = 8  # library documents scored in full beside the cited ones
 RETRIEVE = 30  # library measures retrieved per child measure
+QUERY_TERMS = 64  # retrieval uses each child measure's most informative 3-grams only
 
 
 _MERSENNE = np.uint64((1 << 61) - 1)
@@ -82,6 +83,36 @@ def signatures(texts: list[str]) -> np.ndarray:
 
 def _lean(hashvalues: np.ndarray) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme="legacy")
+
+
+def _strongest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row's ``keep`` largest entries: the rare n-grams that make a measure findable.
+
+    Common n-grams have the longest posting lists and the smallest weights; leaving them out of
+    the retrieval query makes the sparse product much cheaper and changes little in the top
+    candidates, which the pair scorer then rescores on the full texts.
+    """
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    rows_i, rows_d, new_ptr = [], [], [0]
+    for r in range(matrix.shape[0]):
+        a, b = indptr[r], indptr[r + 1]
+        if b - a > keep:
+            top = a + np.argpartition(-data[a:b], keep - 1)[:keep]
+            top.sort()
+            rows_i.append(indices[top])
+            rows_d.append(data[top])
+        else:
+            rows_i.append(indices[a:b])
+            rows_d.append(data[a:b])
+        new_ptr.append(new_ptr[-1] + len(rows_i[-1]))
+    return sparse.csr_matrix(
+        (
+            np.concatenate(rows_d) if rows_d else np.zeros(0, dtype=np.float32),
+            np.concatenate(rows_i) if rows_i else np.zeros(0, dtype=np.int64),
+            np.array(new_ptr, dtype=np.int64),
+        ),
+        shape=matrix.shape,
+    )
 
 
 @dataclass
@@ -294,7 +325,7 @@ class LineageIndex:
 
     def _retrieve(self, folded: list[str], limit: int) -> list[list[tuple[int, float]]]:
         counts = features.count_matrix([features.ngram_ids(f, (3,)) for f in folded])
-        query = features.tfidf(counts, self._idf).tocsr()
+        query = _strongest(features.tfidf(counts, self._idf).tocsr(), QUERY_TERMS)
         query.indices = query.indices.astype(np.int64)
         query.indptr = query.indptr.astype(np.int64)
         scores = (query @ self._weighted).toarray()
