@@ -155,3 +155,18 @@ def test_demo_confirms_links_for_the_city_document(samples, alice, monkeypatch, 
     assert AuditLog.objects.filter(
         object_type="measurelink", action="lineage.confirmed"
     ).count() == (confirmed.count())
+
+
+def test_the_index_is_kept_until_a_document_s_measures_change(samples) -> None:
+    from policyledger.web.lineage.services import index
+
+    built = index.get()
+    index.update(samples["002"])  # saved again, same measures (e.g. published)
+    assert index.get() is built
+    measure = samples["002"].measures.order_by("order").first()
+    measure.text += "新增一句。"
+    measure.save()
+    index.update(samples["002"])
+    rebuilt = index.get()
+    assert rebuilt is not built
+    assert rebuilt.search("新增一句")[0][0] == samples["002"].pk

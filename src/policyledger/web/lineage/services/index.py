@@ -86,7 +86,10 @@ def update(document: PolicyDocument) -> None:
         if _index is None:
             return
         if document.pk in _index.by_key:
-            _index = None  # rows cannot be removed in place; rebuilt lazily on next use
+            indexed = [m.text for m in _index.docs[_index.by_key[document.pk]].measures]
+            current = list(document.measures.order_by("order", "id").values_list("text", flat=True))
+            if indexed != current:
+                _index = None  # rows cannot be removed in place; rebuilt lazily on next use
             return
         if document.measures.exists():
             _index.add(document.pk, as_document(document))
