@@ -106,9 +106,20 @@ def resolve(title: str, number: str, exclude: int | None = None) -> PolicyDocume
 
 
 def _resolve_citations_of(document: PolicyDocument) -> None:
+    """Citations waiting for ``document`` (cited before it was imported) now point at it."""
+    number = normal_number(document.doc_number)
+    title = normal_title(document.title)
+    if not number and not title:
+        return
     for citation in Citation.objects.filter(resolved__isnull=True).exclude(citing=document):
-        target = resolve(citation.title, citation.doc_number, exclude=citation.citing_id)
-        if target is not None and target.pk == document.pk:
+        wanted_number = normal_number(citation.doc_number)
+        wanted_title = normal_title(citation.title)
+        # As ``resolve``: the 文号 first, then the title.
+        if (number and wanted_number == number) or (
+            wanted_title
+            and title
+            and (wanted_title == title or (len(wanted_title) >= 8 and wanted_title in title))
+        ):
             citation.resolved = document
             citation.save(update_fields=["resolved"])
 
