@@ -341,6 +341,128 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+@main.group()
+def lineage() -> None:
+    """政策对标：找出下级文件的每条措施承接了上级文件的哪些措施。
+
+    \b
+    示例：
+      policyledger lineage propose 省实施方案.txt 市实施细则.txt --format table
+    """
+
+
+@lineage.command("propose")
+@click.argument("parent", metavar="PARENT")
+@click.argument("child", metavar="CHILD")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("json", "table")),
+    default="json",
+    show_default=True,
+    help="输出格式：json（一个对象）或 table（终端表格）。",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="每条下级措施最多列出的候选上级措施数。",
+)
+def lineage_propose(parent: str, child: str, fmt: str, limit: int) -> None:
+    """为下级文件（CHILD）的每条措施提出它可能承接的上级文件（PARENT）措施，按得分从高到低。
+
+    PARENT、CHILD 可以是 parse 能读的任何文件（.txt / .docx / .pdf），或 -（标准输入，只能用一次）。
+    每个候选给出得分（0–1）、置信度（high / medium / low）和两边共有的原文片段；
+    找不到合理上级措施的下级措施，候选列表为空。
+
+    \b
+    示例：
+      policyledger lineage propose 省实施方案.txt 市实施细则.txt
+      policyledger lineage propose 省实施方案.docx 市实施细则.pdf --format table
+    """
+    from policyledger.lineage import propose
+    from policyledger.parsing import ReadError
+
+    if parent == "-" and child == "-":
+        raise click.UsageError("标准输入（-）只能用于 PARENT 或 CHILD 中的一个")
+    documents = []
+    for raw in (parent, child):
+        items = list(expand_paths((raw,)))
+        found = [item for item in items if isinstance(item, Input)]
+        if len(items) != 1 or len(found) != 1 or (found[0].path and found[0].path.is_dir()):
+            problem = next((i for i in items if isinstance(i, InputError)), None)
+            _error(str(problem) if problem else f"{raw}：请给出一个文件，而不是文件夹")
+            sys.exit(1)
+        try:
+            documents.append(_parse_input(found[0]))
+        except ReadError as exc:
+            _error(f"{found[0].label}：{exc}")
+            sys.exit(1)
+        except InputError as exc:
+            _error(str(exc))
+            sys.exit(1)
+    result = propose(documents[0], documents[1], limit=limit)
+    for label, document in (("上级文件", documents[0]), ("下级文件", documents[1])):
+        if not document.measures:
+            click.secho(f"提示：{label}中没有识别出措施，无法对标。", fg="yellow", err=True)
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower()
+    if encoding.replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        from policyledger.lineage.render import render_table
+
+        width = None if sys.stdout.isatty() else 140
+        render_table(result, Console(file=sys.stdout, width=width))
+
+
+@lineage.command("rebuild-index")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="并行处理的进程数。",
+)
+def lineage_rebuild_index(processes: int) -> None:
+    """从数据库重建平台的候选索引（设置 REDIS_URL 时 LSH 存入 Redis，供各进程共用）。
+
+    \b
+    示例：
+      policyledger lineage rebuild-index --processes 2
+    """
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
+    import django
+
+    django.setup()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from policyledger.web.documents.models import PolicyDocument
+    from policyledger.web.lineage.services import index
+
+    total = PolicyDocument.objects.filter(measures__isnull=False).distinct().count()
+    with Progress(
+        TextColumn("建立索引"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("index", total=total)
+        built = index.rebuild(progress=lambda n: bar.advance(task, n), processes=processes)
+    click.echo(f"已索引 {len(built)} 个文件、{built.measures} 条措施。")
+
+
 # Voucher campaigns: the group lives with its app; it imports Django only inside commands.
 from policyledger.web.vouchers.cli import vouchers as _vouchers  # noqa: E402
 

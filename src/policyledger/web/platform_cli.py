@@ -6,6 +6,7 @@ Django is imported inside each command, so `policyledger --help` needs no databa
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import signal
 import subprocess
@@ -78,6 +79,12 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     click.echo("导入示例文件、发布任务、生成演示报送……")
     creds = seed(samples)
+    # Lineage demo data when the lineage app is installed (tracking does not depend on it).
+    if importlib.util.find_spec("policyledger.web.lineage.demo") is not None:
+        from policyledger.web.lineage.demo import seed_lineage
+
+        for line in seed_lineage(samples):
+            click.echo(line)
     click.echo("\n演示账号：")
     for c in creds:
         unit = f"（{c.unit}）" if c.unit else ""

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "policyledger.web.tracking",
     "policyledger.web.vouchers",
     "policyledger.web.subsidies",
+    "policyledger.web.lineage",
 ]
 
 MIDDLEWARE = [

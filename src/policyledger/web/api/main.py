@@ -90,5 +90,11 @@ def _mount() -> None:
         if isinstance(router, Router):
             api.add_router("/subsidies", router)
 
+    # Lineage offers its router the same way (/api/v1/lineage/).
+    if importlib.util.find_spec("policyledger.web.lineage.api") is not None:
+        from policyledger.web.lineage import api as lineage_api
+
+        api.add_router("/lineage", lineage_api.router)
+
 
 _mount()
