@@ -555,7 +555,7 @@ def _without_clauses(text: str, alive: list[Node], kids: dict[int, list[Node]], 
 
     That is the style with the most leaves under the action sections (aims such as 总体要求 are not
     tasks). In a mixed-depth outline, a heading of that style whose own items are numbered hands out
-    the items instead ((一) over 1. 2. 3.), and a section above with no items of its own is a task
+    the items instead ((一) over 1. 2. 3.; never an article, 第X条, the unit of a 办法 or 细则), and a section above with no items of its own is a task
     when it carries an amount or a share (一、财政支持 next to 二、支持范围 (一)…).
     """
 
@@ -574,7 +574,9 @@ def _without_clauses(text: str, alive: list[Node], kids: dict[int, list[Node]], 
         if node.marker.style != style or not action(node):
             continue
         items = kids.get(node.index, [])
-        if items and all(i.index not in kids for i in items) and len(items) >= 2:
+        # An article (第X条) is the unit of a 办法/细则 whatever it holds: its items stay inside.
+        article = node.marker.style.startswith("article")
+        if items and not article and all(i.index not in kids for i in items) and len(items) >= 2:
             chosen.extend(items)  # (一) with 1. 2. 3. 4.: the items are the tasks
         else:
             chosen.append(node)
