@@ -27,9 +27,10 @@ def test_search_finds_name_alias_and_contact(login, alice, units):
     page = client.get("/accounts/units/", {"q": "发改委"}).content.decode().split("添加单位")[0]
     assert "市发展改革委" in page and "市商务局" not in page
     assert "市财政局" in client.get("/accounts/units/", {"q": "周会计"}).content.decode()
-    assert "没有找到与“无此单位”相符的单位" in client.get(
-        "/accounts/units/", {"q": "无此单位"}
-    ).content.decode()
+    assert (
+        "没有找到与“无此单位”相符的单位"
+        in client.get("/accounts/units/", {"q": "无此单位"}).content.decode()
+    )
 
 
 def test_rename_keeps_the_old_name_as_an_alias_and_is_audited(login, alice, units):
@@ -63,9 +64,7 @@ def test_rename_keeps_the_old_name_as_an_alias_and_is_audited(login, alice, unit
         ("市发改委", "别名“市发改委”已是单位“市发展改革委”的别名，不能重复使用"),
     ],
 )
-def test_alias_equal_to_another_units_name_or_alias_is_refused(
-    login, alice, units, alias, message
-):
+def test_alias_equal_to_another_units_name_or_alias_is_refused(login, alice, units, alias, message):
     unit = units["市商务局"]
     response = login(alice).post(
         f"/accounts/units/{unit.pk}/edit/",
@@ -100,9 +99,7 @@ def test_parent_cannot_be_the_unit_itself_or_below_it(alice, units):
     child = units["各县区人民政府"]
     services.update_unit(alice, child.pk, name=child.name, parent_id=units["市商务局"].pk)
     with pytest.raises(services.UnitError, match="上级单位不能是本单位或其下级单位"):
-        services.update_unit(
-            alice, units["市商务局"].pk, name="市商务局", parent_id=child.pk
-        )
+        services.update_unit(alice, units["市商务局"].pk, name="市商务局", parent_id=child.pk)
 
 
 def test_deactivated_unit_is_not_offered_but_keeps_its_history(login, alice, bob, published):

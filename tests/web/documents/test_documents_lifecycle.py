@@ -123,9 +123,16 @@ def test_republish_after_reopen_keeps_reports_and_tasks_follow_the_measures(
     # measure 2, which thereby gains 市商务局 as a second lead unit.
     m1.refresh_from_db()
     review.edit_measure(
-        alice, m1.pk, m1.version, heading=m1.heading, text=m1.text,
-        lead_units=["市商务局"], support_units=[], deadline=dt.date(2023, 3, 31),
-        weight=None, targets=[],
+        alice,
+        m1.pk,
+        m1.version,
+        heading=m1.heading,
+        text=m1.text,
+        lead_units=["市商务局"],
+        support_units=[],
+        deadline=dt.date(2023, 3, 31),
+        weight=None,
+        targets=[],
     )
     published.refresh_from_db()
     review.merge_measures(alice, published.pk, [m2.pk, m3.pk], published.version)
@@ -187,7 +194,10 @@ def test_change_lead_unit_is_audited_and_notifies_both_units(login, alice, bob, 
     assert task.lead_unit_id == bob.profile.unit_id
     assert task.measure.unit_links.get(role="lead").unit_id == bob.profile.unit_id
     entry = AuditLog.objects.get(action="task.lead_unit")
-    assert entry.after["reason"] == "职能调整" and entry.before["lead_unit"] != entry.after["lead_unit"]
+    assert (
+        entry.after["reason"] == "职能调整"
+        and entry.before["lead_unit"] != entry.after["lead_unit"]
+    )
     assert Notification.objects.filter(user=bob, text__contains="调整为本单位").exists()
     # A task of the same measure already led by the unit is refused.
     t1 = Task.objects.get(measure__number="一、", lead_unit__name="市财政局")
@@ -201,7 +211,9 @@ def test_change_lead_unit_is_audited_and_notifies_both_units(login, alice, bob, 
 def test_only_administrators_change_documents_after_import(login, people, published, who):
     client = login(people[who])
     for action in ("delete", "withdraw", "restore", "reopen"):
-        assert client.post(f"/documents/{published.pk}/{action}/", {"reason": "x"}).status_code == 403
+        assert (
+            client.post(f"/documents/{published.pk}/{action}/", {"reason": "x"}).status_code == 403
+        )
     task = Task.objects.get(measure__number="二、")
     assert client.post(f"/tracking/tasks/{task.pk}/lead/", {"unit": 1}).status_code in (403, 404)
     published.refresh_from_db()

@@ -297,8 +297,12 @@ def merge_units(actor: User, source_id: int, target_id: int) -> dict[str, int]:
         raise UnitError("不能把单位合并到它自己")
     with transaction.atomic():
         # Both rows locked in one order, so two merges at once cannot deadlock or cross.
-        locked = {u.pk: u for u in Unit.objects.select_for_update().filter(
-            pk__in=[source_id, target_id]).order_by("pk")}
+        locked = {
+            u.pk: u
+            for u in Unit.objects.select_for_update()
+            .filter(pk__in=[source_id, target_id])
+            .order_by("pk")
+        }
         source, target = locked.get(source_id), locked.get(target_id)
         if source is None or target is None:
             raise UnitError("单位不存在")
@@ -317,7 +321,9 @@ def merge_units(actor: User, source_id: int, target_id: int) -> dict[str, int]:
         )
         moved.update(hooks.units_merged(source, target))
         labels = [*(target.aliases or []), source.name, *(source.aliases or [])]
-        target.aliases = [a for i, a in enumerate(labels) if a != target.name and a not in labels[:i]]
+        target.aliases = [
+            a for i, a in enumerate(labels) if a != target.name and a not in labels[:i]
+        ]
         source_pk, source_name = source.pk, source.name
         try:
             source.delete()
@@ -336,8 +342,9 @@ def merge_units(actor: User, source_id: int, target_id: int) -> dict[str, int]:
             before=before["source"],
             after={"merged_into": target.pk, "merged_into_name": target.name, "moved": moved},
         )
-    logger.info("unit %s (%s) merged into %s by %s: %s", source_pk, source_name, target.pk,
-                actor, moved)
+    logger.info(
+        "unit %s (%s) merged into %s by %s: %s", source_pk, source_name, target.pk, actor, moved
+    )
     return moved
 
 

@@ -65,9 +65,9 @@ def units(request):
         return redirect("accounts:unit", pk=own.pk) if own else redirect("tracking:home")
     query = request.GET.get("q", "").strip()
     inactive = request.GET.get("inactive") == "1"
-    page = Paginator(
-        services.search_units(query, include_inactive=inactive), 100
-    ).get_page(request.GET.get("page"))
+    page = Paginator(services.search_units(query, include_inactive=inactive), 100).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "accounts/units.html",
@@ -76,7 +76,9 @@ def units(request):
             "page": page,
             "q": query,
             "inactive": inactive,
-            "query": urlencode({k: v for k, v in (("q", query), ("inactive", "1" if inactive else "")) if v}),
+            "query": urlencode(
+                {k: v for k, v in (("q", query), ("inactive", "1" if inactive else "")) if v}
+            ),
             "levels": Unit.Level.choices,
             "parents": Unit.objects.filter(active=True).order_by("name"),
         },

@@ -67,17 +67,23 @@ def delete_document(user, document_id: int) -> str:
     return name
 
 
-def _move(user, document_id: int, *, allowed: tuple[str, ...], new: str, action: str,
-          reason: str, refused: str) -> PolicyDocument:
+def _move(
+    user,
+    document_id: int,
+    *,
+    allowed: tuple[str, ...],
+    new: str,
+    action: str,
+    reason: str,
+    refused: str,
+) -> PolicyDocument:
     with transaction.atomic():
         document = _locked(document_id)
         old = document.status
         if old not in allowed:
             raise ReviewError(refused.format(status=document.get_status_display()))
         changed = hooks.status_changed(user, document, old, new)
-        PolicyDocument.objects.filter(pk=document.pk).update(
-            status=new, version=F("version") + 1
-        )
+        PolicyDocument.objects.filter(pk=document.pk).update(status=new, version=F("version") + 1)
         audit.record(
             user,
             action,

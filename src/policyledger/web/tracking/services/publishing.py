@@ -45,7 +45,11 @@ def _close(user, tasks, reason: str) -> int:
         Task.objects.filter(pk=task.pk).update(closed_at=now, closed_reason=reason)
         task.closed_at, task.closed_reason = now, reason
         audit.record(
-            user, "task.close", task, task_id=task.pk, before=before,
+            user,
+            "task.close",
+            task,
+            task_id=task.pk,
+            before=before,
             after=audit.snapshot(task, TASK_FIELDS),
         )
     return len(tasks)
@@ -56,7 +60,11 @@ def _reopen(user, task) -> None:
     Task.objects.filter(pk=task.pk).update(closed_at=None, closed_reason="")
     task.closed_at, task.closed_reason = None, ""
     audit.record(
-        user, "task.reopen", task, task_id=task.pk, before=before,
+        user,
+        "task.reopen",
+        task,
+        task_id=task.pk,
+        before=before,
         after=audit.snapshot(task, TASK_FIELDS),
     )
 
@@ -124,8 +132,11 @@ def document_status_changed(user, document, old: str, new: str) -> dict[str, int
     S = PolicyDocument.Status
     tasks = Task.objects.filter(measure__document=document)
     if new == S.WITHDRAWN:
-        return {"tasks_closed": _close(user, list(tasks.filter(closed_at__isnull=True)),
-                                       ClosedReason.WITHDRAWN)}
+        return {
+            "tasks_closed": _close(
+                user, list(tasks.filter(closed_at__isnull=True)), ClosedReason.WITHDRAWN
+            )
+        }
     if old == S.WITHDRAWN and new == S.PUBLISHED:
         reopened = list(tasks.filter(closed_reason=ClosedReason.WITHDRAWN))
         for task in reopened:
@@ -141,10 +152,14 @@ def move_unit(source, target) -> dict[str, int]:
     from policyledger.web.accounts.services import UnitError
     from policyledger.web.tracking.models import WarningFlip
 
-    both = Task.objects.filter(
-        lead_unit=source,
-        measure_id__in=Task.objects.filter(lead_unit=target).values("measure_id"),
-    ).select_related("measure").first()
+    both = (
+        Task.objects.filter(
+            lead_unit=source,
+            measure_id__in=Task.objects.filter(lead_unit=target).values("measure_id"),
+        )
+        .select_related("measure")
+        .first()
+    )
     if both is not None:
         raise UnitError(
             f"措施“{both.measure}”同时由“{source.name}”和“{target.name}”牵头，"
