@@ -237,3 +237,19 @@ def test_short_title_is_asked_and_shown_in_lists(login, alice, reviewed):
 def test_a_printed_short_title_is_read():
     assert importing.printed_short_title("关于……的若干措施（以下简称“促消费20条”）") == "促消费20条"
     assert importing.printed_short_title("没有简称") == ""
+
+
+def test_document_page_offers_the_actions_of_its_state(login, alice, dave, published):
+    client = login(alice)
+    page = client.get(f"/documents/{published.pk}/").content.decode()
+    assert "撤回文件" in page and "退回修改" in page and "删除本次导入" not in page
+    lifecycle.withdraw_document(alice, published.pk, "废止")
+    page = client.get(f"/documents/{published.pk}/").content.decode()
+    assert "恢复发布" in page and "撤回文件" not in page
+    # The leader reads documents but is offered none of these actions.
+    lifecycle.restore_document(alice, published.pk)
+    page = login(dave).get(f"/documents/{published.pk}/").content.decode()
+    assert "撤回文件" not in page and "退回修改" not in page
+    lifecycle.reopen_document(alice, published.pk)
+    page = client.get(f"/documents/{published.pk}/").content.decode()
+    assert "重新发布（任务随措施调整）" in page and "删除本次导入" not in page
