@@ -253,3 +253,17 @@ def test_document_page_offers_the_actions_of_its_state(login, alice, dave, publi
     lifecycle.reopen_document(alice, published.pk)
     page = client.get(f"/documents/{published.pk}/").content.decode()
     assert "重新发布（任务随措施调整）" in page and "删除本次导入" not in page
+
+
+def test_reporters_keep_reading_a_reopened_document_but_not_a_withdrawn_one(
+    login, alice, bob, published
+):
+    client = login(bob)
+    lifecycle.reopen_document(alice, published.pk)
+    assert client.get(f"/documents/{published.pk}/").status_code == 200
+    task = Task.objects.filter(lead_unit__name="市商务局").first()
+    assert client.get(f"/tracking/tasks/{task.pk}/").status_code == 200
+    published.refresh_from_db()
+    publish(alice, published.pk, published.version)
+    lifecycle.withdraw_document(alice, published.pk, "废止")
+    assert client.get(f"/documents/{published.pk}/").status_code == 404

@@ -146,7 +146,11 @@ def visible_documents(
     role = role_of(user)
     if role == ADMIN:
         return qs
-    published = qs.filter(status=PolicyDocument.Status.PUBLISHED)
+    # A published document reopened for correction stays readable: its tasks are still live.
+    published = qs.filter(
+        Q(status=PolicyDocument.Status.PUBLISHED)
+        | Q(status=PolicyDocument.Status.REVIEW, published_at__isnull=False)
+    )
     if role == VIEWER:
         return published
     if role == REPORTER:
