@@ -34,7 +34,10 @@ class Unit(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
     )
+    # A deactivated unit is offered nowhere (matching, pickers); its tasks and history stay.
     active = models.BooleanField("启用", default=True)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=40, blank=True)
     # Moved only by the warning job, by compare-and-set; each move is a tracking.WarningFlip row.
     report_warning = models.CharField(
         "报送状态", max_length=10, choices=ReportWarning.choices, default=ReportWarning.NORMAL

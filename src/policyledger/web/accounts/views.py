@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,7 +40,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def units(request):
-    """The unit registry; administrators add units here."""
+    """The unit registry: search, and (administrators) add units."""
     if request.method == "POST":
         permissions.require_admin(request.user)
         parent = Unit.objects.filter(pk=int_or_none(request.POST.get("parent"))).first()
@@ -50,6 +51,9 @@ def units(request):
                 level=request.POST.get("level", ""),
                 parent=parent,
                 aliases=aliases,
+                contact_person=request.POST.get("contact_person", ""),
+                contact_phone=request.POST.get("contact_phone", ""),
+                actor=request.user,
             )
         except services.UnitError as exc:
             messages.error(request, str(exc))
@@ -59,16 +63,31 @@ def units(request):
     if permissions.role_of(request.user) == permissions.REPORTER:
         own = permissions.unit_of(request.user)
         return redirect("accounts:unit", pk=own.pk) if own else redirect("tracking:home")
-    rows = Unit.objects.select_related("parent").order_by("level", "name")
+    query = request.GET.get("q", "").strip()
+    inactive = request.GET.get("inactive") == "1"
+    page = Paginator(services.search_units(query, include_inactive=inactive), 100).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "accounts/units.html",
-        {"units": rows, "levels": Unit.Level.choices},
+        {
+            "units": page,
+            "page": page,
+            "q": query,
+            "inactive": inactive,
+            "query": urlencode(
+                {k: v for k, v in (("q", query), ("inactive", "1" if inactive else "")) if v}
+            ),
+            "levels": Unit.Level.choices,
+            "parents": Unit.objects.filter(active=True).order_by("name"),
+        },
     )
 
 
 def unit_detail(request, pk: int):
-    """A unit's tasks and its history of warnings; a reporter sees only their own unit."""
+    """A unit's tasks and its history of warnings; a reporter sees only their own unit.
+    Administrators edit, deactivate and merge the unit here."""
     if permissions.role_of(request.user) == permissions.REPORTER:
         own = permissions.unit_of(request.user)
         if own is None or own.pk != pk:
@@ -76,12 +95,79 @@ def unit_detail(request, pk: int):
     unit = Unit.objects.filter(pk=pk).first()
     if unit is None:
         raise Http404("单位不存在")
+    is_admin = permissions.is_admin(request.user)
+    others = Unit.objects.filter(active=True).exclude(pk=unit.pk).order_by("name")
     # The unit's tasks and warning history come from the tracking app, through the hook.
     return render(
         request,
         "accounts/unit_detail.html",
-        {"unit": unit, **hooks.unit_detail(request.user, unit)},
+        {
+            "unit": unit,
+            "is_admin": is_admin,
+            "levels": Unit.Level.choices,
+            "others": others if is_admin else [],
+            **hooks.unit_detail(request.user, unit),
+        },
     )
+
+
+def _unit_action(request, pk: int, action, done: str):
+    """Run an administrator's change to a unit; its Chinese error or ``done`` as the message."""
+    permissions.require_admin(request.user)
+    if not Unit.objects.filter(pk=pk).exists():
+        raise Http404("单位不存在")
+    try:
+        unit = action()
+    except services.UnitError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:unit", pk=pk)
+    messages.success(request, done.format(unit=unit))
+    return redirect("accounts:unit", pk=unit.pk)
+
+
+@require_POST
+def edit_unit(request, pk: int):
+    post = request.POST
+    return _unit_action(
+        request,
+        pk,
+        lambda: services.update_unit(
+            request.user,
+            pk,
+            name=post.get("name", ""),
+            level=post.get("level", ""),
+            parent_id=int_or_none(post.get("parent")),
+            aliases=services.split_aliases(post.get("aliases", "")),
+            contact_person=post.get("contact_person", ""),
+            contact_phone=post.get("contact_phone", ""),
+        ),
+        "单位“{unit.name}”已保存",
+    )
+
+
+@require_POST
+def unit_active(request, pk: int):
+    active = request.POST.get("active") == "1"
+    return _unit_action(
+        request,
+        pk,
+        lambda: services.set_unit_active(request.user, pk, active),
+        "单位“{unit.name}”已" + ("启用" if active else "停用"),
+    )
+
+
+@require_POST
+def merge_unit(request, pk: int):
+    """Merge this (duplicate) unit into the chosen one; the page goes to the surviving unit."""
+    target_id = int_or_none(request.POST.get("target"))
+
+    def run():
+        services.merge_units(request.user, pk, target_id or 0)
+        return Unit.objects.get(pk=target_id)
+
+    source = Unit.objects.filter(pk=pk).first()
+    label = source.name if source else ""
+    return _unit_action(request, pk, run, f"已将“{label}”合并到“{{unit.name}}”")
 
 
 def notifications(request):

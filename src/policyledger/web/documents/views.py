@@ -20,7 +20,7 @@ from policyledger.web.accounts.services import suggest_units
 from policyledger.web.documents import hooks
 from policyledger.web.documents.highlight import document_marks, render_marked
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
-from policyledger.web.documents.services import errors, importing, review
+from policyledger.web.documents.services import errors, importing, lifecycle, review
 from policyledger.web.documents.services import levels as measure_levels
 from policyledger.web.documents.services import publish as publishing
 from policyledger.web.params import int_or_none, ints
@@ -362,6 +362,7 @@ def document_settings(request, pk: int):
             cycle=request.POST.get("cycle", ""),
             default_deadline=_date_or_none(request.POST.get("default_deadline", "")),
             title=request.POST.get("title"),
+            short_title=request.POST.get("short_title"),
         )
     except ValueError as exc:
         return _fail(request, exc, pk)
@@ -377,6 +378,51 @@ def publish(request, pk: int):
     except ValueError as exc:
         return _fail(request, exc, pk)
     messages.success(request, f"已发布，生成{len(tasks)}项任务")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def delete(request, pk: int):
+    """Delete a junk import (never published); the file goes with it."""
+    _admin_document(request, pk)
+    try:
+        name = lifecycle.delete_document(request.user, pk)
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, f"已删除“{name}”")
+    return redirect("documents:list")
+
+
+@require_POST
+def withdraw(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        lifecycle.withdraw_document(request.user, pk, request.POST.get("reason", ""))
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件已撤回，其任务已关闭（报送记录保留，可恢复）")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def restore(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        lifecycle.restore_document(request.user, pk)
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件已恢复发布，撤回时关闭的任务已重新打开")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def reopen(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        lifecycle.reopen_document(request.user, pk, request.POST.get("reason", ""))
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件已退回待审核，修改措施后请重新发布")
     return redirect("documents:detail", pk=pk)
 
 

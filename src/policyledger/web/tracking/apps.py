@@ -14,5 +14,7 @@ class TrackingConfig(AppConfig):
         from policyledger.web.tracking.services import publishing, rollup, units
 
         document_hooks.on_publish(publishing.create_tasks)
+        document_hooks.on_status_change(publishing.document_status_changed)
+        account_hooks.on_units_merged(publishing.move_unit)
         document_hooks.set_progress(rollup.progress_by_measure, rollup.progress_by_document)
         account_hooks.set_unit_detail(units.unit_detail)
