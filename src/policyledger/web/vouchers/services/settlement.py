@@ -30,6 +30,16 @@ def split(face_total: Decimal, campaign: Campaign) -> tuple[Decimal, Decimal, De
     return gov, face_total - gov, capped
 
 
+def _settlement_row(campaign: Campaign, merchant: Merchant, day: dt.date) -> Settlement | None:
+    """The merchant's row for the day, locked until settle_day commits: a release waits for the
+    recomputation instead of being overwritten by it (the row back to pending, paid again)."""
+    return (
+        Settlement.objects.select_for_update()
+        .filter(campaign=campaign, merchant=merchant, day=day)
+        .first()
+    )
+
+
 def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement]:
     """(Re)compute the day's settlement rows; released rows are final and left alone.
 
@@ -53,9 +63,7 @@ def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement
             by_merchant[merchant_id][2] = faces + face
         for merchant_id, (ids, bills, face) in sorted(by_merchant.items()):
             merchant = Merchant.objects.get(pk=merchant_id)
-            existing = Settlement.objects.filter(
-                campaign=campaign, merchant=merchant, day=day
-            ).first()
+            existing = _settlement_row(campaign, merchant, day)
             if existing and existing.status == Settlement.Status.RELEASED:
                 out.append(existing)
                 continue

@@ -1,0 +1,167 @@
+"""Attacks on the money paths with real threads on PostgreSQL (row locks are what is tested).
+
+Each race is forced, not hoped for: one thread is stopped inside the service at the dangerous
+point and the other runs against it; the stopped thread goes on once the other has finished or
+is seen waiting on a lock (pg_stat_activity), polled with a deadline, never a sleep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from policyledger.web.vouchers.models import Redemption, Settlement, Voucher
+from policyledger.web.vouchers.services import redemption, settlement
+from policyledger.web.vouchers.services.claims import claim
+from policyledger.web.vouchers.services.errors import RedeemRefused, SetupError
+from policyledger.web.vouchers.services.redemption import redeem
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+DEADLINE_S = 20
+ONE_DAY = dt.timedelta(days=1)  # a day is paid once it is over
+
+
+def _run(target, *args) -> tuple[threading.Thread, dict]:
+    out: dict = {}
+
+    def body():
+        try:
+            out["value"] = target(*args)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            out["error"] = exc
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=body)
+    t.start()
+    return t, out
+
+
+def _blocked_or_done(done: threading.Event) -> None:
+    """Wait until `done` is set or another backend of this database waits on a lock."""
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline:
+        if done.is_set():
+            return
+        with connection.cursor() as cur:
+            # Inside a transaction pg_stat_activity is a snapshot taken once: clear it each time.
+            cur.execute("SELECT pg_stat_clear_snapshot()")
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cur.fetchone()[0]:
+                return
+        done.wait(0.01)
+    raise AssertionError("the other thread neither finished nor waited on a lock")
+
+
+@pytest.fixture
+def settled_day(make_campaign, alice, restaurant, now):
+    c = make_campaign()
+    v = claim(alice, c, idempotency_key="k", now=now).voucher
+    redeem(restaurant, v.code, "250", idempotency_key="r1", now=now)
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    return c, s
+
+
+def _release_during_resettle(c, s, now, monkeypatch):
+    """Re-settle the day while, between settle_day reading the merchant's row and writing it,
+    an administrator releases that row (two clicks, or the CLI and the page)."""
+    paused = threading.Event()
+    released = threading.Event()
+    real_split = settlement.split
+
+    def split_then_wait(face_total, campaign):
+        paused.set()
+        _blocked_or_done(released)
+        return real_split(face_total, campaign)
+
+    monkeypatch.setattr(settlement, "split", split_then_wait)
+    settling, settled = _run(settlement.settle_day, c, now.date())
+    assert paused.wait(DEADLINE_S)
+
+    def release_and_say():
+        try:
+            return settlement.release(Settlement.objects.get(pk=s.pk), now=now + ONE_DAY)
+        finally:
+            released.set()
+
+    releasing, rel = _run(release_and_say)
+    releasing.join(DEADLINE_S)
+    settling.join(DEADLINE_S)
+    assert not settling.is_alive() and not releasing.is_alive()
+    assert "error" not in settled, settled
+    return rel
+
+
+def test_a_release_during_a_resettlement_stays_released(settled_day, now, monkeypatch):
+    c, s = settled_day
+    rel = _release_during_resettle(c, s, now, monkeypatch)
+    assert "error" not in rel, rel
+    s.refresh_from_db()
+    assert s.status == Settlement.Status.RELEASED
+    with pytest.raises(SetupError):
+        settlement.release(s, now=now + ONE_DAY)  # paid once only
+
+
+def test_control_without_the_row_lock_a_released_day_is_paid_twice(settled_day, now, monkeypatch):
+    c, s = settled_day
+    monkeypatch.setattr(
+        settlement,
+        "_settlement_row",
+        lambda campaign, merchant, day: Settlement.objects.filter(
+            campaign=campaign, merchant=merchant, day=day
+        ).first(),
+    )
+    rel = _release_during_resettle(c, s, now, monkeypatch)
+    assert "error" not in rel, rel
+    s.refresh_from_db()
+    assert s.status == Settlement.Status.PENDING and s.released_at is not None
+    settlement.release(s, now=now + ONE_DAY)  # the same day released a second time
+
+
+def test_one_voucher_at_two_merchants_at_once_is_redeemed_once(
+    make_campaign, alice, restaurant, make_merchant, now, monkeypatch
+):
+    """Two cashiers scan the same code at the same moment: one redemption, one ledger entry."""
+    shop = make_merchant("海州超市", "零售", clerk="clerk2")
+    c = make_campaign()
+    v = claim(alice, c, idempotency_key="k", now=now).voucher
+    arrived: list[int] = []
+    both_here = threading.Event()
+    real_eligible = redemption.merchant_eligible
+
+    def eligible_when_both_tried(merchant, campaign):
+        # Called past the voucher's row lock: the first one here waits until the other is seen
+        # waiting on that lock (or, were the lock missing, is here too).
+        arrived.append(merchant.pk)
+        if len(arrived) == 2:
+            both_here.set()
+        else:
+            _blocked_or_done(both_here)
+        return real_eligible(merchant, campaign)
+
+    monkeypatch.setattr(redemption, "merchant_eligible", eligible_when_both_tried)
+
+    def at_counter(merchant, key):
+        return redeem(merchant, v.code, "300", idempotency_key=key, now=now)
+
+    runs = [_run(at_counter, m, f"idem-{i}") for i, m in enumerate([restaurant, shop])]
+    for t, _ in runs:
+        t.join(DEADLINE_S)
+    results = [out for _, out in runs]
+    ok = [r for r in results if "value" in r]
+    refused = [r for r in results if isinstance(r.get("error"), RedeemRefused)]
+    assert len(ok) == 1 and len(refused) == 1, results
+    assert Redemption.objects.filter(voucher=v, refunded=False).count() == 1
+    v.refresh_from_db()
+    assert v.state == Voucher.State.REDEEMED
+    faces = Redemption.objects.filter(voucher=v).values_list("face_value", flat=True)
+    assert sum(faces) == Decimal("50.00")
