@@ -100,11 +100,36 @@ def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement
     return out
 
 
+def release_blocker(settlement: Settlement, now) -> str | None:
+    """Why the row may not be paid yet (None: it may). A released row is final and settle_day
+    leaves it alone, so whatever it does not count then is never paid: the day must be over
+    (Asia/Shanghai), and no live redemption of that merchant and day may be left out of it."""
+    if settlement.day >= timezone.localdate(now):
+        return f"{settlement.day} 当日核销尚未结束，次日起才能放款"
+    left_out = (
+        Redemption.objects.filter(
+            campaign_id=settlement.campaign_id,
+            merchant_id=settlement.merchant_id,
+            refunded=False,
+            created_at__date=settlement.day,
+        )
+        .exclude(settlement_id=settlement.pk)
+        .exists()
+    )
+    if left_out:
+        return "结算单生成后又有核销，请重新结算后再放款"
+    return None
+
+
 def release(settlement: Settlement, *, now=None) -> Settlement:
+    now = now or timezone.now()
     if settlement.merchant.flagged:
         raise SetupError("该商户有待审核的风险标记，结算暂缓")
+    blocker = release_blocker(settlement, now)
+    if blocker is not None:
+        raise SetupError(blocker)
     changed = Settlement.objects.filter(pk=settlement.pk, status=Settlement.Status.PENDING).update(
-        status=Settlement.Status.RELEASED, released_at=now or timezone.now()
+        status=Settlement.Status.RELEASED, released_at=now
     )
     if not changed:
         raise SetupError("只有待结算的记录可以放款")

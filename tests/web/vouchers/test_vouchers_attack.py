@@ -1,0 +1,72 @@
+"""Attacks on the money paths that need no second thread (SQLite and PostgreSQL alike).
+
+A merchant must be paid for every live redemption exactly once: not twice, and not never.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from policyledger.web.vouchers.models import Redemption, Settlement
+from policyledger.web.vouchers.services import settlement
+from policyledger.web.vouchers.services.claims import claim
+from policyledger.web.vouchers.services.errors import SetupError
+from policyledger.web.vouchers.services.redemption import redeem
+
+
+def _redeem(c, user, merchant, when, tag):
+    v = claim(user, c, idempotency_key=f"c-{tag}", now=when).voucher
+    return redeem(merchant, v.code, "250", idempotency_key=f"r-{tag}", now=when).redemption
+
+
+def _paid_face(merchant) -> Decimal:
+    rows = Settlement.objects.filter(merchant=merchant, status=Settlement.Status.RELEASED)
+    return sum((s.face_total for s in rows), Decimal(0))
+
+
+def test_a_day_is_released_only_once_it_is_over(make_campaign, alice, bob, restaurant, now):
+    """Settling and paying today at 10:00 left the afternoon's redemptions unpaid for good:
+    a released row is final, and settle_day skips it, so they were never in any settlement."""
+    c = make_campaign()
+    _redeem(c, alice, restaurant, now, "a")
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    with pytest.raises(SetupError, match="当日"):
+        settlement.release(s, now=now)
+    later = now + dt.timedelta(hours=3)  # still the same day in Shanghai (13:00 UTC = 21:00)
+    _redeem(c, bob, restaurant, later, "b")
+    (s,) = settlement.settle_day(c, now.date(), now=later)
+    settlement.release(s, now=now + dt.timedelta(days=1))
+    live = Redemption.objects.filter(merchant=restaurant, refunded=False)
+    assert _paid_face(restaurant) == sum(r.face_value for r in live) == Decimal("100.00")
+
+
+def test_a_stale_settlement_is_not_released(make_campaign, alice, bob, restaurant, now):
+    """Redemptions that landed after the day was computed must be counted before paying."""
+    c = make_campaign()
+    _redeem(c, alice, restaurant, now, "a")
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    _redeem(c, bob, restaurant, now + dt.timedelta(minutes=5), "b")
+    next_day = now + dt.timedelta(days=1)
+    with pytest.raises(SetupError, match="重新结算"):
+        settlement.release(s, now=next_day)
+    (s,) = settlement.settle_day(c, now.date(), now=next_day)
+    assert settlement.release(s, now=next_day).face_total == Decimal("100.00")
+
+
+def test_control_without_the_guards_the_afternoon_is_never_paid(
+    make_campaign, alice, bob, restaurant, now, monkeypatch
+):
+    monkeypatch.setattr(settlement, "release_blocker", lambda s, now: None)
+    c = make_campaign()
+    _redeem(c, alice, restaurant, now, "a")
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    settlement.release(s, now=now)
+    _redeem(c, bob, restaurant, now + dt.timedelta(hours=3), "b")
+    settlement.settle_day(c, now.date(), now=now + dt.timedelta(days=1))
+    live = Redemption.objects.filter(merchant=restaurant, refunded=False)
+    assert sum(r.face_value for r in live) == Decimal("100.00")
+    assert _paid_face(restaurant) == Decimal("50.00")  # bob's 50 yuan: never paid
+    assert live.filter(settlement__isnull=True).count() == 1
