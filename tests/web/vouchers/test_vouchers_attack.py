@@ -70,3 +70,19 @@ def test_control_without_the_guards_the_afternoon_is_never_paid(
     assert sum(r.face_value for r in live) == Decimal("100.00")
     assert _paid_face(restaurant) == Decimal("50.00")  # bob's 50 yuan: never paid
     assert live.filter(settlement__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("m", ["²", "99999999999999999999"])
+def test_the_counter_survives_an_odd_merchant_number(client, restaurant, m):
+    """`?m=²` passed str.isdigit and int() raised; a 20-digit number overflowed SQLite: 500s."""
+    client.force_login(restaurant.users.get())
+    resp = client.get("/vouchers/merchant/", {"m": m})
+    assert resp.status_code == 200
+    assert resp.context["merchant"] == restaurant
+
+
+def test_the_counter_never_opens_another_merchants_till(client, restaurant, make_merchant):
+    other = make_merchant("别家超市", "零售", clerk="clerk9")
+    client.force_login(restaurant.users.get())
+    resp = client.get("/vouchers/merchant/", {"m": str(other.pk)})
+    assert resp.status_code == 403
