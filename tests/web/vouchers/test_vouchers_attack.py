@@ -86,3 +86,16 @@ def test_the_counter_never_opens_another_merchants_till(client, restaurant, make
     client.force_login(restaurant.users.get())
     resp = client.get("/vouchers/merchant/", {"m": str(other.pk)})
     assert resp.status_code == 403
+
+
+def test_cli_draw_refuses_an_entrants_file_with_odd_digits_cleanly(tmp_path):
+    """'²' passed str.isdigit and int() raised a traceback instead of the Chinese refusal."""
+    from click.testing import CliRunner
+
+    from policyledger.cli import main
+
+    entrants = tmp_path / "entrants.txt"
+    entrants.write_text("1\n²\n", encoding="utf-8")
+    args = ["vouchers", "draw", "--campaign", "1", "--seed", "ab", "--entrants", str(entrants)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "第2行不是报名编号" in result.output, result.output
