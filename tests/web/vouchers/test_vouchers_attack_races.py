@@ -18,7 +18,7 @@ from django.db import connection, connections
 from policyledger.web.vouchers.models import Redemption, Settlement, Voucher
 from policyledger.web.vouchers.services import redemption, settlement
 from policyledger.web.vouchers.services.claims import claim
-from policyledger.web.vouchers.services.errors import RedeemRefused, SetupError
+from policyledger.web.vouchers.services.errors import RedeemRefused, RefundRefused, SetupError
 from policyledger.web.vouchers.services.redemption import redeem
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -165,3 +165,70 @@ def test_one_voucher_at_two_merchants_at_once_is_redeemed_once(
     assert v.state == Voucher.State.REDEEMED
     faces = Redemption.objects.filter(voucher=v).values_list("face_value", flat=True)
     assert sum(faces) == Decimal("50.00")
+
+
+@pytest.fixture
+def redeemed(make_campaign, alice, restaurant, now):
+    c = make_campaign()
+    v = claim(alice, c, idempotency_key="k", now=now).voucher
+    r = redeem(restaurant, v.code, "250", idempotency_key="r1", now=now).redemption
+    return c, r
+
+
+def test_refund_first_then_settlement_does_not_count_it(redeemed, restaurant, now, monkeypatch):
+    """The refund holds the redemption's row; the settlement, waiting on it, must then find
+    it refunded and leave it out (else the voucher is back with its owner and paid for)."""
+    c, r = redeemed
+    settled_done = threading.Event()
+    holding = threading.Event()
+    real_blocker = redemption.refund_blocker
+
+    def blocker_then_wait(locked, when):
+        holding.set()  # called with the redemption's row locked
+        answer = real_blocker(locked, when)
+        _blocked_or_done(settled_done)
+        return answer
+
+    monkeypatch.setattr(redemption, "refund_blocker", blocker_then_wait)
+    refunding, refunded = _run(
+        lambda: redemption.refund(r, merchant=restaurant, reason="顾客退货", now=now)
+    )
+    assert holding.wait(DEADLINE_S)
+    settling, settled = _run(lambda: settlement.settle_day(c, now.date(), now=now))
+    settling.join(DEADLINE_S)
+    settled_done.set()
+    refunding.join(DEADLINE_S)
+    assert "error" not in refunded and "error" not in settled, (refunded, settled)
+    r.refresh_from_db()
+    assert r.refunded and r.settlement_id is None
+    assert Settlement.objects.filter(campaign=c, face_total__gt=0).count() == 0
+
+
+def test_settlement_first_then_the_refund_is_refused(redeemed, restaurant, now, monkeypatch):
+    c, r = redeemed
+    refund_done = threading.Event()
+    paused = threading.Event()
+    real_split = settlement.split
+
+    def split_then_wait(face_total, campaign):
+        paused.set()
+        _blocked_or_done(refund_done)
+        return real_split(face_total, campaign)
+
+    monkeypatch.setattr(settlement, "split", split_then_wait)
+    settling, settled = _run(lambda: settlement.settle_day(c, now.date(), now=now))
+    assert paused.wait(DEADLINE_S)
+
+    def refund_and_say():
+        try:
+            return redemption.refund(r, merchant=restaurant, reason="顾客退货", now=now)
+        finally:
+            refund_done.set()
+
+    refunding, refunded = _run(refund_and_say)
+    refunding.join(DEADLINE_S)
+    settling.join(DEADLINE_S)
+    assert "error" not in settled, settled
+    assert isinstance(refunded.get("error"), RefundRefused), refunded
+    r.refresh_from_db()
+    assert not r.refunded and r.settlement_id is not None
