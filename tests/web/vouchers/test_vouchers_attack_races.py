@@ -232,3 +232,52 @@ def test_settlement_first_then_the_refund_is_refused(redeemed, restaurant, now, 
     assert isinstance(refunded.get("error"), RefundRefused), refunded
     r.refresh_from_db()
     assert not r.refunded and r.settlement_id is not None
+
+
+def test_a_flag_opened_while_another_is_cleared_keeps_the_merchant_held(
+    settled_day, restaurant, now, monkeypatch
+):
+    """A reviewer clears the merchant's only flag while a scan opens a new one: the reviewer
+    must not see 'no other flag' and unhold the settlement that the new flag holds."""
+    from policyledger.web.vouchers.models import FraudFlag, Merchant
+    from policyledger.web.vouchers.services import fraud
+
+    c, s = settled_day
+    first = fraud._open_flag(c, FraudFlag.Kind.SPIKE, f"merchant:{restaurant.pk}", {}, restaurant)
+    assert Settlement.objects.get(pk=s.pk).status == Settlement.Status.HELD
+    reviewed = threading.Event()
+    paused = threading.Event()
+    real_hold = settlement.hold_merchant
+
+    def hold_then_wait(merchant):
+        paused.set()  # the new flag is written and the merchant row updated, not committed
+        _blocked_or_done(reviewed)
+        return real_hold(merchant)
+
+    monkeypatch.setattr(settlement, "hold_merchant", hold_then_wait)
+    scanning, scanned = _run(
+        fraud._open_flag,
+        c,
+        FraudFlag.Kind.NEAR_THRESHOLD,
+        f"merchant:{restaurant.pk}",
+        {},
+        restaurant,
+    )
+    assert paused.wait(DEADLINE_S)
+
+    def review_and_say():
+        try:
+            return fraud.review(first, "cleared", note="已核实")
+        finally:
+            reviewed.set()
+
+    reviewing, review_out = _run(review_and_say)
+    reviewing.join(DEADLINE_S)
+    scanning.join(DEADLINE_S)
+    assert "error" not in scanned and "error" not in review_out, (scanned, review_out)
+    assert FraudFlag.objects.filter(merchant=restaurant, status="open").count() == 1
+    assert Merchant.objects.get(pk=restaurant.pk).flagged
+    held = Settlement.objects.get(pk=s.pk)
+    assert held.status == Settlement.Status.HELD
+    with pytest.raises(SetupError):
+        settlement.release(held, now=now + ONE_DAY)
