@@ -99,3 +99,25 @@ def test_cli_draw_refuses_an_entrants_file_with_odd_digits_cleanly(tmp_path):
     args = ["vouchers", "draw", "--campaign", "1", "--seed", "ab", "--entrants", str(entrants)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "第2行不是报名编号" in result.output, result.output
+
+
+@pytest.mark.parametrize("body", ['{"batch": 1e400}', '{"batch": true}', '{"batch": 1.9}'])
+def test_a_claim_with_an_odd_batch_number_is_a_400(client, alice, make_campaign, body):
+    """1e400 is infinity to json.loads and int() raised OverflowError: a 500 on the claim path
+    (both the Django view and claim_asgi parse the body with claim_batch)."""
+    from django.utils import timezone
+
+    from policyledger.web.vouchers.api import claim_batch, resident_token
+
+    c = make_campaign(start=timezone.now() - dt.timedelta(hours=1))
+    resp = client.post(
+        f"/api/v1/vouchers/campaigns/{c.pk}/claim",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+        HTTP_AUTHORIZATION=f"Bearer {resident_token(alice)}",
+    )
+    assert resp.status_code == 400 and resp.json()["code"] == "bad_request"
+    with pytest.raises(ValueError):
+        claim_batch(body.encode())
+    assert claim_batch(b'{"batch": 7}') == claim_batch(b'{"batch": "7"}') == 7
