@@ -12,6 +12,7 @@ import pytest
 
 from policyledger.web.vouchers.models import Redemption, Settlement
 from policyledger.web.vouchers.services import settlement
+from policyledger.web.vouchers.services.audit import audit
 from policyledger.web.vouchers.services.claims import claim
 from policyledger.web.vouchers.services.errors import SetupError
 from policyledger.web.vouchers.services.redemption import redeem
@@ -41,6 +42,7 @@ def test_a_day_is_released_only_once_it_is_over(make_campaign, alice, bob, resta
     settlement.release(s, now=now + dt.timedelta(days=1))
     live = Redemption.objects.filter(merchant=restaurant, refunded=False)
     assert _paid_face(restaurant) == sum(r.face_value for r in live) == Decimal("100.00")
+    assert audit(c) == []
 
 
 def test_a_stale_settlement_is_not_released(make_campaign, alice, bob, restaurant, now):
@@ -70,6 +72,8 @@ def test_control_without_the_guards_the_afternoon_is_never_paid(
     assert sum(r.face_value for r in live) == Decimal("100.00")
     assert _paid_face(restaurant) == Decimal("50.00")  # bob's 50 yuan: never paid
     assert live.filter(settlement__isnull=True).count() == 1
+    problems = audit(c)
+    assert any("少付商户" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("m", ["²", "99999999999999999999"])
