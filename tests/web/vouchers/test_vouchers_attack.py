@@ -125,3 +125,53 @@ def test_a_claim_with_an_odd_batch_number_is_a_400(client, alice, make_campaign,
     with pytest.raises(ValueError):
         claim_batch(body.encode())
     assert claim_batch(b'{"batch": 7}') == claim_batch(b'{"batch": "7"}') == 7
+
+
+def _posts(c, r, s):
+    return [
+        ("/vouchers/merchant/", {"code": "X", "bill": "300", "idem": "i"}),
+        (f"/vouchers/merchant/refund/{r.pk}", {"reason": "退货"}),
+        (f"/vouchers/manage/{c.pk}/action", {"action": "settle"}),
+        (f"/vouchers/manage/settlement/{s.pk}/release", {}),
+        (f"/vouchers/c/{c.pk}/claim", {}),
+    ]
+
+
+def test_state_changing_voucher_pages_refuse_a_post_without_csrf(
+    make_campaign, alice, restaurant, staff, now
+):
+    """A page on another site cannot make a signed-in clerk redeem or refund, nor an
+    administrator settle or release (sound: Django's CSRF middleware covers them all)."""
+    from django.test import Client
+
+    c = make_campaign()
+    r = _redeem(c, alice, restaurant, now, "a")
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    for user in (restaurant.users.get(), staff, alice):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        for url, data in _posts(c, r, s):
+            assert client.post(url, data).status_code == 403, (user, url)
+    s.refresh_from_db()
+    r.refresh_from_db()
+    assert s.status == Settlement.Status.PENDING and not r.refunded
+
+
+def test_a_deactivated_clerk_or_admin_session_stops_at_once(
+    client, make_campaign, alice, restaurant, staff, now
+):
+    c = make_campaign()
+    r = _redeem(c, alice, restaurant, now, "a")
+    (s,) = settlement.settle_day(c, now.date(), now=now)
+    clerk = restaurant.users.get()
+    for user in (clerk, staff):
+        client.force_login(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        for url, data in _posts(c, r, s):
+            resp = client.post(url, data)
+            to_login = resp.status_code == 302 and "login" in resp["Location"]
+            assert to_login or resp.status_code == 403, (user, url, resp.status_code)
+    s.refresh_from_db()
+    r.refresh_from_db()
+    assert s.status == Settlement.Status.PENDING and not r.refunded
