@@ -175,3 +175,15 @@ def test_a_deactivated_clerk_or_admin_session_stops_at_once(
     s.refresh_from_db()
     r.refresh_from_db()
     assert s.status == Settlement.Status.PENDING and not r.refunded
+
+
+def test_a_negative_daily_cap_is_refused(make_campaign):
+    from policyledger.web.vouchers.models import Campaign
+
+    with pytest.raises(SetupError, match="不能为负数"):
+        make_campaign(merchant_daily_cap=Decimal("-10"))
+    ok = make_campaign(merchant_daily_cap=Decimal("0"))
+    assert ok.merchant_daily_cap == 0
+    # What it would have paid: the government -10 yuan, the merchant 60 on a 50-yuan voucher.
+    bad = Campaign(gov_ratio=2, merchant_ratio=1, merchant_daily_cap=Decimal("-10"))
+    assert settlement.split(Decimal("50"), bad) == (Decimal("-10"), Decimal("60"), Decimal("43.33"))
