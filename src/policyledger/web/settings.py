@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "policyledger.web.documents",
     "policyledger.web.tracking",
     "policyledger.web.vouchers",
+    "policyledger.web.monitoring",
 ]
 
 MIDDLEWARE = [
