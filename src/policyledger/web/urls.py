@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/", include("policyledger.web.accounts.urls")),
     path("documents/", include("policyledger.web.documents.urls")),
     path("vouchers/", include("policyledger.web.vouchers.urls")),
+    path("monitoring/", include("policyledger.web.monitoring.urls")),
     path("", include("policyledger.web.tracking.urls")),
 ]

@@ -162,6 +162,9 @@ def import_release(
             batch.first_month = month_date(*period_of(first)) if first is not None else None
             batch.last_month = month_date(*period_of(last)) if last is not None else None
             batch.save(update_fields=["rows", "first_month", "last_month"])
+            from policyledger.web.monitoring.services.targets import update_warnings
+
+            update_warnings()
             audit.record(
                 user if user and user.pk else None,
                 "monitoring.import",

@@ -13,7 +13,11 @@ from policyledger.releases.model import Problem
 from policyledger.web.accounts import permissions
 from policyledger.web.core.errors import ServiceError
 from policyledger.web.monitoring.models import Indicator
-from policyledger.web.monitoring.services.importing import ImportError_, ImportResult, import_release
+from policyledger.web.monitoring.services.importing import (
+    ImportError_,
+    ImportResult,
+    import_release,
+)
 
 HEADER = ["地区", "指标", "年月", "单位", "本月", "1—N月累计", "本月同比%", "累计同比%"]
 MAX_ITEMS = 5000
@@ -55,7 +59,10 @@ def post_values(user, items: list[dict]) -> ImportResult:
         indicator = found[item["indicator_id"]]
         writer.writerow(
             [indicator.region, indicator.name, item["month"], indicator.unit]
-            + [_text(item.get(k)) for k in ("current", "cumulative", "yoy_current", "yoy_cumulative")]
+            + [
+                _text(item.get(k))
+                for k in ("current", "cumulative", "yoy_current", "yoy_cumulative")
+            ]
         )
     unit = found[next(iter(found))].reporter_unit
     try:
@@ -68,12 +75,19 @@ def post_values(user, items: list[dict]) -> ImportResult:
         )
     except ImportError_ as error:
         problems = [
-            Problem(None, "", f"第{p.line - 1}条" + (f"“{p.column}”" if p.column else "") + f"：{p.message}")
+            Problem(
+                None,
+                "",
+                f"第{p.line - 1}条" + (f"“{p.column}”" if p.column else "") + f"：{p.message}",
+            )
             if p.line
             else p
             for p in error.problems
         ]
-        raise PostError("数据未保存：" + "；".join(str(p) for p in problems[:10]), problems=[str(p) for p in problems]) from error
+        raise PostError(
+            "数据未保存：" + "；".join(str(p) for p in problems[:10]),
+            problems=[str(p) for p in problems],
+        ) from error
 
 
 def _text(value) -> str:

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from policyledger.web.monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("import/", views.import_page, name="import"),
+    path("targets/", views.targets_page, name="targets"),
+    path("analysis/", views.analysis_page, name="analysis"),
+    path("analysis/report.docx", views.analysis_docx, name="analysis_docx"),
+]
