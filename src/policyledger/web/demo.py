@@ -66,6 +66,10 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
         from policyledger.web.vouchers import demo as vouchers_demo
 
         vouchers_demo.seed()
+    if importlib.util.find_spec("policyledger.web.monitoring.demo") is not None:
+        from policyledger.web.monitoring import demo as monitoring_demo
+
+        monitoring_demo.seed()
     return creds
 
 

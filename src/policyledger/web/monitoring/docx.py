@@ -119,3 +119,91 @@ def _targets(document, data: Analysis) -> None:
 
 def _pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value.quantize(Decimal('0.1'))}%"
+
+
+PROGRAMME_COLUMNS = [("项目", 6.0), ("数值", 9.4)]
+SECTOR_COLUMNS = [
+    ("行业", 3.0),
+    ("核销笔数", 2.4),
+    ("政府资金（元）", 3.4),
+    ("带动消费（元）", 3.4),
+    ("商户数", 2.0),
+]
+
+
+def render_evaluation_docx(
+    evaluation, *, issuer: str = DEFAULT_ISSUER, today: dt.date | None = None
+) -> bytes:
+    """绩效评价报告 of one programme: money, reach, 拉动消费, sectors, and the effect estimate with
+    its method and assumptions (never a number without them)."""
+    from policyledger.web.monitoring.services.evaluation import Evaluation
+
+    assert isinstance(evaluation, Evaluation)
+    today = today or dt.date.today()
+    r = evaluation.result
+    document = Document()
+    house._set_defaults(document)
+    house._set_page(document)
+    house._header_block(
+        document, SimpleNamespace(issuer=issuer, doc_number=f"{today.year}年绩效评价")
+    )
+    house._paragraph(
+        document,
+        f"{r.name}绩效评价报告",
+        font=house.SERIF,
+        size=22,
+        bold=True,
+        centre=True,
+        after=12,
+    )
+    leverage = r.leverage
+    house._paragraph(document, "一、资金与成效", font=house.SANS, before=6)
+    rows = [
+        ["项目类型", r.kind],
+        [
+            "实施期间",
+            f"{r.start:%Y年%m月%d日}至{r.end:%Y年%m月%d日}".replace("年0", "年").replace(
+                "月0", "月"
+            ),
+        ],
+        ["计划资金", f"{r.planned:,.2f}元"],
+        ["已承诺（已领券中的政府资金）", f"{r.committed:,.2f}元"],
+        ["已拨付（已放款的政府承担部分）", f"{r.paid:,.2f}元"],
+        ["发券/领券/核销", f"{r.issued}张 / {r.claimed}张 / {r.redeemed}张"],
+        ["带动消费（核销账单合计）", f"{r.bills:,.2f}元"],
+        ["拉动消费（账单÷政府资金）", f"{leverage}倍" if leverage is not None else "—（尚无核销）"],
+        ["覆盖商户/受益人数", f"{r.merchants}家 / {r.people}人"],
+    ]
+    house._table(document, PROGRAMME_COLUMNS, rows, left_columns={0, 1})
+    house._paragraph(document, "二、分行业情况", font=house.SANS, before=6)
+    if r.by_sector:
+        rows = [
+            [s.sector, str(s.redeemed), f"{s.government:,.2f}", f"{s.bills:,.2f}", str(s.merchants)]
+            for s in r.by_sector
+        ]
+        house._table(document, SECTOR_COLUMNS, rows, left_columns={0})
+    else:
+        house._paragraph(document, "尚无核销。")
+    for note in r.notes:
+        house._paragraph(document, note)
+    house._paragraph(document, "三、对照统计指标的效果估计", font=house.SANS, before=6)
+    effect = evaluation.effect
+    if effect.estimate is not None:
+        house._paragraph(
+            document,
+            f"估计效果：参加行业的本月同比增速相对未参加行业多变化{effect.estimate}个百分点"
+            f"（参加行业：活动前{effect.treated_before}%，活动期间{effect.treated_during}%；"
+            f"未参加行业：活动前{effect.control_before}%，活动期间{effect.control_during}%）。",
+        )
+    else:
+        house._paragraph(document, f"不作估计：{effect.reason}。")
+    house._paragraph(document, f"方法：{effect.method}")
+    house._paragraph(document, "前提假设：" + "".join(effect.assumptions))
+    house._paragraph(
+        document,
+        f"参加行业：{'、'.join(effect.treated) or '无'}；对照行业：{'、'.join(effect.control) or '无'}。",
+    )
+    house._signature(document, SimpleNamespace(issuer=issuer, issued_on=today))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -36,6 +36,8 @@ class Indicator(models.Model):
         on_delete=models.SET_NULL,
         related_name="monitored_indicators",
     )
+    # Generated figures (the demo): every page and report that shows them says 模拟数据.
+    simulated = models.BooleanField("模拟数据", default=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

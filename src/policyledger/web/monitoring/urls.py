@@ -10,4 +10,7 @@ urlpatterns = [
     path("targets/", views.targets_page, name="targets"),
     path("analysis/", views.analysis_page, name="analysis"),
     path("analysis/report.docx", views.analysis_docx, name="analysis_docx"),
+    path("evaluation/", views.evaluations, name="evaluations"),
+    path("evaluation/<str:key>/", views.evaluation_page, name="evaluation"),
+    path("evaluation/<str:key>/report.docx", views.evaluation_docx, name="evaluation_docx"),
 ]

@@ -8,17 +8,19 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from policyledger.web.accounts import permissions
 from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import PolicyDocument, Target
-from policyledger.web.monitoring.docx import render_analysis_docx
+from policyledger.web.monitoring.docx import render_analysis_docx, render_evaluation_docx
 from policyledger.web.monitoring.models import ImportBatch, Indicator, IndicatorTarget
 from policyledger.web.monitoring.services import analysis as analysis_service
+from policyledger.web.monitoring.services import evaluation as evaluation_service
 from policyledger.web.monitoring.services import targets as target_service
 from policyledger.web.monitoring.services.importing import ImportError_, import_release
+from policyledger.web.tracking import programmes
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -180,6 +182,34 @@ def analysis_docx(request):
     name = f"{data.label}{region}消费市场运行情况.docx"
     from urllib.parse import quote
 
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def evaluations(request):
+    _readers(request)
+    return render(request, "monitoring/evaluations.html", {"programmes": programmes.programmes()})
+
+
+def _evaluation(request, key: str):
+    _readers(request)
+    found = evaluation_service.evaluate(key, request.GET.get("region", "")[:60])
+    if found is None:
+        raise Http404("没有该项目")
+    return found
+
+
+def evaluation_page(request, key: str):
+    found = _evaluation(request, key)
+    return render(request, "monitoring/evaluation.html", {"e": found, "r": found.result})
+
+
+def evaluation_docx(request, key: str):
+    found = _evaluation(request, key)
+    response = HttpResponse(render_evaluation_docx(found), content_type=DOCX)
+    from urllib.parse import quote
+
+    name = f"{found.result.name}绩效评价报告.docx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

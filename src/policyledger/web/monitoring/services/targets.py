@@ -74,6 +74,7 @@ def link_target(
     kind: str,
     value: Decimal,
     target: Target | None = None,
+    text: str = "",
 ) -> IndicatorTarget:
     permissions.require_admin(user)
     if kind not in IndicatorTarget.Kind.values:
@@ -90,7 +91,7 @@ def link_target(
             defaults={
                 "value": value,
                 "target": target,
-                "text": (target.text if target else "")[:500],
+                "text": (text or (target.text if target else ""))[:500],
                 "linked_by": user,
             },
         )
