@@ -85,3 +85,15 @@ def test_months_between():
     assert evaluation.months_between(dt.date(2024, 11, 20), dt.date(2025, 1, 5)) == [
         dt.date(2024, 11, 1), dt.date(2024, 12, 1), dt.date(2025, 1, 1),
     ]  # fmt: skip
+
+
+def test_simulated_figures_are_labelled_everywhere(seeded, login, alice):
+    client = login(alice)
+    assert "含模拟数据" in client.get("/monitoring/").content.decode()
+    page = client.get("/monitoring/analysis/", {"region": demo.REGION}).content.decode()
+    assert "模拟数据：本页数据由演示程序生成" in page
+    response = client.get("/monitoring/analysis/report.docx", {"region": demo.REGION})
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "演示用模拟数据" in text
+    page = client.get(f"/monitoring/evaluation/vouchers:{seeded.pk}/").content.decode()
+    assert "模拟数据（演示生成）" in page

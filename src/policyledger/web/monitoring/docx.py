@@ -47,9 +47,10 @@ def render_analysis_docx(
             document, f"{house._ordinal(index + 1)}、{heading}", font=house.SANS, before=6
         )
         body(document, data)
-    house._paragraph(
-        document, "数据来源：统计局月度发布及监测企业报送；表中金额单位见各指标。", size=12
-    )
+    source = "数据来源：统计局月度发布及监测企业报送；表中金额单位见各指标。"
+    if data.simulated:
+        source = "注：本文所用数据为演示用模拟数据（程序生成），并非统计部门发布的数据。"
+    house._paragraph(document, source, size=12)
     house._signature(document, SimpleNamespace(issuer=issuer, issued_on=today))
     out = io.BytesIO()
     document.save(out)
@@ -198,6 +199,10 @@ def render_evaluation_docx(
     else:
         house._paragraph(document, f"不作估计：{effect.reason}。")
     house._paragraph(document, f"方法：{effect.method}")
+    if evaluation.simulated:
+        house._paragraph(
+            document, "注：对照的统计指标为演示用模拟数据（程序生成），估计值仅作演示。"
+        )
     house._paragraph(document, "前提假设：" + "".join(effect.assumptions))
     house._paragraph(
         document,

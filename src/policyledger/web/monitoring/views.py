@@ -52,6 +52,7 @@ def index(request):
             "links": links,
             "charts": charts,
             "indicators": Indicator.objects.count(),
+            "simulated": Indicator.objects.filter(simulated=True).count(),
             "regions": analysis_service.regions(),
             "batches": ImportBatch.objects.select_related("by")[:10],
         },

@@ -32,6 +32,11 @@ class Analysis:
     trend: list[tuple[dt.date, Decimal | None, Decimal | None]] = field(default_factory=list)
 
     @property
+    def simulated(self) -> bool:
+        figures = [self.headline, *self.others, *self.categories, *self.regions]
+        return any(f is not None and f.indicator.simulated for f in figures)
+
+    @property
     def label(self) -> str:
         return f"{self.month.year}年{self.month.month}月"
 

@@ -63,6 +63,7 @@ class Evaluation:
     region: str
     effect: Effect
     sectors: list[SectorIndicator]
+    simulated: bool = False
 
 
 def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -137,4 +138,4 @@ def evaluate(key: str, region: str = "") -> Evaluation | None:
     for sector in result.sectors:
         match = next((i for i in treated if _matches(sector, i.category)), None)
         sectors.append(SectorIndicator(sector, match, mean([match], during) if match else None))
-    return Evaluation(result, region, effect, sectors)
+    return Evaluation(result, region, effect, sectors, any(i.simulated for i in categories))
