@@ -162,3 +162,19 @@ def test_problems_are_capped_and_no_chunk_after_a_problem():
         ):
             seen.extend(chunk)
     assert len(seen) == 30
+
+
+def test_cli_check_lists_problems_and_exits_1(tmp_path):
+    from click.testing import CliRunner
+
+    from policyledger.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("2024年3月\n指标,单位,本月（亿元）\n汽车类,万元,12\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["release", "check", str(bad), "--region", "甲市"])
+    assert result.exit_code == 1
+    assert "第3行“单位”列" in result.output
+    good = tmp_path / "good.csv"
+    good.write_text(WIDE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["release", "check", str(good), "--region", "示范市"])
+    assert result.exit_code == 0 and "检查通过：4条数值，4个指标" in result.output

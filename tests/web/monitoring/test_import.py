@@ -111,3 +111,20 @@ def test_next_month_checked_against_last_year_in_the_database_and_reimport_repla
     import_release(fixed.encode(), "m.csv", user=alice, region="甲市")
     assert IndicatorValue.objects.count() == 13
     assert IndicatorValue.objects.get(month="2024-01-01").cumulative == Decimal("110.0")
+
+
+@pytest.mark.django_db
+def test_cli_import_with_progress(tmp_path):
+    from click.testing import CliRunner
+
+    from policyledger.cli import main
+
+    path = tmp_path / "r.csv"
+    path.write_text(HEAD + series(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["monitoring", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "已导入24条数值" in result.output and IndicatorValue.objects.count() == 24
+    path.write_text(HEAD + series(region="乙县", yoy_fix=((2024, 2), "50.0")), encoding="utf-8")
+    result = CliRunner().invoke(main, ["monitoring", "import", str(path)])
+    assert result.exit_code == 1 and "第15行“本月同比%”列" in result.output
+    assert IndicatorValue.objects.count() == 24
