@@ -183,3 +183,24 @@ def test_next_import_moves_the_warning(market, alice):
     link.refresh_from_db()
     assert link.warning == IndicatorTarget.Warning.NORMAL
     assert Notification.objects.filter(user=alice, text__contains="监测指标").count() == 2
+
+
+def test_import_page_refuses_a_zip_bomb_and_an_oversized_file(alice, login, settings):
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (settings.MAX_UNCOMPRESSED_BYTES + 1))
+    client = login(alice)
+    response = client.post(
+        "/monitoring/import/", {"file": SimpleUploadedFile("bomb.xlsx", buffer.getvalue())}
+    )
+    assert response.status_code == 200 and "Excel文件" in response.content.decode()
+    settings.MAX_UPLOAD_BYTES = 10
+    response = client.post(
+        "/monitoring/import/", {"file": SimpleUploadedFile("big.csv", b"x" * 100)}
+    )
+    assert "policyledger monitoring import" in response.content.decode()
+    assert Indicator.objects.count() == 0

@@ -69,8 +69,9 @@ def import_page(request):
         try:
             if upload is None:
                 raise ServiceError("请选择要导入的 xlsx 或 csv 文件")
+            data = _checked_upload(upload)
             result = import_release(
-                upload,
+                data,
                 upload.name,
                 user=request.user,
                 source_kind=form["source"]
@@ -213,6 +214,31 @@ def evaluation_docx(request, key: str):
     name = f"{found.result.name}绩效评价报告.docx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+def _checked_upload(upload) -> bytes:
+    """The upload's bytes within MAX_UPLOAD_BYTES; an xlsx is checked against zip bombs first."""
+    from django.conf import settings
+
+    from policyledger.archives import check_zip
+    from policyledger.web.uploads import TooLarge, read_capped
+
+    try:
+        data = read_capped(upload, settings.MAX_UPLOAD_BYTES)
+        if upload.name.lower().endswith((".xlsx", ".xlsm")):
+            check_zip(
+                data,
+                max_bytes=settings.MAX_UNCOMPRESSED_BYTES,
+                max_members=settings.MAX_ZIP_MEMBERS,
+                what="Excel文件",
+            )
+    except TooLarge as error:
+        raise ServiceError(
+            f"{error}；更大的文件请用命令 policyledger monitoring import 导入"
+        ) from error
+    except ValueError as error:
+        raise ServiceError(str(error)) from error
+    return data
 
 
 def _s(value: Decimal | None) -> str | None:
