@@ -97,3 +97,21 @@ def test_simulated_figures_are_labelled_everywhere(seeded, login, alice):
     assert "演示用模拟数据" in text
     page = client.get(f"/monitoring/evaluation/vouchers:{seeded.pk}/").content.decode()
     assert "模拟数据（演示生成）" in page
+
+
+def test_year_end_report_lists_programmes_targets_and_method(seeded, login, alice):
+    client = login(alice)
+    year = dt.date.today().year
+    assert (
+        f"/monitoring/evaluation/year/{year}.docx"
+        in client.get("/monitoring/evaluation/").content.decode()
+    )
+    response = client.get(f"/monitoring/evaluation/year/{year}.docx")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert f"{year}年度政策落实绩效评价报告" in text
+    assert "效果估计的方法：双重差分" in text and "前提假设：平行趋势" in text
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert seeded.name in cells
+    assert any("社会消费品零售总额" in c for c in cells)

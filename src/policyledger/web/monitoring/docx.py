@@ -212,3 +212,92 @@ def render_evaluation_docx(
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+DOCUMENT_COLUMNS = [
+    ("政策文件", 8.4),
+    ("任务", 1.7),
+    ("已完成", 1.8),
+    ("逾期未完成", 2.2),
+    ("完成率", 1.5),
+]
+MONEY_COLUMNS = [("措施", 9.6), ("资金目标", 6.0)]
+YEAR_TARGET_COLUMNS = [
+    ("指标", 5.0),
+    ("目标", 3.6),
+    ("最近实际", 2.6),
+    ("应达", 2.0),
+    ("预警", 1.6),
+]
+RESULT_COLUMNS = [
+    ("项目", 5.0),
+    ("计划（元）", 2.8),
+    ("已拨付（元）", 2.8),
+    ("拉动消费", 1.8),
+    ("效果估计", 2.8),
+]
+
+
+def render_year_end_docx(report, *, issuer: str = DEFAULT_ISSUER) -> bytes:
+    """The whole policy's 绩效评价报告 for a year: measures, money, indicators, programmes."""
+    document = Document()
+    house._set_defaults(document)
+    house._set_page(document)
+    house._header_block(
+        document, SimpleNamespace(issuer=issuer, doc_number=f"{report.year}年度绩效评价")
+    )
+    house._paragraph(
+        document, f"{report.year}年度政策落实绩效评价报告", font=house.SERIF, size=22, bold=True,
+        centre=True, after=12,
+    )  # fmt: skip
+    rate = f"{100 * report.done / report.tasks:.1f}%" if report.tasks else "—"
+    house._paragraph(document, "一、任务完成情况", font=house.SANS, before=6)
+    house._paragraph(
+        document,
+        f"截至{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日，纳入台账的任务"
+        f"{report.tasks}项，已完成{report.done}项（完成率{rate}），逾期未完成{report.late}项。",
+    )
+    if report.documents:
+        rows = [
+            [d.title, str(d.tasks), str(d.done), str(d.late),
+             f"{100 * d.done / d.tasks:.1f}%" if d.tasks else "—"]
+            for d in report.documents
+        ]  # fmt: skip
+        house._table(document, DOCUMENT_COLUMNS, rows, left_columns={0})
+    house._paragraph(document, "二、资金目标（按措施）", font=house.SANS, before=6)
+    if report.money:
+        house._table(document, MONEY_COLUMNS, [list(m) for m in report.money], left_columns={0, 1})
+    else:
+        house._paragraph(document, "已发布文件中没有金额目标。")
+    house._paragraph(document, "三、指标与目标", font=house.SANS, before=6)
+    if report.targets:
+        rows = [
+            [str(t.link.indicator), f"{t.link.get_kind_display()}{number(t.link.value, 2)}",
+             f"{t.latest_month}月{number(t.actual)}" if t.actual is not None else "—",
+             number(t.path), t.link.get_warning_display()]
+            for t in report.targets
+        ]  # fmt: skip
+        house._table(document, YEAR_TARGET_COLUMNS, rows, left_columns={0})
+    else:
+        house._paragraph(document, "本年度没有关联到监测指标的目标。")
+    house._paragraph(document, "四、项目成效", font=house.SANS, before=6)
+    if report.evaluations:
+        rows = []
+        for e in report.evaluations:
+            r = e.result
+            estimate = (
+                f"{e.effect.estimate}个百分点" if e.effect.estimate is not None else "不作估计"
+            )
+            rows.append([r.name, f"{r.planned:,.0f}", f"{r.paid:,.2f}",
+                         f"{r.leverage}倍" if r.leverage is not None else "—", estimate])  # fmt: skip
+        house._table(document, RESULT_COLUMNS, rows, left_columns={0})
+        house._paragraph(document, f"效果估计的方法：{report.evaluations[0].effect.method}")
+        house._paragraph(document, "前提假设：" + "".join(report.evaluations[0].effect.assumptions))
+        if any(e.simulated for e in report.evaluations):
+            house._paragraph(document, "注：对照的统计指标含演示用模拟数据，估计值仅作演示。")
+    else:
+        house._paragraph(document, "本年度没有项目。")
+    house._signature(document, SimpleNamespace(issuer=issuer, issued_on=report.as_of))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -190,7 +190,11 @@ def analysis_docx(request):
 
 def evaluations(request):
     _readers(request)
-    return render(request, "monitoring/evaluations.html", {"programmes": programmes.programmes()})
+    return render(
+        request,
+        "monitoring/evaluations.html",
+        {"programmes": programmes.programmes(), "year": dt.date.today().year},
+    )
 
 
 def _evaluation(request, key: str):
@@ -239,6 +243,21 @@ def _checked_upload(upload) -> bytes:
     except ValueError as error:
         raise ServiceError(str(error)) from error
     return data
+
+
+def year_end_docx(request, year: int):
+    _readers(request)
+    from policyledger.web.monitoring.docx import render_year_end_docx
+    from policyledger.web.monitoring.services.yearend import year_end
+
+    if not 2000 <= year <= 2100:
+        raise Http404("年度无效")
+    response = HttpResponse(render_year_end_docx(year_end(year)), content_type=DOCX)
+    from urllib.parse import quote
+
+    name = f"{year}年度政策落实绩效评价报告.docx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 def _s(value: Decimal | None) -> str | None:
