@@ -107,9 +107,14 @@ def setup_django(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="2 years x 20 regions x 10 categories")
+    parser.add_argument(
+        "--medium", action="store_true", help="3 years x 100 regions x 20 categories"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated csv")
     args = parser.parse_args()
     years, regions, categories = (2, 20, 10) if args.small else (10, 300, 40)
+    if args.medium:
+        years, regions, categories = (3, 100, 20)
     sys.path.insert(0, str(REPO / "src"))
     with tempfile.TemporaryDirectory(prefix="pl-monitoring-") as tmp:
         folder = Path(tmp)
@@ -172,6 +177,7 @@ def main() -> None:
     # This process's CPU time: the wall time less the waiting on a shared machine (the database
     # work of PostgreSQL's own process is not in it).
     print(f"import_cpu_seconds: {cpu:.1f}")
+    print(f"commit_seconds: {result.commit_seconds:.1f}")
     print(f"bad_file_rows_written: {written}")
     print(f"bad_file_message: {message}")
 

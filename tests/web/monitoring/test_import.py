@@ -128,3 +128,15 @@ def test_cli_import_with_progress(tmp_path):
     result = CliRunner().invoke(main, ["monitoring", "import", str(path)])
     assert result.exit_code == 1 and "第15行“本月同比%”列" in result.output
     assert IndicatorValue.objects.count() == 24
+
+
+@pytest.mark.django_db
+def test_reimport_over_existing_values_upserts_and_delete_cascades(alice):
+    import_release((HEAD + series(months=12)).encode(), "a.csv", user=alice)
+    revised = series(months=12).replace("2023-05,亿元,104.0", "2023-05,亿元,104.1")
+    import_release((HEAD + revised).encode(), "b.csv", user=alice)
+    assert IndicatorValue.objects.count() == 12
+    assert IndicatorValue.objects.get(month="2023-05-01").current == Decimal("104.1")
+    # The values have no database-level foreign key: Django's cascade removes them.
+    Indicator.objects.get().delete()
+    assert IndicatorValue.objects.count() == 0
