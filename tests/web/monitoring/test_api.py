@@ -75,3 +75,13 @@ def test_bad_month_is_422_in_chinese(bob, indicator):
     response = client_for(bob).post("/monitoring/values", body)
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
+
+
+def test_bad_query_and_huge_id_are_422_not_500(bob, indicator):
+    api = client_for(bob)
+    assert api.get("/monitoring/indicators?region=%00").status_code == 422
+    body = {"values": [{"indicator_id": 2**63, "month": "2024-01", "current": "1"}]}
+    assert api.post("/monitoring/values", body).status_code == 422
+    body = {"values": [{"indicator_id": indicator.pk, "month": "2024-01", "current": "NaN"}]}
+    response = api.post("/monitoring/values", body)
+    assert response.status_code in (400, 422) and IndicatorValue.objects.count() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from policyledger.web.monitoring.models import Indicator
 from policyledger.web.monitoring.services.posting import indicators_for, post_values
@@ -12,6 +12,9 @@ from policyledger.web.monitoring.services.posting import indicators_for, post_va
 router = Router(tags=["消费市场监测"])
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MAX_ID = 2_147_483_647
+# Query text the database compares: no control characters (PostgreSQL refuses NUL).
+NAME = r"^[^\x00-\x1f]*$"
 
 
 class IndicatorOut(Schema):
@@ -25,8 +28,13 @@ class IndicatorOut(Schema):
     source_label: str
 
 
+class IndicatorFilter(Schema):
+    region: str | None = Field(None, max_length=60, pattern=NAME, description="地区")
+    category: str | None = Field(None, max_length=40, pattern=NAME, description="类别")
+
+
 class ValueIn(Schema):
-    indicator_id: int = Field(..., ge=1)
+    indicator_id: int = Field(..., ge=1, le=MAX_ID)
     month: str = Field(..., pattern=MONTH, description="月份，如 2024-10")
     current: Decimal | None = Field(None, description="本月值（指标单位）")
     cumulative: Decimal | None = Field(None, description="1—N月累计值（指标单位）")
@@ -44,13 +52,13 @@ class PostedOut(Schema):
 
 
 @router.get("/indicators", response=list[IndicatorOut])
-def list_indicators(request, region: str | None = None, category: str | None = None):
+def list_indicators(request, filters: Query[IndicatorFilter]):
     """可报送（填报人：本单位）或可查看（管理员）的监测指标。"""
     rows = indicators_for(request.auth)
-    if region:
-        rows = rows.filter(region=region)
-    if category:
-        rows = rows.filter(category=category)
+    if filters.region:
+        rows = rows.filter(region=filters.region)
+    if filters.category:
+        rows = rows.filter(category=filters.category)
     return [
         {
             "id": i.pk,
