@@ -46,7 +46,7 @@ def test_one_month_behind_is_attention_and_meeting_it_is_normal(market, alice):
     link.refresh_from_db()
     # Cumulative 同比 is 6.0% to August, 5.9% in September, 5.7% in October: one month behind.
     assert link.warning == IndicatorTarget.Warning.ATTENTION
-    assert link.warning_detail == "10月5.7000低于目标进度5.8000"
+    assert link.warning_detail == "10月5.7低于目标进度5.8"
     levels = targets.level_of(
         [targets.PathPoint(1, Decimal(5), Decimal(6)), targets.PathPoint(2, Decimal(5), Decimal(4))]
     )

@@ -151,13 +151,21 @@ def level_of(points: list[PathPoint]) -> tuple[str, str]:
     if previous is not None and previous.behind and previous.month == latest.month - 1:
         return (
             IndicatorTarget.Warning.ALERT,
-            f"连续两个月低于目标进度：{previous.month}月{previous.actual}（应达{previous.path}），"
-            f"{latest.month}月{latest.actual}（应达{latest.path}）",
+            f"连续两个月低于目标进度：{previous.month}月{_plain(previous.actual)}"
+            f"（应达{_plain(previous.path)}），"
+            f"{latest.month}月{_plain(latest.actual)}（应达{_plain(latest.path)}）",
         )
     return (
         IndicatorTarget.Warning.ATTENTION,
-        f"{latest.month}月{latest.actual}低于目标进度{latest.path}",
+        f"{latest.month}月{_plain(latest.actual)}低于目标进度{_plain(latest.path)}",
     )
+
+
+def _plain(value: Decimal | None) -> str:
+    """5.7000 -> 5.7, 8.0000 -> 8 (as a person writes it)."""
+    if value is None:
+        return "—"
+    return format(value.normalize(), "f")
 
 
 def update_warnings(now: dt.datetime | None = None) -> int:
