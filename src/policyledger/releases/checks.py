@@ -62,8 +62,11 @@ def half_unit(value: Decimal) -> Decimal:
 
 def yoy_bounds(current: Decimal, previous: Decimal) -> tuple[Decimal, Decimal] | None:
     """The range of 同比 % that the printed ``current`` and ``previous`` allow, or None when the
-    base is not positive (no growth rate can be checked)."""
-    hc, hp = half_unit(current), half_unit(previous)
+    base is not positive (no growth rate can be checked). A base read back from the database has
+    lost its printed precision (100.0 comes back as 100.0000): it is taken to have been printed
+    like ``current``, as a series is."""
+    hc = half_unit(current)
+    hp = max(half_unit(previous), hc)
     low_base, high_base = previous - hp, previous + hp
     if low_base <= 0:
         return None

@@ -140,3 +140,14 @@ def test_reimport_over_existing_values_upserts_and_delete_cascades(alice):
     # The values have no database-level foreign key: Django's cascade removes them.
     Indicator.objects.get().delete()
     assert IndicatorValue.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_base_from_the_database_keeps_the_rounding_of_its_series(alice):
+    # January 2023 printed 10.0; the database gives it back as 10.0000. 11.0 against 10.0 allows
+    # 8.96% to 11.06% once both are rounded, so a printed 11.0% is consistent.
+    lines = [f"甲市,小类,2023-{m:02d},亿元,10.0,{10 * m}.0,," for m in range(1, 13)]
+    import_release((HEAD + "\n".join(lines) + "\n").encode(), "2023.csv", user=alice)
+    january = "2024年1月\n指标,本月（亿元）,同比增长%\n小类,11.0,11.0\n"
+    import_release(january.encode(), "m.csv", user=alice, region="甲市")
+    assert IndicatorValue.objects.count() == 13
