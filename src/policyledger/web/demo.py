@@ -71,6 +71,11 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
         from policyledger.web.subsidies import demo as subsidies_demo
 
         subsidies_demo.seed()
+
+    if importlib.util.find_spec("policyledger.web.monitoring.demo") is not None:
+        from policyledger.web.monitoring import demo as monitoring_demo
+
+        monitoring_demo.seed()
     return creds
 
 
