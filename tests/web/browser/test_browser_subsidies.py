@@ -111,3 +111,23 @@ def test_applicant_and_officer_flow(programme, officer, open_session, shots, tmp
     shots(public, "subsidies-notice")
     for s in (resident, staff, public):
         s.check()
+
+
+def test_officer_whatif_chart_under_strict_csp(programme, officer, open_session):
+    """测算 page in a real browser: the scenario's chart is drawn from json_script data by a static
+    script (no CSP violation, no script error), baseline and scenario side by side."""
+    s = open_session("测算")
+    login(s, officer.username)
+    s.go(f"/subsidies/manage/{programme.pk}/whatif")
+    assert s.page.input_value("input[name=rate_percent]") == "10"
+    s.page.fill("input[name=rate_percent]", "20")
+    s.page.fill("input[name=size]", "3000")
+    s.page.click("#whatif-form button[type=submit]")
+    s.page.wait_for_selector("#whatif-chart[data-ready='1']")
+    series = s.page.evaluate(
+        """() => window.echarts.getInstanceByDom(document.getElementById("whatif-chart"))
+              .getOption().series.map((x) => [x.name, x.data.length])"""
+    )
+    assert [name for name, _ in series] == ["基线（现行）", "方案"] and series[0][1] == 12
+    assert "总成本" in s.page.inner_text("#whatif-table")
+    s.check()

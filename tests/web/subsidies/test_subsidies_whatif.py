@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -189,6 +190,7 @@ def test_page_per_role(programme, login, alice, bob, dave, resident):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'value="500.00"' in html and 'value="200.00"' in html  # prefilled from the programme
+    assert re.search(r'<input[^>]*name="rate_percent"[^>]*value="10"', html)
     r = officer.post(
         url,
         {
@@ -225,6 +227,18 @@ def test_page_per_role(programme, login, alice, bob, dave, resident):
         },
     )
     assert generated.status_code == 200 and "whatif-table" in generated.content.decode()
+    unchanged = officer.post(
+        url,
+        {
+            "source": "generated",
+            "size": "500",
+            "seed": "1",
+            "rate_percent": "10.000",
+            "max_award": "200.00",
+            "budget": "500.00",
+        },
+    )
+    assert unchanged.status_code == 200 and "whatif-table" in unchanged.content.decode()
     assert login(dave).get(url).status_code == 200  # 领导 reads
     assert login(bob).get(url).status_code == 403  # 填报人
     applicant = Client()

@@ -125,7 +125,7 @@ class WhatIfForm(forms.Form):
     )
     upload = forms.FileField(label="发票文件", required=False)
     rate_percent = forms.DecimalField(
-        label="补贴比例（%）", max_digits=5, decimal_places=2, required=False
+        label="补贴比例（%）", max_digits=7, decimal_places=3, required=False
     )
     max_award = forms.CharField(label="单笔上限（元，空为不封顶）", max_length=20, required=False)
     min_award = forms.CharField(label="单笔下限（元）", max_length=20, required=False)

@@ -414,7 +414,10 @@ def whatif(request, pk: int):
         "source": "generated",
         "size": 10_000,
         "seed": 2026,
-        "rate_percent": now.rate_percent,
+        # 10.000 -> "10" (the form shows what the officer would type)
+        "rate_percent": (
+            format(now.rate_percent.normalize(), "f") if now.rate_percent is not None else None
+        ),
         "max_award": _plain_yuan(now.max_award_fen),
         "min_award": _plain_yuan(now.min_award_fen),
         "budget": _plain_yuan(now.budget_fen),

@@ -20,5 +20,6 @@
       { name: "方案", type: "bar", data: data.scenario_funded_fen.map(yuan) }
     ]
   });
+  el.setAttribute("data-ready", "1");
   window.addEventListener("resize", function () { chart.resize(); });
 })();
