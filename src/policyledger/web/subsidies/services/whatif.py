@@ -3,8 +3,8 @@
 
 The population is uploaded invoices (xlsx/csv), the programme's own applications, or a seeded
 generated one. Both rules are built by the programme's template (``programmes.default_rule``) and
-run by the vectorised ``policyledger.rules.whatif`` (integer fen throughout). Pages, the API and
-the CLI call :func:`run`.
+run by the vectorised ``policyledger.rules.whatif`` (integer fen throughout). The page and the API
+call :func:`population` then :func:`run`.
 """
 
 from __future__ import annotations

@@ -8,9 +8,25 @@
   var data = JSON.parse(src.textContent);
   // Integer fen -> yuan for the axis only (display); the tables show the exact figures.
   function yuan(fen) { return Math.round(fen) / 100; }
+  // District names come from uploaded files: the tooltip is HTML, so every text is escaped.
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function money(yuanValue) {
+    return Number(yuanValue).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
   var chart = window.echarts.init(el);
   chart.setOption({
-    tooltip: { trigger: "axis" },
+    tooltip: {
+      trigger: "axis",
+      formatter: function (items) {
+        var lines = [esc(items.length ? items[0].name : "")];
+        items.forEach(function (it) { lines.push(esc(it.seriesName) + "：" + money(it.value) + " 元"); });
+        return lines.join("<br>");
+      }
+    },
     legend: { bottom: 0, data: ["基线（现行）", "方案"] },
     grid: { left: 80, right: 20, top: 20, bottom: 70 },
     xAxis: { type: "category", data: data.districts, axisLabel: { rotate: 30 } },
