@@ -300,3 +300,43 @@ def test_dashboard_shows_committed_and_paid(published, tasks, resident, login, a
     assert "100,000.00" in filtered
     elsewhere = login(alice).get(f"/tracking/dashboard/?document={published.pk + 999}")
     assert "dashboard-money" not in elsewhere.content.decode()
+
+
+def test_fixed_award_programme_and_unsupported_kinds(make_programme, alice):
+    fixed = make_programme(
+        "活动组织奖补",
+        kind=Programme.Kind.FIXED,
+        rate=None,
+        min_award_yuan=10_000,
+        max_award_yuan=100_000,
+        budget_yuan=1_000_000,
+    )
+    with pytest.raises(ImportRefused, match="缺少列：参与商户数"):
+        whatif.population(fixed, "upload", data="开票金额（元）\n1\n".encode(), filename="f.csv")
+    text = "参与商户数,区县\n500,甲区\n0,乙区\n"
+    pop = whatif.population(fixed, "upload", data=text.encode(), filename="f.csv")
+    now = whatif.current_params(fixed)
+    same = whatif.run(fixed, pop, now)
+    assert same["baseline"] == same["scenario"]
+    assert same["baseline"]["total_cost_fen"] == 100_000_00  # the top tier pays the maximum
+    more = whatif.run(
+        fixed,
+        pop,
+        whatif.Params(budget_fen=now.budget_fen, min_award_fen=10_000_00, max_award_fen=200_000_00),
+    )
+    assert more["scenario"]["total_cost_fen"] == 200_000_00
+    ranking = Programme.objects.create(
+        name="排名奖", kind=Programme.Kind.RANKING, budget_fen=100, rate_percent=None
+    )
+    with pytest.raises(InvalidInput, match="暂不支持"):
+        whatif.generated_population(ranking, 10, 1)
+    from policyledger.web.accounts.services import issue_token
+
+    _, key = issue_token(alice)
+    missing = Client().post(
+        "/api/v1/subsidies/programmes/999999/whatif",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert missing.status_code == 404 and "detail" in missing.json()
