@@ -111,3 +111,48 @@ def test_applicant_and_officer_flow(programme, officer, open_session, shots, tmp
     shots(public, "subsidies-notice")
     for s in (resident, staff, public):
         s.check()
+
+
+def test_officer_whatif_chart_under_strict_csp(programme, officer, open_session):
+    """测算 page in a real browser: the scenario's chart is drawn from json_script data by a static
+    script (no CSP violation, no script error), baseline and scenario side by side."""
+    s = open_session("测算")
+    login(s, officer.username)
+    s.go(f"/subsidies/manage/{programme.pk}/whatif")
+    assert s.page.input_value("input[name=rate_percent]") == "10"
+    s.page.fill("input[name=rate_percent]", "20")
+    s.page.fill("input[name=size]", "3000")
+    s.page.click("#whatif-form button[type=submit]")
+    s.page.wait_for_selector("#whatif-chart[data-ready='1']")
+    series = s.page.evaluate(
+        """() => window.echarts.getInstanceByDom(document.getElementById("whatif-chart"))
+              .getOption().series.map((x) => [x.name, x.data.length])"""
+    )
+    assert [name for name, _ in series] == ["基线（现行）", "方案"] and series[0][1] == 12
+    assert "总成本" in s.page.inner_text("#whatif-table")
+    # An uploaded district name is data: the chart's tooltip shows it as text.
+    evil = "<img src=x onerror=window.__pwned=1>"
+    csv = f"开票金额（元）,行业,区县\n1000.00,家电,{evil}\n2000.00,家电,甲区\n"
+    s.page.select_option("select[name=source]", "upload")
+    s.page.set_input_files(
+        "input[name=upload]",
+        files=[{"name": "p.csv", "mimeType": "text/csv", "buffer": csv.encode()}],
+    )
+    s.page.click("#whatif-form button[type=submit]")
+    s.page.wait_for_selector("#whatif-chart[data-ready='1']")
+    tip = s.page.evaluate(
+        """(name) => {
+          const el = document.getElementById("whatif-chart");
+          const chart = window.echarts.getInstanceByDom(el);
+          const index = chart.getOption().xAxis[0].data.indexOf(name);
+          chart.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: index });
+          const div = Array.from(el.querySelectorAll("div")).find(
+            (d) => d.textContent.includes("基线（现行）") && d.textContent.includes("元"));
+          return div ? { text: div.textContent, images: div.querySelectorAll("img").length,
+                         index: index } : { index: index };
+        }""",
+        evil,
+    )
+    assert tip["index"] >= 0 and evil in tip["text"] and tip["images"] == 0, tip
+    assert s.page.evaluate("window.__pwned") is None
+    s.check()

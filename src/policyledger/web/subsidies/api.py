@@ -16,6 +16,7 @@ from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PathId, Text
 from .models import Application, Notice, Programme
 from .rollup import measure_money
 from .services import applications as svc
+from .services import whatif as whatif_service
 from .services.calculator import calculate, parse_yuan
 from .services.errors import SubsidyError
 from .services.explain import matched_rows
@@ -284,6 +285,102 @@ def notice(request, pk: PathId):
         "ends_on": n.ends_on.isoformat(),
         "rows": rows,
     }
+
+
+class WhatIfIn(Schema):
+    source: Literal["generated", "applications", "upload"] = Field(
+        "generated", description="generated 模拟生成 / applications 本项目申请人 / upload 发票 csv"
+    )
+    size: int = Field(10_000, ge=1, le=whatif_service.MAX_GENERATED, description="模拟人数")
+    seed: int = Field(2026, ge=0, le=2**31 - 1, description="随机种子（同种子同人群）")
+    invoices_csv: str | None = Field(
+        None,
+        max_length=whatif_service.MAX_UPLOAD_BYTES,
+        description="source=upload 时的发票 csv 文本（表头：开票金额（元）、行业、区县、提交时间）",
+    )
+    rate_percent: Text | None = Field(
+        None, max_length=10, description='补贴比例（%，文本，如 "15"）'
+    )
+    max_award_fen: int | None = Field(
+        None, ge=0, le=10**13, description="单笔上限（分）；不传为现行，null 为不封顶"
+    )
+    min_award_fen: int | None = Field(
+        None, ge=0, le=10**13, description="单笔下限（分），不传为现行"
+    )
+    budget_fen: int | None = Field(None, ge=1, le=10**15, description="资金总额（分），空为现行")
+
+
+class WhatIfSide(Schema):
+    total_cost_fen: int
+    funded_fen: int
+    eligible: int
+    people_served: int
+    budget_fen: int
+    share_of_budget: str
+    runs_out: bool
+    runs_out_after: int | None
+    runs_out_at: int | str | None
+    runs_out_text: str
+
+
+class WhatIfDistrict(Schema):
+    district: str
+    baseline: dict[str, int]
+    scenario: dict[str, int]
+
+
+class WhatIfOut(Schema):
+    programme: int
+    size: int
+    params: dict[str, dict]
+    baseline: WhatIfSide
+    scenario: WhatIfSide
+    by_district: list[WhatIfDistrict]
+
+
+@router.post(
+    "/programmes/{pk}/whatif",
+    response={200: WhatIfOut, **WRITE_ERRORS},
+    summary="测算（what-if）：基线与方案对比",
+)
+def whatif(request, pk: PathId, payload: WhatIfIn):
+    _reader(request)
+    p = Programme.objects.filter(pk=pk).first()
+    if p is None:
+        raise Http404("项目不存在")
+    now = whatif_service.current_params(p)
+    try:
+        rate = now.rate_percent
+        if payload.rate_percent not in (None, ""):
+            from decimal import Decimal, InvalidOperation
+
+            try:
+                rate = Decimal(payload.rate_percent.strip().rstrip("%"))
+            except InvalidOperation:
+                raise whatif_service.InvalidInput("补贴比例应为数字，如 15") from None
+        params = whatif_service.Params(
+            budget_fen=payload.budget_fen if payload.budget_fen is not None else now.budget_fen,
+            rate_percent=rate,
+            # Left out: the programme's own cap; sent as null: no cap.
+            max_award_fen=payload.max_award_fen
+            if "max_award_fen" in payload.model_fields_set
+            else now.max_award_fen,
+            min_award_fen=payload.min_award_fen
+            if "min_award_fen" in payload.model_fields_set
+            else now.min_award_fen,
+        )
+        data = payload.invoices_csv.encode("utf-8") if payload.invoices_csv else None
+        population = whatif_service.population(
+            p,
+            payload.source,
+            data=data,
+            filename="upload.csv",
+            size=payload.size,
+            seed=payload.seed,
+        )
+        return whatif_service.run(p, population, params)
+    except SubsidyError as exc:
+        _raise(exc)
 
 
 __all__ = ["router", "HttpError"]

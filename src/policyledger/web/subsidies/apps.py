@@ -11,6 +11,7 @@ class SubsidiesConfig(AppConfig):
         # Money rolls up to the measure on the tracking task page through tracking's hook.
         from policyledger.web.tracking import hooks
 
-        from .rollup import for_task_page
+        from .rollup import for_task_page, measure_ids
 
         hooks.add_money_source(for_task_page)
+        hooks.add_money_measures(measure_ids)

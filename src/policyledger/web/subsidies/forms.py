@@ -106,3 +106,27 @@ class CalculatorForm(forms.Form):
     region = forms.CharField(label="所在区县", max_length=50, required=False)
     amount = forms.CharField(label="购买/开票金额（元）", max_length=20, required=False)
     participants = forms.IntegerField(label="组织活动参与商户数", min_value=0, required=False)
+
+
+class WhatIfForm(forms.Form):
+    """测算: a population and the scenario's rate, caps and budget (yuan as text, never float)."""
+
+    SOURCES = [
+        ("generated", "模拟生成人群（可重复）"),
+        ("applications", "本项目申请人"),
+        ("upload", "上传发票（xlsx/csv）"),
+    ]
+    source = forms.ChoiceField(label="人群来源", choices=SOURCES, initial="generated")
+    size = forms.IntegerField(
+        label="模拟人数", min_value=1, max_value=1_000_000, initial=10_000, required=False
+    )
+    seed = forms.IntegerField(
+        label="随机种子", min_value=0, max_value=2**31 - 1, initial=2026, required=False
+    )
+    upload = forms.FileField(label="发票文件", required=False)
+    rate_percent = forms.DecimalField(
+        label="补贴比例（%）", max_digits=7, decimal_places=3, required=False
+    )
+    max_award = forms.CharField(label="单笔上限（元，空为不封顶）", max_length=20, required=False)
+    min_award = forms.CharField(label="单笔下限（元）", max_length=20, required=False)
+    budget = forms.CharField(label="资金总额（元）", max_length=20)

@@ -55,6 +55,14 @@ def measure_money(measure_id: int) -> dict[str, Any] | None:
     }
 
 
+def measure_ids() -> list[int]:
+    """Measures that fund at least one programme (the dashboard's 资金兑现 panel asks only these)."""
+    from .models import Programme
+
+    ids = Programme.objects.exclude(measure=None).values_list("measure_id", flat=True).distinct()
+    return sorted(set(ids))
+
+
 def all_measures() -> list[dict[str, Any]]:
     from .models import Programme
 

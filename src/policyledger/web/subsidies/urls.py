@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/new", views_officer.manage_new, name="manage_new"),
     path("manage/measures/", views_officer.measures, name="measures"),
     path("manage/<int:pk>/", views_officer.manage_detail, name="manage_detail"),
+    path("manage/<int:pk>/whatif", views_officer.whatif, name="whatif"),
     path("manage/<int:pk>/action", views_officer.manage_action, name="manage_action"),
     path("manage/objection/<int:pk>", views_officer.objection, name="objection"),
     path("manage/applicant/<int:pk>/account", views_officer.open_account, name="open_account"),

@@ -10,12 +10,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import ProgrammeForm
+from .forms import ProgrammeForm, WhatIfForm
 from .models import Application, Objection, PaymentBatch, Programme, RuleVersion, yuan
 from .rollup import all_measures
 from .services import applications as svc
 from .services import auto, notices, payment, programmes
 from .services import rules as rule_service
+from .services import whatif as whatif_service
 from .services.calculator import parse_yuan
 from .services.errors import InvalidInput, SubsidyError
 from .services.explain import clause_html
@@ -397,3 +398,63 @@ def open_account(request, pk: int):
     if number:
         return redirect("subsidies:application", number=number)
     return redirect("subsidies:manage")
+
+
+def _plain_yuan(fen: int | None) -> str:
+    return "" if fen is None else yuan(fen).replace(",", "")
+
+
+@require_http_methods(["GET", "POST"])
+def whatif(request, pk: int):
+    """测算: baseline (the programme as it stands) vs a scenario over one population."""
+    _require_reader(request.user)
+    programme = get_object_or_404(Programme, pk=pk)
+    now = whatif_service.current_params(programme)
+    initial = {
+        "source": "generated",
+        "size": 10_000,
+        "seed": 2026,
+        # 10.000 -> "10" (the form shows what the officer would type)
+        "rate_percent": (
+            format(now.rate_percent.normalize(), "f") if now.rate_percent is not None else None
+        ),
+        "max_award": _plain_yuan(now.max_award_fen),
+        "min_award": _plain_yuan(now.min_award_fen),
+        "budget": _plain_yuan(now.budget_fen),
+    }
+    form = WhatIfForm(request.POST or None, request.FILES or None, initial=initial)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        upload = d.get("upload")
+        try:
+            if upload is not None and upload.size > whatif_service.MAX_UPLOAD_BYTES:
+                raise InvalidInput("文件过大：最多 5 MB")
+            population = whatif_service.population(
+                programme,
+                d["source"],
+                data=upload.read() if upload is not None else None,
+                filename=upload.name if upload is not None else "",
+                size=d.get("size") or 10_000,
+                seed=d.get("seed") if d.get("seed") is not None else 2026,
+            )
+            params = whatif_service.Params(
+                budget_fen=parse_yuan(d["budget"], "资金总额"),
+                rate_percent=d.get("rate_percent"),
+                max_award_fen=_fen_or_none(d.get("max_award"), "单笔上限"),
+                min_award_fen=_fen_or_none(d.get("min_award"), "单笔下限"),
+            )
+            report = whatif_service.run(programme, population, params)
+        except SubsidyError as exc:
+            form.add_error(None, exc.message)
+    return render(
+        request,
+        "subsidies/whatif.html",
+        {
+            "programme": programme,
+            "form": form,
+            "report": report,
+            "chart": report["chart"] if report else None,
+            "max_upload_mb": whatif_service.MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )

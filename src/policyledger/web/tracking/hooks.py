@@ -49,3 +49,22 @@ def verified_spending_by_region() -> dict[str, int]:
         for region, fen in source().items():
             out[region] = out.get(region, 0) + fen
     return out
+
+
+# --- Dashboard money panel (whatif branch) ------------------------------------------------------
+# ``add_money_measures(source)``: ``source()`` returns the ids of the measures a higher app has money
+# figures for, so the dashboard asks ``money_for_measure`` only for those (not for every measure).
+
+MoneyMeasures = Callable[[], list[int]]
+
+_money_measures: list[MoneyMeasures] = []
+
+
+def add_money_measures(source: MoneyMeasures) -> MoneyMeasures:
+    if source not in _money_measures:
+        _money_measures.append(source)
+    return source
+
+
+def measures_with_money() -> set[int]:
+    return {int(i) for source in _money_measures for i in source()}

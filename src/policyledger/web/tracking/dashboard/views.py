@@ -12,6 +12,7 @@ from policyledger.web.accounts.models import Unit
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.params import int_or_none
 from policyledger.web.tracking.dashboard import data as dashboard
+from policyledger.web.tracking.dashboard.money import money_panel
 from policyledger.web.tracking.models import Task, TaskStatus
 from policyledger.web.tracking.services.sectors import sector_names
 
@@ -40,6 +41,7 @@ def dashboard_page(request):
             ),
             "drill": f"{drill}?document={document}" if document else drill,
             "drill_q": bool(document),
+            "money_rows": money_panel(document),  # 资金兑现 panel (tracking.hooks)
         },
     )
 
