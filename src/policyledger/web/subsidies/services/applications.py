@@ -26,6 +26,7 @@ from .errors import (
     InvoiceTaken,
     NotAllowed,
 )
+from .identity import normalise
 from .rules import Outcome, decide
 
 log = logging.getLogger("policyledger.subsidies.applications")
@@ -39,14 +40,17 @@ def new_number() -> str:
 
 
 def normalise_invoice(code: str, number: str) -> tuple[str, str]:
-    """发票代码 (10 or 12 digits, empty for 数电票) and 发票号码 (8 or 20 digits)."""
-    code = re.sub(r"\s+", "", str(code or ""))
-    number = re.sub(r"\s+", "", str(number or ""))
+    """发票代码 (10 or 12 digits, empty for 数电票) and 发票号码 (8 or 20 digits).
+
+    Full-width digits become ASCII and every space goes (one invoice, one key); digits of other
+    scripts are refused (``\\d`` would take them and store a second key for the same invoice)."""
+    code = normalise(code)
+    number = normalise(number)
     if not number and not code:
         return "", ""
-    if code and not re.fullmatch(r"\d{10}|\d{12}", code):
+    if code and not re.fullmatch(r"[0-9]{10}|[0-9]{12}", code):
         raise InvalidInput("发票代码应为10位或12位数字（全电发票可不填）")
-    if not re.fullmatch(r"\d{8}|\d{20}", number):
+    if not re.fullmatch(r"[0-9]{8}|[0-9]{20}", number):
         raise InvalidInput("发票号码应为8位数字（全电发票为20位）")
     return code, number
 
