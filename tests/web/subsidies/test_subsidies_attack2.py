@@ -1,0 +1,100 @@
+"""Attack tests (second round): ways to claim one invoice twice or to be two applicants.
+
+Each test tries the bad thing against the real services; where a guard matters a control shows
+what happens without it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from subsidy_ids import id_number
+
+from policyledger.web.subsidies.models import Application
+from policyledger.web.subsidies.services import applicants as applicant_service
+from policyledger.web.subsidies.services import applications as svc
+from policyledger.web.subsidies.services.errors import InvalidInput, InvoiceTaken
+
+S = Application.Status
+pytestmark = pytest.mark.django_db
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def apply(programme, applicant, code, number, price_yuan=3599):
+    return svc.submit(
+        programme,
+        applicant,
+        figures={"price_fen": price_yuan * 100},
+        invoice_code=code,
+        invoice_number=number,
+    )
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda s: s.translate(FULLWIDTH),  # typed with a Chinese IME in full-width mode
+        lambda s: " ".join(s),  # spaces between digits
+        lambda s: "\u3000" + s + "\t",  # ideographic space, tab
+    ],
+    ids=["fullwidth", "spaces", "ideographic-space"],
+)
+def test_invoice_variant_cannot_be_claimed_twice_across_programmes(
+    make_programme, make_applicant, variant
+):
+    a = make_programme("家电以旧换新")
+    b = make_programme("节能家电补贴")
+    first = apply(a, make_applicant("甲公司"), "3207001234", "00000042")
+    with pytest.raises(InvoiceTaken) as exc:
+        apply(b, make_applicant("乙公司"), variant("3207001234"), variant("00000042"))
+    assert first.number in exc.value.message
+    assert Application.objects.filter(invoice_number__endswith="42").count() == 1
+
+
+def test_non_ascii_digits_in_an_invoice_are_refused_not_stored(make_programme, make_applicant):
+    """Arabic-Indic digits look like nothing a Chinese invoice has: refused, not a second key."""
+    p = make_programme()
+    with pytest.raises(InvalidInput):
+        apply(p, make_applicant(), "3207001234", "00000042".translate(ARABIC_INDIC))
+    assert not Application.objects.exists()
+
+
+def test_normalised_invoice_is_stored_ascii(make_programme, make_applicant):
+    app = apply(make_programme(), make_applicant(), "３２０７００１２３４", "０００００　０４２")
+    assert (app.invoice_code, app.invoice_number) == ("3207001234", "00000042")
+
+
+def test_one_person_cannot_become_two_applicants_with_other_digits(db):
+    """An ID number written with Arabic-Indic digits passed the check digit (int() reads them) but
+    hashed differently (for the one in eleven numbers whose check character is X): the same person became a second applicant (two per-person caps, two
+    awards in an exclusion group)."""
+    number = next(n for n in map(id_number, range(1, 200)) if n.endswith("X"))
+    one, created = applicant_service.get_or_create("person", "王芳", number)
+    assert created
+    for variant in (number.translate(ARABIC_INDIC),):
+        with pytest.raises(InvalidInput):
+            applicant_service.get_or_create("person", "王芳", variant)
+    # Full-width digits are the same person (normalised), not a second one.
+    same, created = applicant_service.get_or_create("person", "王芳", number.translate(FULLWIDTH))
+    assert not created and same.pk == one.pk
+
+
+@pytest.mark.parametrize("text", ["1E+30", "9e999999", "1E+12345678"])
+def test_huge_exponent_amount_is_a_chinese_error_not_a_500(make_programme, text):
+    """Decimal('1E+30') is finite and positive; quantize() on it raised InvalidOperation, which
+    nothing caught: the public calculator page and API answered 500."""
+    from django.test import Client
+
+    make_programme("节能家电补贴", sectors=["家电"])
+    api = Client(raise_request_exception=False).post(
+        "/api/v1/subsidies/calculator",
+        {"applicant_kind": "person", "sector": "家电", "purchase_yuan": text},
+        content_type="application/json",
+    )
+    assert api.status_code == 400, api.content
+    assert api.json()["code"] == "invalid_input" and "过大" in api.json()["detail"]
+    page = Client(raise_request_exception=False).get(
+        "/subsidies/calculator/", {"applicant_kind": "person", "sector": "家电", "amount": text}
+    )
+    assert page.status_code == 200 and "过大" in page.content.decode()
