@@ -98,3 +98,29 @@ def test_huge_exponent_amount_is_a_chinese_error_not_a_500(make_programme, text)
         "/subsidies/calculator/", {"applicant_kind": "person", "sector": "家电", "amount": text}
     )
     assert page.status_code == 200 and "过大" in page.content.decode()
+
+
+def _approved(programme, applicant, officer, number, price_yuan=20000):
+    app = apply(programme, applicant, "", "", price_yuan)
+    return svc.approve(officer, app)
+
+
+def test_a_region_cap_set_after_approvals_counts_them(make_programme, make_applicant, officer):
+    """A cap created when the region already held approved awards started at 0 committed: the
+    region could then be committed up to the cap again (over the cap by what it held)."""
+    from policyledger.web.subsidies.models import RegionCap
+    from policyledger.web.subsidies.services import programmes as programme_service
+    from policyledger.web.subsidies.services.audit import audit
+    from policyledger.web.subsidies.services.errors import BudgetExceeded
+
+    p = make_programme(max_award_yuan=None)
+    _approved(p, make_applicant("甲公司"), officer, 1)  # 2000元 in 海州区
+    programme_service.set_region_caps(p, {"海州区": ("county", 300_000)})  # 3000元
+    cap = RegionCap.objects.get(programme=p, region="海州区")
+    assert cap.committed_fen == 200_000
+    with pytest.raises(BudgetExceeded):
+        _approved(p, make_applicant("乙公司"), officer, 2)
+    # A cap below what the region already holds is refused, not silently over.
+    with pytest.raises(InvalidInput):
+        programme_service.set_region_caps(p, {"连云区": ("county", 1)} | {"海州区": ("county", 1)})
+    assert not [line for line in audit() if "海州区" in line]

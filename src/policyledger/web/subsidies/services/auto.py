@@ -338,7 +338,7 @@ def region_level(region: str) -> str:
 def compute_transfer(programme: Programme, actor=None) -> list[str]:
     """One application per region with verified spending, decided by the transfer rule; the
     region's cap (2000万元/400万元) is also set as a RegionCap so approvals respect it."""
-    from .programmes import TRANSFER_LEVELS
+    from .programmes import TRANSFER_LEVELS, new_region_cap
 
     if programme.kind != Programme.Kind.TRANSFER:
         raise InvalidInput("只有“上级对下级奖补”类项目可以按核销额测算")
@@ -351,11 +351,7 @@ def compute_transfer(programme: Programme, actor=None) -> list[str]:
             level = region_level(region)
             cap = TRANSFER_LEVELS.get(level)
             if cap is not None:
-                RegionCap.objects.get_or_create(
-                    programme=programme,
-                    region=region,
-                    defaults={"level": "county" if level == "县" else "city", "cap_fen": cap},
-                )
+                new_region_cap(programme, region, "county" if level == "县" else "city", cap)
             applicant, _ = Applicant.objects.get_or_create(
                 kind=Applicant.Kind.GOVERNMENT,
                 name=f"{region}人民政府",
