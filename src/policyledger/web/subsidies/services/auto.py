@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from policyledger.web.tracking import hooks as tracking_hooks
 
-from ..models import Applicant, Application, Programme, RegionCap, yuan
+from ..models import Applicant, Application, Programme, yuan
 from . import applicants as applicant_service
 from . import applications as svc
 from .errors import ImportRefused, InvalidInput, NotAllowed, SubsidyError
