@@ -124,3 +124,26 @@ def test_a_region_cap_set_after_approvals_counts_them(make_programme, make_appli
     with pytest.raises(InvalidInput):
         programme_service.set_region_caps(p, {"连云区": ("county", 1)} | {"海州区": ("county", 1)})
     assert not [line for line in audit() if "海州区" in line]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["海州区\u200b", "海 州 区", "\ufeff海州区", "海州区\u3000"],
+    ids=["zwsp", "spaces", "bom", "ideographic-space"],
+)
+def test_invisible_region_variant_does_not_escape_the_region_cap(
+    make_programme, make_applicant, officer, variant
+):
+    """The region is the cap's key; a zero-width space or a space inside it made a region with
+    no cap, so the award passed a full region."""
+    from policyledger.web.subsidies.models import RegionCap
+    from policyledger.web.subsidies.services.errors import BudgetExceeded
+
+    p = make_programme(max_award_yuan=None)
+    RegionCap.objects.create(programme=p, region="海州区", cap_fen=200_000)
+    _approved(p, make_applicant("甲公司"), officer, 1)  # 2000元: the cap is full
+    app = svc.submit(p, make_applicant("乙公司"), figures={"price_fen": 2_000_000}, region=variant)
+    assert app.region == "海州区"
+    with pytest.raises(BudgetExceeded):
+        svc.approve(officer, app)
+    assert RegionCap.objects.get(programme=p).committed_fen == 200_000

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+import unicodedata
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -53,6 +54,16 @@ def normalise_invoice(code: str, number: str) -> tuple[str, str]:
     if not re.fullmatch(r"[0-9]{8}|[0-9]{20}", number):
         raise InvalidInput("发票号码应为8位数字（全电发票为20位）")
     return code, number
+
+
+def clean_region(region: str) -> str:
+    """The region as a cap key: NFKC (full-width to half-width) with every space and invisible
+    format character (zero-width space, BOM) removed, so that "海州区\u200b" or "海 州 区" cannot
+    escape the cap of 海州区 by being a different string."""
+    text = unicodedata.normalize("NFKC", str(region or ""))
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")
+    )
 
 
 def invoice_holder(code: str, number: str, exclude_pk: int | None = None) -> Application | None:
@@ -168,7 +179,7 @@ def submit(
     if programme.applicant_kinds and applicant.kind not in programme.applicant_kinds:
         raise NotAllowed(f"「{programme.name}」不受理{applicant.get_kind_display()}的申请")
     code, number = normalise_invoice(invoice_code, invoice_number)
-    region = region or applicant.region
+    region = clean_region(region or applicant.region)
     sector = sector or applicant.sector
     figures = dict(figures or {})
     earlier = exclusive_holder(applicant.pk, programme.exclusion_group, LIVE)

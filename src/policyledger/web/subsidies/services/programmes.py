@@ -283,7 +283,9 @@ def new_region_cap(
     from django.db.models import Sum
 
     from ..models import Application, yuan
+    from .applications import clean_region
 
+    region = clean_region(region)
     cap = RegionCap.objects.select_for_update().filter(programme=programme, region=region).first()
     if cap is not None:
         return cap, False
