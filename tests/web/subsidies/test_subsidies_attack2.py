@@ -147,3 +147,50 @@ def test_invisible_region_variant_does_not_escape_the_region_cap(
     with pytest.raises(BudgetExceeded):
         svc.approve(officer, app)
     assert RegionCap.objects.get(programme=p).committed_fen == 200_000
+
+
+def _person_capped_programme(make_programme):
+    """10% of the invoice, at most 3000元 per person across the programme (每人上限)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from policyledger.rules import templates as T
+    from policyledger.web.subsidies.services import rules as rule_service
+
+    p = make_programme(max_award_yuan=None, open_=False)
+    p.rules.all().delete()
+    jdm = T.rate_with_caps(
+        p.name,
+        [("sector", "行业")],
+        [T.RateRow(when={}, rate=Decimal("0.1"), reason="按开票金额10%补贴")],
+        person_cap_fen=300_000,
+    )
+    case = {
+        "name": "开票3万元，已领0元",
+        "inputs": {"sector": "家电", "price_fen": 3_000_000, "person_received_fen": 0},
+        "expected": {"amount_fen": 300_000, "eligible": True},
+    }
+    version = rule_service.add_version(p, jdm, dt.date(2026, 1, 1), cases=[case])
+    rule_service.publish(version)
+    from policyledger.web.subsidies.services import programmes as programme_service
+
+    programme_service.open_programme(p)
+    return p
+
+
+def test_per_person_cap_holds_across_two_applications(make_programme, make_applicant, officer):
+    """Each application was decided when the person had nothing committed, so two applications
+    each got the whole per-person cap and both could be approved: 6000元 against a 3000元 cap."""
+    from policyledger.web.subsidies.services.errors import SubsidyError
+
+    p = _person_capped_programme(make_programme)
+    person = make_applicant("甲公司")
+    first = apply(p, person, "3207001234", "00000101", price_yuan=30000)
+    second = apply(p, person, "3207001234", "00000102", price_yuan=30000)
+    assert first.amount_fen == second.amount_fen == 300_000
+    svc.approve(officer, first)
+    with pytest.raises(SubsidyError) as exc:
+        svc.approve(officer, second)
+    assert "每人" in exc.value.message or "剩余" in exc.value.message
+    held = Application.objects.filter(applicant=person, status__in=Application.COMMITTED)
+    assert sum(held.values_list("awarded_fen", flat=True)) == 300_000

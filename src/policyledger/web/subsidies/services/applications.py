@@ -28,7 +28,7 @@ from .errors import (
     NotAllowed,
 )
 from .identity import normalise
-from .rules import Outcome, decide
+from .rules import Outcome, decide, evaluate
 
 log = logging.getLogger("policyledger.subsidies.applications")
 S = Application.Status
@@ -268,6 +268,7 @@ def approve(officer, app_or_pk, *, amount_fen: int | None = None, note: str = ""
         earlier = exclusive_holder(app.applicant_id, app.exclusion_key, COMMITTED, app.pk)
         if earlier is not None:
             raise excluded_error(earlier)
+        _check_person_limits(app, amount)
         try:
             budget.commit(programme.pk, app.region, amount)
         except BudgetExceeded as exc:
@@ -289,6 +290,32 @@ def approve(officer, app_or_pk, *, amount_fen: int | None = None, note: str = ""
         log_event(app, "approve", officer, f"核定{yuan(amount)}元。{note}".strip())
     log.info("application %s approved for %s fen", app.number, amount)
     return app
+
+
+def _check_person_limits(app: Application, amount: int) -> None:
+    """Per-person caps and item limits hold across the applicant's applications.
+
+    An application is decided when it is submitted, against what the applicant then held; two
+    applications submitted before either is approved were each given the whole per-person cap.
+    So at approval the rule version that decided it runs again against what the applicant holds
+    now (approved, in 公示, paid), the applicant's row locked so that two approvals of the same
+    applicant queue; an award above what is still left is refused with the figure."""
+    if app.rule_id is None:
+        return
+    Applicant.objects.select_for_update().filter(pk=app.applicant_id).first()
+    data = rule_inputs(
+        app.applicant, app.region, app.sector, app.inputs, app.programme, exclude_pk=app.pk
+    )
+    others = Application.objects.filter(programme=app.programme, applicant=app.applicant_id)
+    data["items_claimed"] = others.exclude(pk=app.pk).filter(status__in=COMMITTED).count()
+    now = evaluate(app.rule, data)
+    left = now.amount_fen if now.eligible else 0
+    if left < app.amount_fen and amount > left:
+        raise InvalidInput(
+            f"申请人在本项目已获{yuan(data.get('person_received_fen', 0))}元，按规则第"
+            f"{app.rule.number}版本笔剩余额度为{yuan(left)}元（每人上限或件数上限），"
+            f"不能核定{yuan(amount)}元"
+        )
 
 
 def _check_amount(programme: Programme, app: Application, amount: int) -> None:
