@@ -194,3 +194,24 @@ def test_per_person_cap_holds_across_two_applications(make_programme, make_appli
     assert "每人" in exc.value.message or "剩余" in exc.value.message
     held = Application.objects.filter(applicant=person, status__in=Application.COMMITTED)
     assert sum(held.values_list("awarded_fen", flat=True)) == 300_000
+
+
+def test_import_with_an_absurd_amount_is_refused_by_row_not_a_crash(make_programme):
+    """1e20元 passed the import's amount check (finite, positive, two decimals) although the
+    forms and the API refuse more than 1e12元: the import stored an application of 1e13元 (the
+    rule's result clamped somewhere on the way) instead of naming the row."""
+    from subsidy_ids import uscc
+
+    from policyledger.web.subsidies.services import auto
+    from policyledger.web.subsidies.services.errors import ImportRefused
+
+    p = make_programme(max_award_yuan=None)
+    data = (
+        "类型,名称,证件号码,开票金额\n"
+        f"企业,甲公司,{uscc(1)},100\n"
+        f"企业,乙公司,{uscc(2)},99999999999999999999\n"
+    ).encode()
+    with pytest.raises(ImportRefused) as exc:
+        auto.import_applications(p, data, "a.csv")
+    assert "第3行" in exc.value.message
+    assert not Application.objects.exists()

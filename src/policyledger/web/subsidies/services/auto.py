@@ -53,6 +53,7 @@ KINDS = {
     "person": Applicant.Kind.PERSON,
 }
 MAX_ROWS = 50_000
+MAX_AMOUNT_YUAN = Decimal("1e12")
 
 
 @dataclass
@@ -203,6 +204,7 @@ def parse_rows(data: bytes, filename: str, *, need_amount: bool) -> list[Row]:
                 if (
                     not amount.is_finite()
                     or amount <= 0
+                    or amount > MAX_AMOUNT_YUAN  # as the forms and the API (parse_yuan)
                     or amount != amount.quantize(Decimal("0.01"))
                 ):
                     raise InvalidOperation
