@@ -215,3 +215,55 @@ def test_import_with_an_absurd_amount_is_refused_by_row_not_a_crash(make_program
         auto.import_applications(p, data, "a.csv")
     assert "第3行" in exc.value.message
     assert not Application.objects.exists()
+
+
+def test_an_applicant_reaches_nothing_of_another_applicant(make_programme, make_applicant):
+    """IDOR sweep (verified sound): every /subsidies/ and /api/v1/subsidies/ URL that names an
+    application, its material or an officer action answers 403/404 to another applicant (and to
+    that applicant's officer-only actions), and changes nothing."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+    from django.test import Client
+    from subsidy_ids import uscc
+
+    from policyledger.web.subsidies.models import Material
+    from policyledger.web.subsidies.services import applicants as applicant_service
+
+    p = make_programme()
+    owner = make_applicant("甲公司")
+    app = apply(p, owner, "3207001234", "00000901")
+    Application.objects.filter(pk=app.pk).update(status=S.ENTITLED)
+    material = Material.objects.create(
+        application=app, file=ContentFile(b"%PDF-1.4 x", name="a.pdf"), name="a.pdf", size=10
+    )
+    applicant_service.register(
+        "mallory", "pw-mallory-123", kind="enterprise", name="乙公司", id_number=uscc(77)
+    )
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.get(username="mallory"))
+    n = app.number
+    gets = [
+        f"/subsidies/a/{n}/",
+        f"/subsidies/material/{material.pk}",
+        f"/api/v1/subsidies/applications/{n}",
+        f"/subsidies/manage/{p.pk}/",
+    ]
+    posts = [
+        f"/subsidies/a/{n}/confirm",
+        f"/subsidies/a/{n}/resubmit",
+        f"/subsidies/a/{n}/review",
+        f"/subsidies/manage/{p.pk}/action",
+    ]
+    for url in gets:
+        assert client.get(url).status_code in (302, 401, 403, 404), url
+    for url in posts:
+        r = client.post(url, {"action": "approve", "amount": "1"})
+        assert r.status_code in (302, 401, 403, 404), url
+    api = client.post(
+        f"/api/v1/subsidies/applications/{n}/review",
+        {"action": "approve"},
+        content_type="application/json",
+    )
+    assert api.status_code in (401, 403, 404)
+    app.refresh_from_db()
+    assert app.status == S.ENTITLED and not app.events.exclude(action="submit").exists()
