@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+import unicodedata
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,7 +27,8 @@ from .errors import (
     InvoiceTaken,
     NotAllowed,
 )
-from .rules import Outcome, decide
+from .identity import normalise
+from .rules import Outcome, decide, evaluate
 
 log = logging.getLogger("policyledger.subsidies.applications")
 S = Application.Status
@@ -39,16 +41,29 @@ def new_number() -> str:
 
 
 def normalise_invoice(code: str, number: str) -> tuple[str, str]:
-    """发票代码 (10 or 12 digits, empty for 数电票) and 发票号码 (8 or 20 digits)."""
-    code = re.sub(r"\s+", "", str(code or ""))
-    number = re.sub(r"\s+", "", str(number or ""))
+    """发票代码 (10 or 12 digits, empty for 数电票) and 发票号码 (8 or 20 digits).
+
+    Full-width digits become ASCII and every space goes (one invoice, one key); digits of other
+    scripts are refused (``\\d`` would take them and store a second key for the same invoice)."""
+    code = normalise(code)
+    number = normalise(number)
     if not number and not code:
         return "", ""
-    if code and not re.fullmatch(r"\d{10}|\d{12}", code):
+    if code and not re.fullmatch(r"[0-9]{10}|[0-9]{12}", code):
         raise InvalidInput("发票代码应为10位或12位数字（全电发票可不填）")
-    if not re.fullmatch(r"\d{8}|\d{20}", number):
+    if not re.fullmatch(r"[0-9]{8}|[0-9]{20}", number):
         raise InvalidInput("发票号码应为8位数字（全电发票为20位）")
     return code, number
+
+
+def clean_region(region: str) -> str:
+    """The region as a cap key: NFKC (full-width to half-width) with every space and invisible
+    format character (zero-width space, BOM) removed, so that "海州区\u200b" or "海 州 区" cannot
+    escape the cap of 海州区 by being a different string."""
+    text = unicodedata.normalize("NFKC", str(region or ""))
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")
+    )
 
 
 def invoice_holder(code: str, number: str, exclude_pk: int | None = None) -> Application | None:
@@ -164,7 +179,7 @@ def submit(
     if programme.applicant_kinds and applicant.kind not in programme.applicant_kinds:
         raise NotAllowed(f"「{programme.name}」不受理{applicant.get_kind_display()}的申请")
     code, number = normalise_invoice(invoice_code, invoice_number)
-    region = region or applicant.region
+    region = clean_region(region or applicant.region)
     sector = sector or applicant.sector
     figures = dict(figures or {})
     earlier = exclusive_holder(applicant.pk, programme.exclusion_group, LIVE)
@@ -253,6 +268,7 @@ def approve(officer, app_or_pk, *, amount_fen: int | None = None, note: str = ""
         earlier = exclusive_holder(app.applicant_id, app.exclusion_key, COMMITTED, app.pk)
         if earlier is not None:
             raise excluded_error(earlier)
+        _check_person_limits(app, amount)
         try:
             budget.commit(programme.pk, app.region, amount)
         except BudgetExceeded as exc:
@@ -274,6 +290,32 @@ def approve(officer, app_or_pk, *, amount_fen: int | None = None, note: str = ""
         log_event(app, "approve", officer, f"核定{yuan(amount)}元。{note}".strip())
     log.info("application %s approved for %s fen", app.number, amount)
     return app
+
+
+def _check_person_limits(app: Application, amount: int) -> None:
+    """Per-person caps and item limits hold across the applicant's applications.
+
+    An application is decided when it is submitted, against what the applicant then held; two
+    applications submitted before either is approved were each given the whole per-person cap.
+    So at approval the rule version that decided it runs again against what the applicant holds
+    now (approved, in 公示, paid), the applicant's row locked so that two approvals of the same
+    applicant queue; an award above what is still left is refused with the figure."""
+    if app.rule_id is None:
+        return
+    Applicant.objects.select_for_update().filter(pk=app.applicant_id).first()
+    data = rule_inputs(
+        app.applicant, app.region, app.sector, app.inputs, app.programme, exclude_pk=app.pk
+    )
+    others = Application.objects.filter(programme=app.programme, applicant=app.applicant_id)
+    data["items_claimed"] = others.exclude(pk=app.pk).filter(status__in=COMMITTED).count()
+    now = evaluate(app.rule, data)
+    left = now.amount_fen if now.eligible else 0
+    if left < app.amount_fen and amount > left:
+        raise InvalidInput(
+            f"申请人在本项目已获{yuan(data.get('person_received_fen', 0))}元，按规则第"
+            f"{app.rule.number}版本笔剩余额度为{yuan(left)}元（每人上限或件数上限），"
+            f"不能核定{yuan(amount)}元"
+        )
 
 
 def _check_amount(programme: Programme, app: Application, amount: int) -> None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from policyledger.web.tracking import hooks as tracking_hooks
 
-from ..models import Applicant, Application, Programme, RegionCap, yuan
+from ..models import Applicant, Application, Programme, yuan
 from . import applicants as applicant_service
 from . import applications as svc
 from .errors import ImportRefused, InvalidInput, NotAllowed, SubsidyError
@@ -53,6 +53,7 @@ KINDS = {
     "person": Applicant.Kind.PERSON,
 }
 MAX_ROWS = 50_000
+MAX_AMOUNT_YUAN = Decimal("1e12")
 
 
 @dataclass
@@ -203,6 +204,7 @@ def parse_rows(data: bytes, filename: str, *, need_amount: bool) -> list[Row]:
                 if (
                     not amount.is_finite()
                     or amount <= 0
+                    or amount > MAX_AMOUNT_YUAN  # as the forms and the API (parse_yuan)
                     or amount != amount.quantize(Decimal("0.01"))
                 ):
                     raise InvalidOperation
@@ -338,7 +340,7 @@ def region_level(region: str) -> str:
 def compute_transfer(programme: Programme, actor=None) -> list[str]:
     """One application per region with verified spending, decided by the transfer rule; the
     region's cap (2000万元/400万元) is also set as a RegionCap so approvals respect it."""
-    from .programmes import TRANSFER_LEVELS
+    from .programmes import TRANSFER_LEVELS, new_region_cap
 
     if programme.kind != Programme.Kind.TRANSFER:
         raise InvalidInput("只有“上级对下级奖补”类项目可以按核销额测算")
@@ -351,11 +353,7 @@ def compute_transfer(programme: Programme, actor=None) -> list[str]:
             level = region_level(region)
             cap = TRANSFER_LEVELS.get(level)
             if cap is not None:
-                RegionCap.objects.get_or_create(
-                    programme=programme,
-                    region=region,
-                    defaults={"level": "county" if level == "县" else "city", "cap_fen": cap},
-                )
+                new_region_cap(programme, region, "county" if level == "县" else "city", cap)
             applicant, _ = Applicant.objects.get_or_create(
                 kind=Applicant.Kind.GOVERNMENT,
                 name=f"{region}人民政府",

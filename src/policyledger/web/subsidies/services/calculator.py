@@ -52,10 +52,11 @@ def parse_yuan(text: Any, what: str = "金额") -> int:
         raise InvalidInput(f"{what}应为数字，如 3599.00") from None
     if not value.is_finite() or value < 0:
         raise InvalidInput(f"{what}不能为负")
-    if value != value.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{what}最多两位小数")
+    # The size check comes first: quantize() of 1E+30 raises InvalidOperation (a 500).
     if value > Decimal("1e12"):
         raise InvalidInput(f"{what}过大")
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{what}最多两位小数")
     return int(value * 100)
 
 

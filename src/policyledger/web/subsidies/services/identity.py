@@ -20,7 +20,9 @@ USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
 _USCC_RE = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$")
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: \d would also take other scripts' digits (int() reads them), giving the
+# same person a second hash.
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class IdentityError(ValueError):

@@ -266,13 +266,46 @@ def set_region_caps(programme: Programme, caps: dict[str, tuple[str, int]]) -> N
     """{region: (level, cap_fen)}; a cap cannot be set below what is already committed there."""
     with transaction.atomic():
         for region, (level, cap_fen) in caps.items():
-            cap, created = RegionCap.objects.select_for_update().get_or_create(
-                programme=programme, region=region, defaults={"level": level, "cap_fen": cap_fen}
-            )
+            cap, created = new_region_cap(programme, region, level, cap_fen)
             if not created:
                 if cap_fen < cap.committed_fen:
                     raise InvalidInput(f"{region}的上限不能低于已承诺金额")
                 RegionCap.objects.filter(pk=cap.pk).update(level=level, cap_fen=cap_fen)
+
+
+def new_region_cap(
+    programme: Programme, region: str, level: str, cap_fen: int
+) -> tuple[RegionCap, bool]:
+    """The region's cap, created if new with the money the region already holds (approved, in
+    公示, paid) as its committed and paid counters: a cap that started at 0 would let the region
+    be committed up to the cap once more. The programme row is locked first, as every approval
+    moves it before the region, so no approval slips between the count and the new cap."""
+    from django.db.models import Sum
+
+    from ..models import Application, yuan
+    from .applications import clean_region
+
+    region = clean_region(region)
+    cap = RegionCap.objects.select_for_update().filter(programme=programme, region=region).first()
+    if cap is not None:
+        return cap, False
+    Programme.objects.select_for_update().filter(pk=programme.pk).first()
+    held = Application.objects.filter(
+        programme=programme, region=region, status__in=Application.COMMITTED
+    )
+    committed = held.aggregate(s=Sum("awarded_fen"))["s"] or 0
+    paid = held.filter(status=Application.Status.PAID).aggregate(s=Sum("awarded_fen"))["s"] or 0
+    if committed > cap_fen:
+        raise InvalidInput(f"{region}已承诺{yuan(committed)}元，上限不能低于已承诺金额")
+    cap = RegionCap.objects.create(
+        programme=programme,
+        region=region,
+        level=level,
+        cap_fen=cap_fen,
+        committed_fen=committed,
+        paid_fen=paid,
+    )
+    return cap, True
 
 
 def open_programme(programme: Programme) -> Programme:
