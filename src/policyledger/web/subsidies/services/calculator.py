@@ -71,21 +71,24 @@ def clause_text(programme: Programme) -> str:
 
 
 # Published rule versions never change (a change is a new version), so their parsed JDM is kept
-# per process: the calculator then reads only ids and dates from the database.
-_JDM_CACHE: dict[int, dict] = {}
+# per process: the calculator then reads only ids and dates from the database. The key is the id
+# with the moment of publication, so a row id used again (a database restored from a backup, or
+# rolled back and written anew) can never be answered with another version's rule.
+_JDM_CACHE: dict[tuple[int, Any], dict] = {}
 _JDM_CACHE_MAX = 5000
 
 
-def _jdms(version_ids: list[int]) -> dict[int, dict]:
-    missing = [pk for pk in version_ids if pk not in _JDM_CACHE]
+def _jdms(versions: list[RuleVersion]) -> dict[int, dict]:
+    keys = {v.pk: (v.pk, v.published_at) for v in versions}
+    missing = [pk for pk, key in keys.items() if key not in _JDM_CACHE]
     if missing:
         if len(_JDM_CACHE) + len(missing) > _JDM_CACHE_MAX:
             _JDM_CACHE.clear()
         rows = RuleVersion.objects.filter(
             pk__in=missing, status=RuleVersion.Status.PUBLISHED
-        ).values_list("pk", "jdm")
-        _JDM_CACHE.update(dict(rows))
-    return {pk: _JDM_CACHE[pk] for pk in version_ids if pk in _JDM_CACHE}
+        ).values_list("pk", "published_at", "jdm")
+        _JDM_CACHE.update({(pk, at): jdm for pk, at, jdm in rows})
+    return {pk: _JDM_CACHE[key] for pk, key in keys.items() if key in _JDM_CACHE}
 
 
 def open_programmes(today: dt.date) -> list[tuple[Programme, RuleVersion]]:
@@ -115,7 +118,15 @@ def open_programmes(today: dt.date) -> list[tuple[Programme, RuleVersion]]:
             effective_from__lte=today,
         )
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
-        .only("pk", "programme_id", "number", "effective_from", "effective_to", "status")
+        .only(
+            "pk",
+            "programme_id",
+            "number",
+            "effective_from",
+            "effective_to",
+            "status",
+            "published_at",
+        )
         .order_by("programme_id", "-effective_from", "-number")
     )
     for v in versions:
@@ -149,7 +160,7 @@ def calculate(profile: dict[str, Any], today: dt.date | None = None) -> tuple[li
         for p, v in open_programmes(today)
         if not (p.applicant_kinds and kind and kind not in p.applicant_kinds)
     ]
-    jdms = _jdms([v.pk for _, v in chosen])
+    jdms = _jdms([v for _, v in chosen])
     candidates = []
     by_id: dict[str, tuple[Programme, RuleVersion]] = {}
     for p, v in chosen:
