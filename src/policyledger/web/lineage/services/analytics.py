@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from policyledger.lineage.levels import LEVELS
 from policyledger.web.documents.models import Measure, PolicyDocument, Target
@@ -283,6 +284,7 @@ def citation_graph(docs: QuerySet[PolicyDocument], limit: int = 500) -> dict[str
             "name": (title or source_name or "")[:40],
             "category": levels.index(level) if level in LEVELS else len(levels) - 1,
             "symbolSize": 10 + min(degree[str(pk)], 10) * 3,
+            "url": reverse("lineage:document", args=[pk]),
         }
         for pk, title, source_name, level in rows
     ]

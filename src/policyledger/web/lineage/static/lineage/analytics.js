@@ -59,6 +59,9 @@
         edgeSymbol: ["none", "arrow"], label: { show: d.graph.nodes.length <= 30, position: "right" }
       }]
     });
+    g.on("click", function (p) {
+      if (p.dataType === "node" && p.data.url) window.location.href = p.data.url;
+    });
     charts.push(g);
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
