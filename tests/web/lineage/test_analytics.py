@@ -46,6 +46,27 @@ def test_first_keyword_in_the_text_wins() -> None:
     assert analytics.instrument_of_text("给予补贴并纳入规划") == "需求型"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "发放餐饮消费券",
+        "新能源车充电桩建设",
+        "农村电商直播",
+        "家电以旧换新补贴",
+        "住房公积金贷款",
+        "养老托育",
+        "夜经济和夜间经济",
+        "无关文字",
+        "",
+    ],
+)
+def test_sector_of_text_agrees_with_the_dashboard(text: str) -> None:
+    # The one-pass regex follows the tracking app's rule (leftmost keyword, then file order).
+    from policyledger.web.tracking.services import sectors
+
+    assert analytics.sector_of_text(text) == sectors.sector_of_text(text)
+
+
 def test_classify_measure_heading_first_then_text() -> None:
     assert analytics.classify_measure("提振汽车消费", "对购车给予补贴") == ("汽车", "需求型")
     assert analytics.classify_measure("加强组织领导", "建立联席会议制度") == ("其他", "其他")
@@ -317,3 +338,27 @@ def test_library_filters_by_sector_and_instrument(small_library, alice, login) -
     page = client.get("/lineage/", {"sector": "餐饮"}).content.decode()
     assert "连云港市促进消费若干措施" in page and "江苏省关于提振" not in page
     assert 'href="/lineage/analytics/"' in page
+
+
+def test_the_one_pass_matchers_follow_the_leftmost_then_file_order_rule() -> None:
+    from policyledger.web.tracking.services import sectors
+
+    def reference(pairs, text):
+        best = None
+        for order, (keyword, name) in enumerate(pairs):
+            at = text.find(keyword)
+            if at >= 0 and (best is None or (at, order) < best[:2]):
+                best = (at, order, name)
+        return best[2] if best else None
+
+    sector_words = [k for k, _ in sectors.keywords()]
+    instrument_words = [k for k, _ in analytics.instrument_keywords()]
+    for a in sector_words:
+        for b in sector_words:
+            for text in (a + b, f"关于{b}和{a}", a[:1] + b):
+                assert analytics.sector_of_text(text) == sectors.sector_of_text(text), text
+    for a in instrument_words:
+        for b in instrument_words:
+            for text in (a + b, f"关于{b}和{a}", a[:1] + b):
+                expected = reference(analytics.instrument_keywords(), text)
+                assert analytics.instrument_of_text(text) == expected, text
