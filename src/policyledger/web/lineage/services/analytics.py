@@ -287,7 +287,7 @@ def citation_graph(docs: QuerySet[PolicyDocument], limit: int = 500) -> dict[str
     ids = {pk for pk, *_ in rows}
     edges = (
         Citation.objects.filter(citing_id__in=ids, resolved_id__in=ids)
-        .exclude(citing_id=None)
+        .order_by()
         .values_list("citing_id", "resolved_id")
         .distinct()
     )
@@ -296,13 +296,14 @@ def citation_graph(docs: QuerySet[PolicyDocument], limit: int = 500) -> dict[str
     for link in links:
         degree[link["source"]] += 1
         degree[link["target"]] += 1
+    url = reverse("lineage:document", args=[0])  # once, not per node
     nodes = [
         {
             "id": str(pk),
             "name": (title or source_name or "")[:40],
             "category": levels.index(level) if level in LEVELS else len(levels) - 1,
             "symbolSize": 10 + min(degree[str(pk)], 10) * 3,
-            "url": reverse("lineage:document", args=[pk]),
+            "url": url.replace("/0/", f"/{pk}/"),
         }
         for pk, title, source_name, level in rows
     ]
