@@ -6,6 +6,7 @@ app_name = "lineage"
 
 urlpatterns = [
     path("", views.library_page, name="library"),
+    path("analytics/", views.analytics_page, name="analytics"),
     path("documents/<int:pk>/", views.document_page, name="document"),
     path("documents/<int:pk>/propose/", views.propose_view, name="propose"),
     path("documents/<int:pk>/place/", views.place_view, name="place"),

@@ -13,7 +13,7 @@ from policyledger.web.accounts import permissions
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.lineage.marks import mark_phrases
 from policyledger.web.lineage.models import Citation, DocumentPlace, MeasureLink
-from policyledger.web.lineage.services import LineageError, library, links, report
+from policyledger.web.lineage.services import LineageError, analytics, library, links, report
 
 
 def int_or_none(text: str | None) -> int | None:
@@ -38,12 +38,14 @@ def library_page(request):
     issuer = request.GET.get("issuer", "").strip()
     year = int_or_none(request.GET.get("year"))
     query = request.GET.get("q", "").strip()[:100]
+    sector, instrument = _classes(request)
     docs = permissions.visible_documents(
         request.user,
         library.library(
             level=level if level in LEVELS else "", region=region, issuer=issuer, year=year
         ),
     )
+    docs = analytics.documents_classified(docs, sector=sector, instrument=instrument)
     hits = library.search(docs, query) if query else None
     return render(
         request,
@@ -53,7 +55,70 @@ def library_page(request):
             "hits": hits,
             "levels": LEVELS,
             "years": library.years(),
-            "f": {"level": level, "region": region, "issuer": issuer, "year": year, "q": query},
+            "sectors": analytics.sector_names(),
+            "instruments": analytics.instrument_names(),
+            "can_analyse": permissions.role_of(request.user)
+            in (permissions.ADMIN, permissions.VIEWER),
+            "f": {
+                "level": level,
+                "region": region,
+                "issuer": issuer,
+                "year": year,
+                "q": query,
+                "sector": sector,
+                "instrument": instrument,
+            },
+        },
+    )
+
+
+def _classes(request) -> tuple[str, str]:
+    """The sector and instrument filters, each '' unless it names a known class."""
+    sector = request.GET.get("sector", "")
+    instrument = request.GET.get("instrument", "")
+    return (
+        sector if sector in analytics.sector_names() else "",
+        instrument if instrument in analytics.instrument_names() else "",
+    )
+
+
+def analytics_page(request):
+    """Money by sector × instrument × region × year, timeline, citation graph: staff only."""
+    if permissions.role_of(request.user) is None:
+        raise Http404
+    permissions.require_role(request.user, permissions.ADMIN, permissions.VIEWER)
+    level = request.GET.get("level", "")
+    region = request.GET.get("region", "").strip()[:60]
+    year = int_or_none(request.GET.get("year"))
+    sector, instrument = _classes(request)
+    docs = permissions.visible_documents(
+        request.user,
+        library.library(level=level if level in LEVELS else "", region=region, year=year),
+    )
+    money = analytics.money(docs, sector=sector, instrument=instrument)
+    classified = analytics.documents_classified(docs, sector=sector, instrument=instrument)
+    return render(
+        request,
+        "lineage/analytics.html",
+        {
+            "money": money,
+            "total_label": analytics.yuan_label(money.total_fen),
+            "charts": {
+                "money": money.chart(),
+                "timeline": analytics.timeline(classified),
+                "graph": analytics.citation_graph(classified),
+            },
+            "levels": LEVELS,
+            "years": library.years(),
+            "sectors": analytics.sector_names(),
+            "instruments": analytics.instrument_names(),
+            "f": {
+                "level": level,
+                "region": region,
+                "year": year,
+                "sector": sector,
+                "instrument": instrument,
+            },
         },
     )
 
