@@ -111,3 +111,17 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
         if len(hashes):
             expected.update_batch(list(hashes))
         assert (expected.hashvalues == row).all()
+
+
+def test_the_lsh_in_redis_is_shared_by_a_second_process_s_index(documents, redis_url) -> None:
+    """With a Redis URL the LSH lives in Redis: another index on the same keys (another web or
+    worker process) holds the measures the first one inserted; in memory nothing is shared."""
+    first = LineageIndex(redis_url=redis_url, basename="test:lineage")
+    first.build([("parent", documents("parent", PARENT))], processes=1)
+    second = LineageIndex(redis_url=redis_url, basename="test:lineage")
+    assert all(("parent", i) in second.lsh for i in range(len(PARENT)))
+    assert len(second) == 0  # the documents themselves stay with each process
+
+    in_memory = LineageIndex()
+    in_memory.build([("parent", documents("parent", PARENT))], processes=1)
+    assert ("parent", 0) in in_memory.lsh and ("parent", 0) not in LineageIndex().lsh
