@@ -14,6 +14,7 @@ urlpatterns = [
     path("tracking/tasks/<int:pk>/report/", views.report_form, name="report_form"),
     path("tracking/tasks/<int:pk>/edit/", views.edit_task, name="edit_task"),
     path("tracking/reports/", views.report_queue, name="reports"),
+    path("tracking/reports/batch-accept/", views.batch_accept, name="batch_accept"),
     path("tracking/reports/<int:pk>/", views.report_detail, name="report"),
     path(
         "tracking/reports/<int:pk>/accept/",
