@@ -35,6 +35,11 @@ class Unit(models.Model):
         related_name="children",
     )
     active = models.BooleanField("启用", default=True)
+    # Who the office calls about the unit's reports, and the leader a 督办 escalates to.
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    leader_name = models.CharField("分管领导", max_length=50, blank=True)
+    leader_email = models.EmailField("分管领导邮箱", blank=True)
     # Moved only by the warning job, by compare-and-set; each move is a tracking.WarningFlip row.
     report_warning = models.CharField(
         "报送状态", max_length=10, choices=ReportWarning.choices, default=ReportWarning.NORMAL
