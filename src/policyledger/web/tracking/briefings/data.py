@@ -107,6 +107,8 @@ class Briefing:
     highlights: list[Highlight] = field(default_factory=list)
     money_target: float = 0.0
     money_achieved: float = 0.0
+    # Units ranked by completion rate and 报送及时率 (briefings.rankings), filled by the caller.
+    rankings: list = field(default_factory=list)
 
     @property
     def title(self) -> str:
