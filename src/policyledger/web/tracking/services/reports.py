@@ -302,10 +302,19 @@ def _review(
         )
     if report.submitted_by_id:
         verb = "已采纳" if new_status == Report.Status.ACCEPTED else "被退回"
-        text = f"您报送的{report.period_label}进展{verb}"
+        measure = task.measure
+        name = f"{measure.number}{measure.heading or measure.text[:30]}".strip()
+        text = f"您报送的“{name}”{report.period_label}进展{verb}"
         if comment:
             text += f"：{comment}"
-        notify.notify([report.submitted_by], text, f"/tracking/tasks/{task.pk}/")
+        # One digest a day per reporter for review results, not one row per report.
+        notify.digest(
+            [report.submitted_by],
+            "report.reviewed",
+            "报送审核结果",
+            text,
+            f"/tracking/tasks/{task.pk}/",
+        )
     logger.info("report %s -> %s by %s", report.pk, new_status, user)
     return report
 
