@@ -24,3 +24,23 @@ def unit_detail(user, unit) -> dict[str, Any]:
     if not _unit_detail:
         return {"tasks": [], "flips": [], "warning_counts": []}
     return _unit_detail[0](user, unit)
+
+
+# ``on_merge(handler)``: ``handler(source, target)`` moves a higher app's rows from the unit being
+# merged away to the one kept (tracking: tasks, supporting roles, measure links, warnings) inside
+# the merge's transaction, and returns what it moved ({"任务": 3}) for the audit trail. It may raise
+# a ServiceError to refuse the merge.
+Merge = Callable[[Any, Any], dict[str, int]]
+_merge: list[Merge] = []
+
+
+def on_merge(handler: Merge) -> None:
+    if handler not in _merge:
+        _merge.append(handler)
+
+
+def merged(source, target) -> dict[str, int]:
+    moved: dict[str, int] = {}
+    for handler in _merge:
+        moved.update(handler(source, target))
+    return moved

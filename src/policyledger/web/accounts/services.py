@@ -98,6 +98,9 @@ def create_unit(
     with transaction.atomic():
         if Unit.objects.filter(name=key).exists():
             raise UnitError(f"单位“{key}”已存在")
+        taken = sorted(Unit.objects.filter(name__in=aliases or []).values_list("name", flat=True))
+        if taken:
+            raise UnitError(f"别名“{'、'.join(taken)}”是另一个单位的名称，不能作为别名")
         unit = Unit.objects.create(
             name=key, level=level, parent=parent, aliases=[a for a in aliases or [] if a]
         )

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from policyledger.web.accounts import hooks, permissions, services
+from policyledger.web.accounts import hooks, permissions, registry, services
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
 from policyledger.web.params import int_or_none
 
@@ -44,11 +44,13 @@ def units(request):
     if permissions.role_of(request.user) == permissions.REPORTER:
         own = permissions.unit_of(request.user)
         return redirect("accounts:unit", pk=own.pk) if own else redirect("tracking:home")
-    rows = Unit.objects.select_related("parent").order_by("level", "name")
+    q = request.GET.get("q", "").strip()[:100]
+    state = request.GET.get("state", "")
+    rows = registry.search_units(q, active={"active": True, "inactive": False}.get(state))
     return render(
         request,
         "accounts/units.html",
-        {"units": rows, "levels": Unit.Level.choices},
+        {"units": rows, "levels": Unit.Level.choices, "q": q, "state": state},
     )
 
 
@@ -62,11 +64,61 @@ def unit_detail(request, pk: int):
     if unit is None:
         raise Http404("单位不存在")
     # The unit's tasks and warning history come from the tracking app, through the hook.
+    is_admin = permissions.is_admin(request.user)
     return render(
         request,
         "accounts/unit_detail.html",
-        {"unit": unit, **hooks.unit_detail(request.user, unit)},
+        {
+            "unit": unit,
+            **hooks.unit_detail(request.user, unit),
+            "is_admin": is_admin,
+            "levels": Unit.Level.choices,
+            "others": Unit.objects.filter(active=True).exclude(pk=unit.pk).order_by("name")
+            if is_admin
+            else [],
+        },
     )
+
+
+@require_POST
+def edit_unit(request, pk: int):
+    permissions.require_admin(request.user)
+    p = request.POST
+    try:
+        unit = registry.edit_unit(
+            request.user,
+            pk,
+            name=p.get("name", ""),
+            aliases=services.split_aliases(p.get("aliases", "")),
+            level=p.get("level", ""),
+            parent_id=int_or_none(p.get("parent")),
+            active=p.get("active") == "1",
+            contact_name=p.get("contact_name", ""),
+            contact_phone=p.get("contact_phone", ""),
+            leader_name=p.get("leader_name", ""),
+            leader_email=p.get("leader_email", ""),
+        )
+    except Unit.DoesNotExist as exc:
+        raise Http404("单位不存在") from exc
+    except services.UnitError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"单位“{unit.name}”已保存")
+    return redirect("accounts:unit", pk=pk)
+
+
+@require_POST
+def merge_unit(request, pk: int):
+    permissions.require_admin(request.user)
+    target = int_or_none(request.POST.get("target"))
+    try:
+        moved = registry.merge_units(request.user, pk, target or 0)
+    except services.UnitError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:unit", pk=pk)
+    summary = "，".join(f"{k}{v}项" for k, v in moved.items() if v) or "无需移动的内容"
+    messages.success(request, f"已合并：{summary}")
+    return redirect("accounts:unit", pk=target)
 
 
 def notifications(request):

@@ -16,3 +16,6 @@ class TrackingConfig(AppConfig):
         document_hooks.on_publish(publishing.create_tasks)
         document_hooks.set_progress(rollup.progress_by_measure, rollup.progress_by_document)
         account_hooks.set_unit_detail(units.unit_detail)
+        from policyledger.web.tracking.services.unit_merge import merge_unit_rows
+
+        account_hooks.on_merge(merge_unit_rows)
