@@ -26,6 +26,7 @@ class PolicyDocument(models.Model):
         REVIEW = "review", "待审核"
         PUBLISHED = "published", "已发布"
         FAILED = "failed", "解析失败"
+        WITHDRAWN = "withdrawn", "已撤回"
 
     class Cycle(models.TextChoices):
         MONTHLY = "monthly", "按月"

@@ -20,7 +20,7 @@ from policyledger.web.accounts.services import suggest_units
 from policyledger.web.documents import hooks
 from policyledger.web.documents.highlight import document_marks, render_marked
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
-from policyledger.web.documents.services import errors, importing, review
+from policyledger.web.documents.services import errors, importing, lifecycle, review
 from policyledger.web.documents.services import publish as publishing
 from policyledger.web.params import int_or_none, ints
 
@@ -362,6 +362,28 @@ def publish(request, pk: int):
     except ValueError as exc:
         return _fail(request, exc, pk)
     messages.success(request, f"已发布，生成{len(tasks)}项任务")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def delete_document(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        name = lifecycle.delete_import(request.user, pk)
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, f"已删除“{name}”")
+    return redirect("documents:list")
+
+
+@require_POST
+def withdraw_document(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        lifecycle.withdraw(request.user, pk, request.POST.get("reason", ""))
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件已撤回，其任务不再计入看板、通报和预警")
     return redirect("documents:detail", pk=pk)
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tracking/tasks/<int:pk>/", views.task_detail, name="task"),
     path("tracking/tasks/<int:pk>/report/", views.report_form, name="report_form"),
     path("tracking/tasks/<int:pk>/edit/", views.edit_task, name="edit_task"),
+    path("tracking/tasks/<int:pk>/lead/", views.change_lead_unit, name="change_lead"),
     path("tracking/reports/", views.report_queue, name="reports"),
     path("tracking/reports/batch-accept/", views.batch_accept, name="batch_accept"),
     path("tracking/reports/<int:pk>/", views.report_detail, name="report"),

@@ -186,6 +186,26 @@ def edit_task(request, pk: int):
     return redirect("tracking:task", pk=task.pk)
 
 
+@require_POST
+def change_lead_unit(request, pk: int):
+    from policyledger.web.tracking.services.task_admin import change_lead_unit as change
+
+    task = permissions.task_for(request.user, pk, write=True)
+    permissions.require_admin(request.user)
+    try:
+        task = change(
+            request.user,
+            task.pk,
+            int_or_none(request.POST.get("unit")) or 0,
+            int_or_none(request.POST.get("version")),
+        )
+    except reports.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"牵头单位已改为“{task.lead_unit.name}”")
+    return redirect("tracking:task", pk=pk)
+
+
 def _period_choices(task: Task) -> list:
     cycle = task.measure.document.cycle
     today = timezone.localdate()
