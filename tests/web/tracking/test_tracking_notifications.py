@@ -53,3 +53,19 @@ def test_a_read_digest_is_not_added_to(alice, bob, tasks, clock, now):
         (1, False),
         (1, True),
     ]
+
+
+def test_report_form_accepts_money_typed_as_600wan(login, bob, tasks, clock, now):
+    task = tasks[("一、", "市商务局")]
+    money = task.measure.targets.get(kind="money")
+    client = login(bob)
+    with clock(now):
+        response = client.post(
+            f"/tracking/tasks/{task.pk}/report/",
+            {"period": "2022年9月", "task_status": "in_progress", "percent": 60,
+             "narrative": "", f"target-{money.pk}": "600万"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    from policyledger.web.tracking.models import ReportValue
+
+    assert ReportValue.objects.get().achieved == 6_000_000

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
+from policyledger.formats.amounts import parse_amount
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.core import audit
@@ -230,9 +231,13 @@ def report_form(request, pk: int):
             raw = request.POST.get(f"target-{t.pk}", "").strip().replace(",", "")
             if raw:
                 try:
-                    values[t.pk] = float(raw)
+                    # Money is typed the way people write it: 600万, 1.5亿, 135.50元.
+                    values[t.pk] = float(parse_amount(raw)) if t.kind == "money" else float(raw)
                 except ValueError:
-                    errors.append(f"指标“{t.text or t.pk}”的完成值须为数字")
+                    errors.append(
+                        f"指标“{t.text or t.pk}”的完成值须为数字"
+                        + ("（金额可写 600万、1.5亿）" if t.kind == "money" else "")
+                    )
         try:
             percent = int(request.POST.get("percent", ""))
         except ValueError:
