@@ -69,3 +69,28 @@ def test_report_form_accepts_money_typed_as_600wan(login, bob, tasks, clock, now
     from policyledger.web.tracking.models import ReportValue
 
     assert ReportValue.objects.get().achieved == 6_000_000
+
+
+def test_task_history_reads_in_chinese_with_names_not_ids(
+    login, alice, bob, units, tasks, clock, now
+):
+    from policyledger.web.tracking.services.task_admin import change_lead_unit
+
+    task = tasks[("一、", "市商务局")]
+    money = task.measure.targets.get(kind="money")
+    with clock(now):
+        report = submit_report(
+            bob, task, SEPTEMBER, task_status="in_progress", percent=60, narrative="",
+            values={money.pk: 6_000_000},
+        )  # fmt: skip
+        accept_report(alice, report.pk)
+    task.refresh_from_db()
+    change_lead_unit(alice, task.pk, units["市市场监管局"].pk, task.version)
+    page = login(alice).get(f"/tracking/tasks/{task.pk}/").content.decode()
+    history = page.split('class="grid history"')[1]
+    assert "<b>牵头单位</b>：市商务局 → 市市场监管局" in history
+    assert "<b>指标完成值</b>：— → 1000万元：6e+06" not in history
+    assert "<b>指标完成值</b>：— → 1000万元：600万元" in history, history[:1500]
+    assert "<b>完成进度</b>：0% → 60%" in history
+    assert "<b>状态</b>：未启动 → 推进中" in history
+    assert "values" not in history and "lead_unit" not in history

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from policyledger.formats.amounts import parse_amount
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
-from policyledger.web.core import audit
 from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.params import int_or_none, ints
@@ -30,7 +29,7 @@ from policyledger.web.tracking.models import (
     TaskStatus,
     WarningFlip,
 )
-from policyledger.web.tracking.services import bulk, ledger, reports, review_queue
+from policyledger.web.tracking.services import audit_view, bulk, ledger, reports, review_queue
 from policyledger.web.tracking.services.periods import (
     parse_period,
     period_containing,
@@ -136,7 +135,7 @@ def task_detail(request, pk: int):
         "values__target", "attachments"
     )
     history = AuditLog.objects.filter(task_id_ref=task.pk).select_related("actor")[:200]
-    entries = [(e, audit.changes(e)) for e in history]
+    entries = audit_view.readable(history)
     can_report = permissions.can_write(request.user) and (
         permissions.is_admin(request.user) or permissions.is_reporter(request.user)
     )

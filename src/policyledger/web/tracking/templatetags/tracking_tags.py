@@ -101,6 +101,14 @@ _ACTIONS = {
     "report.submit": "提交报送",
     "report.accept": "采纳报送",
     "report.return": "退回报送",
+    "report.batch_accept": "批量采纳报送",
+    "task.lead_unit": "更换牵头单位",
+    "reminder.send": "催报",
+    "reminder.escalate": "督办",
+    "unit.edit": "修改单位",
+    "unit.merge": "合并单位",
+    "document.delete": "删除导入",
+    "document.withdraw": "撤回文件",
 }
 
 
