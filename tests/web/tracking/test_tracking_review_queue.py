@@ -115,3 +115,26 @@ def test_accept_moves_on_to_the_next_report_of_the_queue(login, alice, queue):
         {"version": Report.objects.get(pk=a.pk).version, "next": b.pk, "back": "?status=submitted"},
     )
     assert response["Location"] == f"/tracking/reports/{b.pk}/?status=submitted"
+
+
+def test_warnings_page_filters_by_kind_state_and_unit(login, alice, units, tasks, now):
+    from policyledger.web.tracking.models import WarningFlip
+
+    coupons = tasks[("一、", "市商务局")]
+    WarningFlip.objects.create(
+        kind="deadline", task=coupons, old="normal", new="overdue", at=now, detail="A1"
+    )
+    WarningFlip.objects.create(kind="deadline", task=tasks[("一、", "市财政局")], old="normal",
+                               new="due_soon", at=now, detail="B2")  # fmt: skip
+    WarningFlip.objects.create(kind="missing_report", unit=units["市财政局"], old="normal",
+                               new="missing", at=now, detail="C3")  # fmt: skip
+    client = login(alice)
+
+    def shown(query):
+        page = client.get(f"/tracking/warnings/?{query}").content.decode()
+        return {d for d in ("A1", "B2", "C3") if d in page}
+
+    assert shown("") == {"A1", "B2", "C3"}
+    assert shown("kind=deadline") == {"A1", "B2"}
+    assert shown("new=overdue") == {"A1"}
+    assert shown(f"unit={units['市财政局'].pk}") == {"B2", "C3"}

@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -499,8 +499,40 @@ def warnings_page(request):
     else:
         unit = permissions.unit_of(request.user)
         flips = flips | WarningFlip.objects.filter(unit=unit)
+    f = request.GET
+    kind = f.get("kind") if f.get("kind") in WarningFlip.Kind.values else ""
+    new = (
+        f.get("new", "") if f.get("new", "") in ("due_soon", "overdue", "missing", "normal") else ""
+    )
+    unit = int_or_none(f.get("unit"))
+    if kind:
+        flips = flips.filter(kind=kind)
+    if new:
+        flips = flips.filter(new=new)
+    if unit:
+        flips = flips.filter(Q(task__lead_unit_id=unit) | Q(unit_id=unit))
     page = Paginator(
         flips.select_related("task__measure", "task__lead_unit", "unit").order_by("-at", "-pk"),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
-    return render(request, "tracking/warnings.html", {"page": page})
+    ).get_page(f.get("page"))
+    query = f.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tracking/warnings.html",
+        {
+            "page": page,
+            "kinds": WarningFlip.Kind.choices,
+            "states": [
+                ("due_soon", "临期"),
+                ("overdue", "逾期"),
+                ("missing", "未按期报送"),
+                ("normal", "恢复正常"),
+            ],  # fmt: skip
+            "units": Unit.objects.filter(active=True).order_by("name")
+            if not permissions.is_reporter(request.user)
+            else [],
+            "f": {"kind": kind, "new": new, "unit": unit},
+            "query": query.urlencode(),
+        },
+    )
