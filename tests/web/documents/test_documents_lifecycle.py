@@ -73,3 +73,24 @@ def test_change_a_tasks_lead_unit_keeps_its_reports(login, alice, bob, units, ta
         f"/tracking/tasks/{coupons.pk}/lead/", {"unit": units["市财政局"].pk}, follow=True
     ).content.decode()
     assert "“市财政局”已牵头这条措施的另一项任务" in page
+
+
+def test_short_title_is_asked_on_review_and_used_in_lists(login, alice, reviewed):
+    client = login(alice)
+    page = client.get(f"/documents/{reviewed.pk}/").content.decode()
+    assert 'id="ask-short-title"' in page
+    reviewed.refresh_from_db()
+    client.post(
+        f"/documents/{reviewed.pk}/settings/",
+        {"version": reviewed.version, "cycle": "monthly", "default_deadline": "2023-06-30",
+         "title": reviewed.title, "short_title": "促消费若干措施"},
+    )  # fmt: skip
+    reviewed.refresh_from_db()
+    assert reviewed.short_title == "促消费若干措施"
+    assert 'id="ask-short-title"' not in client.get(f"/documents/{reviewed.pk}/").content.decode()
+    assert "促消费若干措施" in client.get("/documents/").content.decode()
+    from policyledger.web.documents.services.publish import publish
+
+    publish(alice, reviewed.pk, reviewed.version)
+    tasks_page = client.get("/tracking/tasks/").content.decode()
+    assert '<option value="%d">促消费若干措施</option>' % reviewed.pk in tasks_page

@@ -33,6 +33,8 @@ class PolicyDocument(models.Model):
         QUARTERLY = "quarterly", "按季度"
 
     title = models.CharField("标题", max_length=300, blank=True)
+    # 简称 (以旧换新若干措施): asked on review when the document prints none; lists use it.
+    short_title = models.CharField("简称", max_length=60, blank=True)
     issuer = models.CharField("发文机关", max_length=200, blank=True)
     doc_number = models.CharField("文号", max_length=100, blank=True)
     signed_on = models.DateField("成文日期", null=True, blank=True)
@@ -82,6 +84,11 @@ class PolicyDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.source_name or f"文件 {self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        """What lists and dropdowns show: the 简称, else the title, else the file's name."""
+        return self.short_title or str(self)
 
 
 class Measure(models.Model):

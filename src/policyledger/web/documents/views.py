@@ -347,6 +347,7 @@ def document_settings(request, pk: int):
             cycle=request.POST.get("cycle", ""),
             default_deadline=_date_or_none(request.POST.get("default_deadline", "")),
             title=request.POST.get("title"),
+            short_title=request.POST.get("short_title"),
         )
     except ValueError as exc:
         return _fail(request, exc, pk)

@@ -434,24 +434,27 @@ def update_settings(
     cycle: str,
     default_deadline: dt.date | None,
     title: str | None = None,
+    short_title: str | None = None,
 ) -> PolicyDocument:
     document = PolicyDocument.objects.select_for_update().get(pk=document_id)
     if cycle not in PolicyDocument.Cycle.values:
         raise ReviewError("报送周期只能是按月或按季度")
-    before = audit.snapshot(document, ["title", "cycle", "default_deadline"])
+    before = audit.snapshot(document, ["title", "short_title", "cycle", "default_deadline"])
     _bump_document(document, expected_version)
     document.refresh_from_db()
     document.cycle = cycle
     document.default_deadline = default_deadline
     if title is not None and title.strip():
         document.title = title.strip()[:300]
-    document.save(update_fields=["cycle", "default_deadline", "title", "updated_at"])
+    if short_title is not None:
+        document.short_title = short_title.strip()[:60]
+    document.save(update_fields=["cycle", "default_deadline", "title", "short_title", "updated_at"])
     audit.record(
         user,
         "document.settings",
         document,
         before=before,
-        after=audit.snapshot(document, ["title", "cycle", "default_deadline"]),
+        after=audit.snapshot(document, ["title", "short_title", "cycle", "default_deadline"]),
     )
     logger.info("document %s settings changed by %s", document.pk, user)
     return document

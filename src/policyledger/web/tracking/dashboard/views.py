@@ -37,7 +37,7 @@ def dashboard_page(request):
         {
             "document": document,
             "documents": PolicyDocument.objects.filter(status=PolicyDocument.Status.PUBLISHED).only(
-                "pk", "title"
+                "pk", "title", "short_title", "source_name"
             ),
             "drill": f"{drill}?document={document}" if document else drill,
             "drill_q": bool(document),
