@@ -27,3 +27,13 @@ def test_parse_amount(text, yuan):
 def test_bad_amounts_are_a_chinese_error(text):
     with pytest.raises(ValueError, match="金额"):
         parse_amount(text)
+
+
+def test_one_helper_shows_money_on_pages_and_exports():
+    """Issue 11: 1,000万元 and 135.50元 from the one helper the pages' filter also uses."""
+    from policyledger.formats import format_money
+    from policyledger.web.tracking.templatetags.tracking_tags import money
+
+    assert format_money(10_000_000) == money(10_000_000) == "1,000万元"
+    assert format_money(135.5) == money("135.5") == "135.50元"
+    assert format_money(parse_amount("600万")) == "600万元"
