@@ -93,4 +93,4 @@ def test_short_title_is_asked_on_review_and_used_in_lists(login, alice, reviewed
 
     publish(alice, reviewed.pk, reviewed.version)
     tasks_page = client.get("/tracking/tasks/").content.decode()
-    assert '<option value="%d">促消费若干措施</option>' % reviewed.pk in tasks_page
+    assert f'<option value="{reviewed.pk}">促消费若干措施</option>' in tasks_page
