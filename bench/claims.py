@@ -50,6 +50,8 @@ import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import guard  # noqa: E402  (sibling script, not a package)
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SECRET = "bench-secret-" + uuid.uuid4().hex
@@ -127,6 +129,7 @@ def base_env(services: Services) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="policyledger.web.settings",
         DATABASE_URL=services.pg_url,
         SECRET_KEY=SECRET,
+        VOUCHER_SIGNING_KEY=SECRET + "-vouchers",
         DEBUG="0",
         LOG_LEVEL="WARNING",
         DB_CONN_MAX_AGE="600",
@@ -146,6 +149,7 @@ def setup_django(env: dict[str, str]) -> None:
         "DJANGO_SETTINGS_MODULE",
         "DATABASE_URL",
         "SECRET_KEY",
+        "VOUCHER_SIGNING_KEY",
         "POLICYLEDGER_VAR",
         "LOG_LEVEL",
     ):
@@ -168,11 +172,18 @@ def make_users(n: int) -> list[int]:
     with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for i in range(n):
             copy.write_row(("!", False, f"bench{i}", "", "", "", False, True, now))
-    return list(
+    ids = list(
         User.objects.filter(username__startswith="bench")
         .order_by("id")
         .values_list("id", flat=True)
     )
+    # Claims need a verified resident (实名) profile.
+    from policyledger.web.vouchers.models import ResidentProfile
+
+    ResidentProfile.objects.bulk_create(
+        (ResidentProfile(user_id=i, verified=True) for i in ids), batch_size=10_000
+    )
+    return ids
 
 
 def new_campaign(stock: int, label: str):
@@ -399,18 +410,14 @@ def load_in_processes(port, campaign_id, tokens, plan, concurrency, procs, on_pr
     ]
     for w in workers:
         w.start()
-    results, cpu, received = [], 0.0, 0
-    while received < procs:
-        try:
-            part, used = out.get(timeout=0.05)
-        except Exception:  # queue.Empty: report progress and wait again
-            on_progress(done.value)
-            continue
-        results.extend(part)
-        cpu += used
-        received += 1
-    for w in workers:
-        w.join()
+    results, cpu = [], 0.0
+    # A client process that dies (aiohttp missing, a crash) ends the bench with the reason.
+    try:
+        for part, used in guard.collect(out, workers, procs, lambda: on_progress(done.value)):
+            results.extend(part)
+            cpu += used
+    finally:
+        guard.join(workers)
     return results, time.perf_counter() - t_start, cpu
 
 
@@ -610,12 +617,17 @@ def bench_gate_direct(redis_url: str, n: int, procs: int = 2) -> float:
     ]
     for w in workers:
         w.start()
-    start.wait()
+    try:
+        start.wait(timeout=60)
+    except threading.BrokenBarrierError:
+        guard.join(workers, 5)
+        raise guard.BenchFailed("a gate client process did not start") from None
     t0 = time.perf_counter()
-    accepted = sum(done.get() for _ in workers)
+    try:
+        accepted = sum(guard.collect(done, workers, procs))
+    finally:
+        guard.join(workers)
     elapsed = time.perf_counter() - t0
-    for w in workers:
-        w.join()
     assert accepted == per * procs, f"gate accepted {accepted} of {per * procs}"
     return accepted / elapsed
 
@@ -660,7 +672,13 @@ def main() -> None:
     ap.add_argument("--app", choices=sorted(APPS), default="asgi")
     ap.add_argument("--gate-claims", type=int, default=300_000)
     ap.add_argument("--modes", default="naive,postgres,gate")
+    ap.add_argument("--deadline", type=float, default=1800, help="overall limit in seconds")
     args = ap.parse_args()
+    guard.require(
+        ["aiohttp", "redis", "psycopg", "asyncpg", "gunicorn", "uvicorn_worker", "django"],
+        tools=["redis-server"],
+    )
+    guard.deadline(args.deadline)
     # A plain SIGTERM (timeout, kill) still drops the bench database and stops redis-server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pg = (
@@ -713,6 +731,13 @@ def main() -> None:
             name for name, r in reports.items()
             if name != "naive" and (r["oversold"] or r["duplicates"] or r["lost"] or r["audit_problems"])
         ]  # fmt: skip
+        figures = {}
+        for name, r in reports.items():
+            figures.update({f"{name}_claims_per_s": r["claims_per_s"],
+                            f"{name}_oversold": r["oversold"], f"{name}_duplicates": r["duplicates"],
+                            f"{name}_lost": r["lost"]})  # fmt: skip
+        guard.summary(**figures, gate_lua_reservations_per_s=rate,
+                      invariants="broken: " + ",".join(failed) if failed else "kept")  # fmt: skip
         if failed:
             print(f"FAILED: {', '.join(failed)} broke an invariant")
             sys.exit(1)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import guard  # noqa: E402  (sibling script, not a package)
 from accuracy import load_gold  # noqa: E402  (sibling script, not a package)
 
 MB = 1_000_000
@@ -131,7 +132,12 @@ def _jionlp_money(jionlp, text: str) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=10.0, help="input size for throughput (MB)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the JioNLP baseline")
+    parser.add_argument("--deadline", type=float, default=1800, help="overall limit in seconds")
     args = parser.parse_args()
+    guard.require([] if args.no_baseline else ["jionlp"])
+    guard.deadline(args.deadline)
+    figures: dict[str, object] = {}
 
     from policyledger.parsing import parse, parse_bytes
 
@@ -153,6 +159,7 @@ def main() -> None:
     ours_mbps = total / MB / seconds
     print(f"\n== throughput, whole pipeline, document-sized pieces ({len(pieces)} documents)")
     print(f"ours: {total / MB:.2f} MB in {seconds:.2f} s = {ours_mbps:.2f} MB/s (target >= 5)")
+    figures["parse_mb_per_s"] = ours_mbps
     for encoding in ("utf-8", "gb18030"):
         # From bytes, as the CLI reads files: the reading stage (decoding, sniffing) included.
         encoded = [piece.encode(encoding) for piece in pieces]
@@ -198,6 +205,7 @@ def main() -> None:
         f"one concatenation ({_utf8(concat4) / MB:.2f} MB): peak {big_peak / MB:.1f} MB = "
         f"{big_peak / _utf8(concat4):.1f}x (target < 20x)"
     )
+    figures["peak_memory_x_input"] = big_peak / _utf8(concat4)
 
     print("\n== money against gold (distinct amounts per sample, summed)")
     ours_tp = ours_pred = gold_n = 0
@@ -214,8 +222,12 @@ def main() -> None:
         f"ours:   {ours_tp}/{gold_n} found, precision {ours_p}, recall {ours_r} (pred {ours_pred})"
     )
 
-    jionlp = _load_jionlp()
+    figures.update(money_precision=ours_p, money_recall=ours_r)
+    jionlp = None if args.no_baseline else _load_jionlp()
     if jionlp is None:
+        if not args.no_baseline:
+            raise guard.BenchFailed("JioNLP is installed but failed to load (see above)")
+        guard.summary(**figures)
         return
     jio_tp = jio_pred = 0
     for _, gold, text in samples:
@@ -235,6 +247,8 @@ def main() -> None:
     for label, ours, theirs in (("precision", ours_p, jio_p), ("recall", ours_r, jio_r)):
         if "–" not in (ours, theirs) and float(theirs):
             print(f"money {label}: {float(ours) / float(theirs):.2f}x ({ours} vs {theirs})")
+    figures.update(jionlp_mb_per_s=jio_mbps, throughput_x_jionlp=ours_mbps / jio_mbps)
+    guard.summary(**figures)
 
 
 if __name__ == "__main__":

@@ -28,18 +28,24 @@ def sample_paths() -> list[Path]:
     return sorted(SAMPLES.glob("*.txt"))
 
 
-@pytest.fixture
-def postgres_db(settings):
-    """Marks a test that only means something on PostgreSQL (row locks, advisory locks).
-
-    Skipped in the SQLite pass; `make test` runs tests/web again with DATABASE_URL pointing at
-    PostgreSQL, where a server that is down makes Django fail loudly rather than skip.
-    """
+def pytest_collection_modifyitems(config, items) -> None:
+    """`@pytest.mark.postgres` is the one mark for tests that only mean something on
+    PostgreSQL (row locks, advisory locks, pg_dump, real concurrency): `-m postgres` selects
+    exactly them, and a pass on another database skips them with the reason. `make test` runs
+    tests/web again with DATABASE_URL pointing at PostgreSQL, where a server that is down makes
+    Django fail loudly rather than skip."""
+    marked = [item for item in items if item.get_closest_marker("postgres")]
+    if not marked:
+        return
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: runs in the PostgreSQL pass of make test")
-    return connection
+        skip = pytest.mark.skip(
+            reason="PostgreSQL only: runs in the PostgreSQL pass of make test "
+            "(DATABASE_URL=$PL_PG_URL)"
+        )
+        for item in marked:
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -271,3 +271,21 @@ def test_missing_aliases_file_is_a_clear_error(tmp_path) -> None:
     result = CliRunner().invoke(main, ["parse", str(sample), "--aliases", str(tmp_path / "无.tsv")])
     assert result.exit_code == 2
     assert "单位别名表" in result.output
+
+
+def test_measure_level_reads_the_measures_at_the_level_given(tmp_path) -> None:
+    text = (
+        "一、重点任务\n（一）夯实数字基础\n"
+        "1.推进光网建设。加快光纤改造。（责任单位：市通信办）\n"
+        "2.完善算力设施。建设算力中心。（责任单位：市发展改革委）\n"
+        "（二）深化融合应用\n1.推动数字化改造。支持智能工厂。（责任单位：市工信局）\n"
+    )
+    path = tmp_path / "方案.txt"
+    path.write_text(text, encoding="utf-8")
+    default = json.loads(run("parse", str(path)).output)
+    chosen = json.loads(run("parse", str(path), "--measure-level", "（一）").output)
+    assert [m["number"] for m in default["measures"]] == ["1.", "2.", "1."]
+    assert [m["number"] for m in chosen["measures"]] == ["（一）", "（二）"]
+    assert chosen["measures"][0]["lead_units"] == ["市通信办", "市发展改革委"]
+    wrong = CliRunner().invoke(main, ["parse", str(path), "--measure-level", "甲"])
+    assert wrong.exit_code == 2 and "无法识别的措施层级" in wrong.output

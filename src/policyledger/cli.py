@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,7 +80,20 @@ def expand_paths(paths: tuple[str, ...]) -> Iterator[Input | InputError]:
             yield InputError(f"{raw}：文件不存在")
 
 
-def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document:
+def _level_style(example: str) -> str | None:
+    """The numbering style a marker such as （一） or 1. is written in (its name in numbering.json)."""
+    from policyledger.parsing.outline import STYLES
+
+    text = example.strip().translate(str.maketrans("()．﹒", "（）.."))
+    for style in STYLES:
+        if style["name"] == text or re.fullmatch(style["pattern"], text):
+            return style["name"]
+    return None
+
+
+def _parse_input(
+    item: Input, aliases: dict[str, str] | None = None, measure_level: str | None = None
+) -> Document:
     from policyledger.parsing import parse_bytes
 
     if item.path is None:
@@ -91,7 +105,7 @@ def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document
         except OSError as exc:
             raise InputError(f"{item.label}：无法读取文件（{_os_reason(exc)}）") from exc
         name = item.path.name
-    return parse_bytes(data, name=name, aliases=aliases)
+    return parse_bytes(data, name=name, aliases=aliases, measure_level=measure_level)
 
 
 @main.command()
@@ -117,7 +131,19 @@ def _parse_input(item: Input, aliases: dict[str, str] | None = None) -> Document
     type=click.Path(dir_okay=False, path_type=Path),
     help="单位别名表（每行“别名<Tab>规范名称”），在内置别名表之外追加，例如把“发改委”统一为“发展改革委”。",
 )
-def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: Path | None) -> None:
+@click.option(
+    "--measure-level",
+    "measure_level",
+    metavar="层级",
+    help="按指定的编号层级拆分措施，如“（一）”或“1.”（默认由系统判断：带责任单位的层级）。",
+)
+def parse(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    aliases_file: Path | None,
+    measure_level: str | None = None,
+) -> None:
     """解析政策文件（.txt / .docx / .pdf），输出措施、责任单位和量化指标。
 
     PATH 可以是文件、文件夹（递归查找 .txt .docx .pdf）或 -（标准输入）。
@@ -132,6 +158,7 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: P
       policyledger parse 文件夹/ --format xlsx -o 任务分解表.xlsx
       cat 通知.txt | policyledger parse - --format md
       policyledger parse 文件夹/ --aliases 本单位别名.tsv --format table
+      policyledger parse 指导意见.txt --measure-level "（一）" --format table
     """
     from policyledger.parsing import ReadError
     from policyledger.parsing.units import load_aliases
@@ -144,6 +171,13 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: P
             aliases = load_aliases(aliases_file)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             _error(f"单位别名表无法使用：{exc}")
+            sys.exit(2)
+
+    style = None
+    if measure_level is not None:
+        style = _level_style(measure_level)
+        if style is None:
+            _error(f"无法识别的措施层级“{measure_level}”，请写成“一、”“（一）”“1.”“第一条”等形式")
             sys.exit(2)
 
     items = list(expand_paths(paths))
@@ -161,7 +195,7 @@ def parse(paths: tuple[str, ...], fmt: str, output: Path | None, aliases_file: P
     try:
         for item in _progress(inputs):
             try:
-                document = _parse_input(item, aliases)
+                document = _parse_input(item, aliases, style)
             except (ReadError, InputError) as exc:
                 _error(f"{item.label}：{exc}" if isinstance(exc, ReadError) else str(exc))
                 failed += 1
@@ -307,10 +341,137 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+@main.group()
+def lineage() -> None:
+    """政策对标：找出下级文件的每条措施承接了上级文件的哪些措施。
+
+    \b
+    示例：
+      policyledger lineage propose 省实施方案.txt 市实施细则.txt --format table
+    """
+
+
+@lineage.command("propose")
+@click.argument("parent", metavar="PARENT")
+@click.argument("child", metavar="CHILD")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("json", "table")),
+    default="json",
+    show_default=True,
+    help="输出格式：json（一个对象）或 table（终端表格）。",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="每条下级措施最多列出的候选上级措施数。",
+)
+def lineage_propose(parent: str, child: str, fmt: str, limit: int) -> None:
+    """为下级文件（CHILD）的每条措施提出它可能承接的上级文件（PARENT）措施，按得分从高到低。
+
+    PARENT、CHILD 可以是 parse 能读的任何文件（.txt / .docx / .pdf），或 -（标准输入，只能用一次）。
+    每个候选给出得分（0–1）、置信度（high / medium / low）和两边共有的原文片段；
+    找不到合理上级措施的下级措施，候选列表为空。
+
+    \b
+    示例：
+      policyledger lineage propose 省实施方案.txt 市实施细则.txt
+      policyledger lineage propose 省实施方案.docx 市实施细则.pdf --format table
+    """
+    from policyledger.lineage import propose
+    from policyledger.parsing import ReadError
+
+    if parent == "-" and child == "-":
+        raise click.UsageError("标准输入（-）只能用于 PARENT 或 CHILD 中的一个")
+    documents = []
+    for raw in (parent, child):
+        items = list(expand_paths((raw,)))
+        found = [item for item in items if isinstance(item, Input)]
+        if len(items) != 1 or len(found) != 1 or (found[0].path and found[0].path.is_dir()):
+            problem = next((i for i in items if isinstance(i, InputError)), None)
+            _error(str(problem) if problem else f"{raw}：请给出一个文件，而不是文件夹")
+            sys.exit(1)
+        try:
+            documents.append(_parse_input(found[0]))
+        except ReadError as exc:
+            _error(f"{found[0].label}：{exc}")
+            sys.exit(1)
+        except InputError as exc:
+            _error(str(exc))
+            sys.exit(1)
+    result = propose(documents[0], documents[1], limit=limit)
+    for label, document in (("上级文件", documents[0]), ("下级文件", documents[1])):
+        if not document.measures:
+            click.secho(f"提示：{label}中没有识别出措施，无法对标。", fg="yellow", err=True)
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower()
+    if encoding.replace("-", "") != "utf8" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        from policyledger.lineage.render import render_table
+
+        width = None if sys.stdout.isatty() else 140
+        render_table(result, Console(file=sys.stdout, width=width))
+
+
+@lineage.command("rebuild-index")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="并行处理的进程数。",
+)
+def lineage_rebuild_index(processes: int) -> None:
+    """从数据库重建平台的候选索引（设置 REDIS_URL 时 LSH 存入 Redis，供各进程共用）。
+
+    \b
+    示例：
+      policyledger lineage rebuild-index --processes 2
+    """
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
+    import django
+
+    django.setup()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from policyledger.web.documents.models import PolicyDocument
+    from policyledger.web.lineage.services import index
+
+    total = PolicyDocument.objects.filter(measures__isnull=False).distinct().count()
+    with Progress(
+        TextColumn("建立索引"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("index", total=total)
+        built = index.rebuild(progress=lambda n: bar.advance(task, n), processes=processes)
+    click.echo(f"已索引 {len(built)} 个文件、{built.measures} 条措施。")
+
+
 # Voucher campaigns: the group lives with its app; it imports Django only inside commands.
 from policyledger.web.vouchers.cli import vouchers as _vouchers  # noqa: E402
 
 main.add_command(_vouchers)
+
+# Subsidy programmes (政策兑现): the group lives with its app; Django imported inside commands.
+from policyledger.web.subsidies.cli import subsidies as _subsidies  # noqa: E402
+
+main.add_command(_subsidies)
 
 # The tracking platform: demo, worker, warnings, manage (Django imported inside each command).
 from policyledger.web.platform_cli import COMMANDS as _platform_commands  # noqa: E402
@@ -322,3 +483,14 @@ for _command in _platform_commands:
 from policyledger.web.api.cli import token as _token  # noqa: E402
 
 main.add_command(_token)
+
+# Backups of the platform's database (Django imported inside each command).
+from policyledger.web.backup_cli import COMMANDS as _backup_commands  # noqa: E402
+
+for _command in _backup_commands:
+    main.add_command(_command)
+
+# Subsidy rules (pure library, no Django): test rule sets, evaluate one application.
+from policyledger.rules.cli import rules as _rules  # noqa: E402
+
+main.add_command(_rules)

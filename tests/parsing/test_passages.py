@@ -18,6 +18,8 @@ def test_passages_fixture(case: Case):
     assert [[m.number, m.lead_units] for m in document.measures] == case.expected["measures"]
     codes = []
     for diagnostic in document.diagnostics:
+        if diagnostic.code == "measure_level":
+            continue  # which level holds the measures: tests/parsing/fixtures/measures
         if diagnostic.code not in codes:
             codes.append(diagnostic.code)
     assert codes == case.expected["codes"]
@@ -48,8 +50,9 @@ def test_short_repeats_are_kept():
 def test_detection_is_linear(factor: int):
     sentences = "".join(f"第{i}项工作要求全面落实到位并按期完成。" for i in range(2000 * factor))
     cleaned = clean(sentences + sentences)
-    start = time.perf_counter()
+    start = time.process_time()
     result = find_duplicates(cleaned.text, [], [], cleaned.span)
     assert len(result.removed) == 1
-    # 16x the input in well under a second on any machine; a quadratic pass would take minutes.
-    assert time.perf_counter() - start < 5
+    # 16x the input in well under a second of CPU; a quadratic pass would take minutes. CPU time
+    # of this process, not wall time: other processes on a shared machine do not count.
+    assert time.process_time() - start < 5

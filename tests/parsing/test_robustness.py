@@ -147,16 +147,16 @@ def test_any_unicode_text_parses(text: str):
     ],
 )
 def test_adversarial_strings_finish(text: str):
-    start = time.perf_counter()
+    start = time.process_time()
     _check(text)
     # Linear work takes about a second at most here; catastrophic backtracking takes minutes.
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 30
 
 
 def test_five_megabytes_on_one_line():
     sentence = "为促进消费，各地要加大投入力度，发放消费券不低于1000万元。"
     text = sentence * (5_000_000 // len(sentence.encode("utf-8")))
-    start = time.perf_counter()
+    start = time.process_time()
     document = parse(text)
-    assert time.perf_counter() - start < 60
+    assert time.process_time() - start < 60
     assert any(d.code == "no_measures" for d in document.diagnostics)

@@ -11,6 +11,7 @@ through the same service the review page calls, so tests do not depend on the pa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import zoneinfo
 
@@ -21,6 +22,84 @@ PASSWORD = "correct-horse-电池-42"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # A fixed "today" for tests with deadlines: 2022-09-20 09:00 in Shanghai.
 NOW = dt.datetime(2022, 9, 20, 9, 0, tzinfo=SHANGHAI)
+
+
+def _tracking_live_server_thread():
+    """Django's LiveServerThread whose server remembers its request threads, so that stopping
+    it can end them before the shared in-memory SQLite connection stops being shareable.
+
+    Without this, a browser's keep-alive connections outlive the server: when the browser
+    closes them later, their threads close the database connection from the wrong thread
+    (PytestUnhandledThreadExceptionWarning, "DatabaseWrapper objects created in a thread...")."""
+    import socket
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class Server(ThreadedWSGIServer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.open_requests: dict[threading.Thread, socket.socket] = {}
+            self.lock = threading.Lock()
+
+        def process_request_thread(self, request, client_address):
+            with self.lock:
+                self.open_requests[threading.current_thread()] = request
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                with self.lock:
+                    self.open_requests.pop(threading.current_thread(), None)
+
+        def end_requests(self, seconds: float = 30) -> None:
+            """Hang up on every open connection and wait (with a deadline) for its thread."""
+            from waiting import join_all
+
+            with self.lock:
+                pending = dict(self.open_requests)
+            for sock in pending.values():
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            join_all(pending, seconds)
+
+    class Thread(LiveServerThread):
+        server_class = Server
+
+        def terminate(self):
+            httpd = getattr(self, "httpd", None)
+            super().terminate()
+            if httpd is not None:
+                httpd.end_requests()
+
+    return Thread
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, stopped cleanly: its request threads end before the
+    in-memory SQLite connection they share stops being shareable (see above)."""
+    import os
+
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    old = server.thread
+    server.thread = _tracking_live_server_thread()(
+        old.host,
+        old.static_handler,
+        connections_override=old.connections_override,
+        port=old.port,
+    )
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from django.db import connection
 
@@ -48,7 +49,8 @@ def test_daily_job_reschedules_itself(db, run_tasks, clock):
     assert [r.run_after for r in ready] == [dt.datetime(2022, 9, 22, 6, 0, tzinfo=start.tzinfo)]
 
 
-def test_several_workers_parse_each_document_once(transactional_db, postgres_db, alice):
+@pytest.mark.postgres
+def test_several_workers_parse_each_document_once(transactional_db, alice):
     """`policyledger worker --processes 2` drains one queue on PostgreSQL: each document once."""
     from policyledger.web.documents.models import PolicyDocument
     from policyledger.web.documents.services.importing import import_upload

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from policyledger.formats.cells import append_row
 from policyledger.formats.rows import COLUMNS, document_label, task_rows
 from policyledger.parsing.model import Document
 
@@ -32,8 +33,6 @@ _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # Characters Excel forbids in sheet names; and names are at most 31 characters.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
-# Control characters other than tab and newline make openpyxl refuse the cell.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def sheet_title(label: str, taken: set[str]) -> str:
@@ -56,7 +55,7 @@ def write_task_table(docs: list[Document], fp: BinaryIO) -> None:
     taken: set[str] = set()
     for document in docs:
         sheet = workbook.create_sheet(sheet_title(document_label(document), taken))
-        sheet.append(list(COLUMNS))
+        append_row(sheet, COLUMNS)
         for column, name in enumerate(COLUMNS, start=1):
             cell = sheet.cell(row=1, column=column)
             cell.fill, cell.font, cell.alignment, cell.border = (
@@ -67,9 +66,9 @@ def write_task_table(docs: list[Document], fp: BinaryIO) -> None:
             )
             sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS[name]
         for row in task_rows(document):
-            values: list[str | int] = [_ILLEGAL.sub("", value) for value in row.cells()]
+            values: list[str | int] = list(row.cells())
             values[0] = int(row.number)
-            sheet.append(values)
+            append_row(sheet, values)
             for cell in sheet[sheet.max_row]:
                 cell.alignment, cell.border = _WRAP, _BORDER
             sheet.cell(row=sheet.max_row, column=1).alignment = _CENTRE
@@ -82,5 +81,5 @@ def write_task_table(docs: list[Document], fp: BinaryIO) -> None:
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
     if not docs:
-        workbook.create_sheet("任务分解表").append(list(COLUMNS))
+        append_row(workbook.create_sheet("任务分解表"), COLUMNS)
     workbook.save(fp)

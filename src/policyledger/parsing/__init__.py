@@ -13,19 +13,23 @@ from policyledger.parsing.model import (
     Part,
     Source,
     Target,
+    UnitBlock,
 )
-from policyledger.parsing.pipeline import parse, parse_bytes, parse_file
+from policyledger.parsing.pipeline import Level, levels, parse, parse_bytes, parse_file
 from policyledger.parsing.reading import ReadError
 
 __all__ = [
     "Citation",
     "Diagnostic",
+    "Level",
     "Document",
     "Measure",
     "Part",
     "ReadError",
     "Source",
     "Target",
+    "UnitBlock",
+    "levels",
     "parse",
     "parse_bytes",
     "parse_file",

@@ -104,6 +104,22 @@ class Cleaned:
 _INDENT = re.compile(r"(?<=[^\s\u3000])\u3000{2,}")
 
 
+# Markdown marks: a heading's # run at a line start, and the ** of bold text.
+_MARKDOWN = re.compile(r"(?m)^[ \t\u3000]*#{1,6}(?=[ \t\u3000])|\*\*")
+
+
+# An article number with spaces between its digits (第 1 0 条, 第 2 6 条).
+_SPACED_ARTICLE = re.compile(r"第[ \u00a0\u3000]*\d(?:[ \u00a0\u3000]+\d)+[ \u00a0\u3000]*[条章款]")
+
+
+def _unspace(match: re.Match) -> str:
+    return re.sub(r"[ \u00a0\u3000]", "\x00", match.group())
+
+
+def _blank(match: re.Match) -> str:
+    return "\x00" * len(match.group())  # deleted with the whitespace around it; offsets hold
+
+
 def _indent_break(match: re.Match) -> str:
     return "\n" + match.group()[1:]
 
@@ -114,6 +130,12 @@ def clean(text: str) -> Cleaned:
         # 首行缩进: two ideographic spaces open a paragraph; a scraped page that lost its line
         # breaks keeps them (…完成时限：2025年底前　　2.推进…). Same length, so offsets hold.
         text = _INDENT.sub(_indent_break, text)
+    if "#" in text or "**" in text:
+        # Markdown copies: heading marks (## 一、…) and bold (**一、…**) are layout, not text.
+        text = _MARKDOWN.sub(_blank, text)
+    if "第" in text:
+        # 第 1 0 条 from a PDF: the spaces inside the number go (第10条), whatever their width.
+        text = _SPACED_ARTICLE.sub(_unspace, text)
     translated = _CHANGED.sub(_substitute, text)
     if "\n" in translated:
         translated = _PAGE_NUMBER.sub(lambda m: "\x00" * len(m.group()), translated)

@@ -42,6 +42,22 @@ _DOCUMENT_TAIL = re.compile(
 )
 
 
+# A box (专栏3  工业大数据能力提升工程) printed between the items: no measure's text.
+_BOX = re.compile(
+    r"(?<=\n)[ ]*(?:" + "|".join(map(re.escape, _SECTIONS.get("box_labels", []))) + r")[ ]*\d{1,3}"
+)
+
+
+_BOX_LABELS = tuple(_SECTIONS.get("box_labels", []))
+
+
+def box_starts(text: str) -> list[int]:
+    """Where the boxes start (a cheap test first: most documents have none)."""
+    if not any(label in text for label in _BOX_LABELS):
+        return []
+    return [m.start() for m in _BOX.finditer(text)]
+
+
 @dataclass
 class Clause:
     """A responsibility clause in cleaned coordinates with its units."""
@@ -66,11 +82,13 @@ class Draft:
     pieces: list[tuple[int, int]]
     lead: list[str] = field(default_factory=list)
     support: list[str] = field(default_factory=list)
+    blocks: list[Clause] = field(default_factory=list)
 
 
 _FORMATS = {
     "chapter": "第{c}章",
     "article": "第{c}条",
+    "article_ar": "第{a}条",
     "cn_comma": "{c}、",
     "cn_paren": "（{c}）",
     "ar_paren": "（{a}）",
@@ -104,8 +122,14 @@ def select(
     passages: Passages,
     part_starts: list[int],
     to_original,
+    level: str | None = None,
 ) -> tuple[list[Draft], list[Diagnostic]]:
-    """The measures of a document (cleaned coordinates) and the diagnostics about their numbers."""
+    """The measures of a document (cleaned coordinates) and the diagnostics about their numbers.
+
+    ``level`` (a numbering style name, see ``data/numbering.json``) is a reviewer's choice: every
+    heading of that style is a measure, the levels above are sections, and each clause goes to the
+    measure it is printed in (or the last one before it).
+    """
     diagnostics: list[Diagnostic] = []
     alive = [n for n in nodes if not passages.is_removed(n.start)]
     if not alive:
@@ -186,7 +210,16 @@ def select(
         return (part_of(node.start), node.marker.epoch, above.index if above else None)
 
     chosen: list[Node] = []
-    if carried:
+    if level is not None:
+        chosen = [n for n in alive if n.marker.style == level]
+        carried = {}
+        chosen_at = [n.start for n in chosen]
+        ends = _extents(alive, len(text))
+        for clause in live_clauses:
+            index = bisect.bisect_right(chosen_at, clause.start) - 1
+            if index >= 0 and clause.start < ends[chosen[index].index]:
+                carried.setdefault(key(chosen[index]), []).append(clause)
+    elif carried:
         carrying_groups = {group(n) for n in alive if key(n) in carried}
         for node in alive:
             if node.marker.style not in measure_styles:
@@ -196,7 +229,7 @@ def select(
             ):
                 chosen.append(node)
     else:
-        chosen = _without_clauses(alive, children, ancestors)
+        chosen = _without_clauses(text, alive, kids, ancestors, parent)
 
     if scrambled:
         carried = _reattach(alive, live_clauses, chosen, key)
@@ -207,6 +240,7 @@ def select(
     for node in chosen:
         occurrences.setdefault(key(node), []).append(node)
     chosen_starts = sorted(n.start for n in chosen)
+    boxes = box_starts(text)
     for k, copies in occurrences.items():
         first = copies[0]
         heading = next((c.heading for c in copies if c.heading), None)
@@ -215,7 +249,7 @@ def select(
         pieces: list[tuple[int, int]] = []
         for copy in copies:
             end = _region_end(
-                text, copy, alive, starts, chosen_starts, part_starts, len(text), scrambled
+                text, copy, alive, starts, chosen_starts, part_starts, len(text), scrambled, boxes
             )
             if not scrambled:  # a scrambled page's clauses were placed by number, not position
                 own = [c for c in carried.get(k, []) if copy.start <= c.start < end]
@@ -237,12 +271,16 @@ def select(
             heading=heading,
             pieces=pieces,
         )
-        for clause in carried.get(k, []):
+        for clause in sorted(carried.get(k, []), key=lambda c: c.start):
             _merge(draft.lead, clause.lead)
             _merge(draft.support, clause.support)
+            draft.blocks.append(clause)
         drafts[k] = draft
 
     result = list(drafts.values())
+    split = False
+    if not scrambled and carried and level is None:
+        result, split = _paragraph_measures(text, result, carried, kids)
     if scrambled:
         _infer_sections(result, alive, parent)
         rank = {}
@@ -261,8 +299,154 @@ def select(
         printed.setdefault(base, set()).add(marker.value)
         chain = tuple(n.marker.number for n in ancestors(node))
         printed.setdefault((*base, chain), set()).add(marker.value)
-    diagnostics.extend(_missing(result, scrambled, printed))
-    return [d for d in result if d.pieces], diagnostics
+    diagnostics.extend(_missing([d for d in result if d.number], scrambled, printed))
+    result = [d for d in result if d.pieces]
+    if result:
+        diagnostics.append(_level_diagnostic(result, alive, bool(carried), split, level))
+    return result, diagnostics
+
+
+def _extents(alive: list[Node], limit: int) -> dict[int, int]:
+    """Where each heading's region ends: at the next heading of its level or above."""
+    ends: dict[int, int] = {}
+    open_nodes: list[Node] = []
+    for node in alive:
+        while open_nodes and open_nodes[-1].marker.rank >= node.marker.rank:
+            ends[open_nodes.pop().index] = node.start
+        open_nodes.append(node)
+    for node in open_nodes:
+        ends[node.index] = limit
+    return ends
+
+
+def _level_name(style: str) -> str:
+    return "“" + format_number(style, 1) + "”"
+
+
+def _level_diagnostic(
+    drafts: list[Draft], alive: list[Node], clauses: bool, split: bool, chosen: str | None = None
+):
+    """Which numbered level was read as the measures, and why (``measure_level``)."""
+    counts: dict[str, int] = {}
+    paragraphs = 0
+    for draft in drafts:
+        if not draft.number:
+            paragraphs += 1
+        else:
+            counts[draft.node.marker.style] = counts.get(draft.node.marker.style, 0) + 1
+    rank = {}
+    for node in alive:
+        rank.setdefault(node.marker.style, node.marker.rank)
+    levels = [
+        f"{_level_name(st)}一级{n}条" for st, n in sorted(counts.items(), key=lambda x: rank[x[0]])
+    ]
+    if paragraphs:
+        levels.append(f"不带编号的段落{paragraphs}条")
+    measure_styles = set(counts)
+    deepest = max((rank[st] for st in measure_styles), default=len(rank))
+    above = sorted(
+        {st for st, r in rank.items() if st not in measure_styles and r < deepest},
+        key=rank.__getitem__,
+    )
+    if chosen is not None:
+        why = "审核人指定的层级"
+    elif clauses:
+        why = "责任单位标注所在的层级"
+        if split:
+            why += "（标题下各段末尾各有责任单位，每段为一项措施）"
+    else:
+        why = "文中没有责任单位标注，取可作为任务分配的最细一级（总体要求等目标性章节除外）"
+    sections = "、".join(_level_name(st) for st in above)
+    message = f"措施层级：{'，'.join(levels)}——{why}" + (
+        f"；其上的{sections}作为章节" if sections else ""
+    )
+    return Diagnostic("measure_level", message)
+
+
+def _paragraph_measures(
+    text: str, drafts: list[Draft], carried: dict[tuple, list[Clause]], kids: dict[int, list[Node]]
+) -> tuple[list[Draft], bool]:
+    """A heading on a line of its own whose paragraphs each end in a responsibility clause: every
+    such paragraph is a measure (unnumbered, ``number`` ""), the heading its section.
+
+    A heading with one such paragraph is split too when a sibling heading holds several (the
+    document reads so throughout). Clauses inside a paragraph (…（X负责）巩固…（Y牵头）) stay with it.
+    """
+    plans: dict[int, list[tuple[int, int, list[Clause]]]] = {}
+    for i, draft in enumerate(drafts):
+        node = draft.node
+        if node.index in kids or not draft.pieces:
+            continue
+        line_end = text.find("\n", node.marker.end, draft.pieces[-1][1])
+        if line_end < 0 or "。" in text[node.marker.end : line_end].rstrip("。 "):
+            continue  # 一、举办促消费活动。…: the heading runs into its text
+        own = sorted(carried.get(draft.key, []), key=lambda c: c.start)
+        found = _clause_paragraphs(text, line_end + 1, draft.pieces[-1][1], own)
+        if found:
+            plans[i] = found
+
+    def group(draft: Draft) -> tuple:
+        return (draft.part, draft.node.parent, draft.node.marker.style)
+
+    several = {group(drafts[i]) for i, found in plans.items() if len(found) >= 2}
+    out: list[Draft] = []
+    for i, draft in enumerate(drafts):
+        found = plans.get(i)
+        if not found or (len(found) < 2 and group(draft) not in several):
+            out.append(draft)
+            continue
+        for n, (a, b, own) in enumerate(found, 1):
+            stop = _HEADING_STOP.search(text, a, b)
+            heading = text[a : stop.start() if stop else b].strip()[:30] or None
+            paragraph = Draft(
+                part=draft.part,
+                key=(*draft.key, n),
+                node=draft.node,
+                number="",
+                path=list(draft.path),
+                section=_label(draft.node),
+                heading=heading,
+                pieces=[(a, b)],
+            )
+            for clause in own:
+                _merge(paragraph.lead, clause.lead)
+                _merge(paragraph.support, clause.support)
+                paragraph.blocks.append(clause)
+            out.append(paragraph)
+    return out, len(out) != len(drafts) or any(not d.number for d in out)
+
+
+_HEADING_STOP = re.compile(r"[。！？；\n]")
+
+
+def _clause_paragraphs(text: str, start: int, end: int, clauses: list[Clause]):
+    """Paragraphs of [start, end) grouped so that each ends with a clause (a paragraph without one
+    opens the next group); None when no paragraph ends with a clause."""
+    groups: list[tuple[int, int, list[Clause]]] = []
+    opened: int | None = None
+    position = start
+    while position < end:
+        line_end = text.find("\n", position, end)
+        line_end = end if line_end < 0 else line_end
+        a, b = _strip(text, position, line_end)
+        position = line_end + 1
+        if b <= a:
+            continue
+        if opened is None:
+            opened = a
+        closing = [c for c in clauses if a <= c.start < b]
+        if closing and not text[closing[-1].end : b].strip(" 。；;"):
+            inside = [c for c in clauses if opened <= c.start < b]
+            groups.append((opened, b, inside))
+            opened = None
+    if not groups:
+        return None
+    if opened is not None:  # text after the last clause stays with the last paragraph
+        a, _, own = groups[-1]
+        groups[-1] = (a, _strip(text, opened, end)[1], own)
+    if sum(len(g[2]) for g in groups) < len(clauses):
+        return None  # a clause outside the paragraphs (on the heading line): not this shape
+    return groups
 
 
 def _climb(text: str, holders: list, kids: dict[int, list[Node]], parent) -> list:
@@ -335,6 +519,7 @@ def _region_end(
     part_starts: list[int],
     limit: int,
     scrambled: bool,
+    boxes: list[int] | tuple[int, ...] = (),
 ) -> int:
     """Where a measure's text ends: at the next heading of its level or above (children inside)."""
     end = node.body_end
@@ -355,21 +540,64 @@ def _region_end(
     tail = _DOCUMENT_TAIL.search(text, node.heading_end, end)
     if tail is not None:
         end = tail.start()
+    box = bisect.bisect_left(boxes, node.heading_end)  # 专栏1 …: a box printed after the item
+    if box < len(boxes) and boxes[box] < end:
+        end = boxes[box]
     return max(end, node.start)
 
 
-def _without_clauses(alive: list[Node], children: dict[int, int], ancestors) -> list[Node]:
+# An amount or a share in a passage: what a section that is itself a measure carries (一、财政支持。设立…1亿元).
+_QUANTITY = re.compile(r"\d[\d.,]*[ ]?(?:[万亿千百]{1,2})?[ ]?元|\d[\d.]*[ ]?%")
+
+
+def _without_clauses(text: str, alive: list[Node], kids: dict[int, list[Node]], ancestors, parent):
+    """No responsibility clause anywhere: the level a person would hand out as tasks.
+
+    That is the style with the most leaves under the action sections (aims such as 总体要求 are not
+    tasks). In a mixed-depth outline, a heading of that style whose own items are numbered hands out
+    the items instead ((一) over 1. 2. 3.; never an article, 第X条, the unit of a 办法 or 细则), and a section above with no items of its own is a task
+    when it carries an amount or a share (一、财政支持 next to 二、支持范围 (一)…).
+    """
+
     def action(node: Node) -> bool:
         return not any(_NON_ACTION.search(n.heading or "") for n in [*ancestors(node), node])
 
-    leaves = [n for n in alive if n.index not in children and action(n)]
+    leaves = [n for n in alive if n.index not in kids and action(n)]
     if not leaves:
         return []
     counts: dict[str, int] = {}
     for node in leaves:
         counts[node.marker.style] = counts.get(node.marker.style, 0) + 1
     style = max(counts, key=counts.__getitem__)
-    return [n for n in alive if n.marker.style == style and action(n)]
+    chosen: list[Node] = []
+    for node in alive:
+        if node.marker.style != style or not action(node):
+            continue
+        items = kids.get(node.index, [])
+        # An article (第X条) is the unit of a 办法/细则 whatever it holds: its items stay inside.
+        article = node.marker.style.startswith("article")
+        if items and not article and all(i.index not in kids for i in items) and len(items) >= 2:
+            chosen.extend(items)  # (一) with 1. 2. 3. 4.: the items are the tasks
+        else:
+            chosen.append(node)
+    holding = {a.index for n in chosen for a in ancestors(n)}
+    rank = min(n.marker.rank for n in chosen)
+    roots = [n for n in alive if parent(n) is None]
+    roots_hold = any(n.index in holding for n in roots)
+    for position, node in enumerate(alive):
+        if node.index in kids or node.marker.rank >= rank or not action(node):
+            continue
+        above = parent(node)
+        if above is None:
+            if not roots_hold:
+                continue
+        elif not any(s.index in holding for s in kids.get(above.index, [])):
+            continue
+        end = alive[position + 1].start if position + 1 < len(alive) else len(text)
+        if _QUANTITY.search(text, node.heading_end, end):
+            chosen.append(node)
+    chosen.sort(key=lambda n: n.start)
+    return chosen
 
 
 def _reattach(alive, clauses, chosen, key) -> dict[tuple, list[Clause]]:

@@ -43,6 +43,11 @@ _SIGNATURE = re.compile(
     rf"(?:^|(?<=[。！？）]))[ ]*([{_HAN}]{{2,24}}?(?:{_ISSUER_END}))\n?[ ]*{_DATE}",
     re.M,
 )
+# A date on a line of its own (（2023年2月8日） under a 党委 title, the date line of a PKULaw export),
+# and the signing bodies on the lines right above it, one a line (a joint document lists them all).
+_DATE_LINE = re.compile(rf"^[ *]*[（]?{_DATE}[）]?[ *。]*$", re.M)
+_ISSUER_LINE = re.compile(rf"^[ *]*([{_HAN}“”\"]{{2,40}}?(?:{_ISSUER_END}))[ *。]*$")
+_SIGNATURE_LINES = 12
 _ISSUER_AT_START = re.compile(rf"([{_HAN}]{{2,24}}?(?:{_ISSUER_END}))(?=印发|转发|关于)")
 _REGION = re.compile(rf"^([{_HAN}]{{1,12}}?(?:{_REGION_END}))(?:人民政府|政府|委员会|党委)")
 _PUBLISHED = re.compile(
@@ -57,6 +62,9 @@ _ADDRESSEE_LINE = re.compile(rf"^([^。：；！？\n]{{2,150}}?(?:{_ADDRESSEE_E
 # A title line of its own: short, no sentence punctuation, ends with a document type (checked after).
 _SHORT_LINE = re.compile(r"^[ ]*(?:附件\d*[：:][ ]*)?([^\n。，；！？：]{2,80}?)[ ]*$", re.M)
 _ENDS_WITH_TYPE = re.compile(f"(?:{_DOC_TYPES})$")
+# An annex printed after a line 附件 / 附件2 of its own (no colon: 附件：… lists the annexes in the
+# notice): the line after it is the annex's title, whatever it ends with (…考评指标, …项目表).
+_ANNEX_TITLE = re.compile(r"^[ ]*附件[ ]*\d{0,2}[ ]*\n[ ]*([^\n。，；！？：]{4,80}?)[ ]*$", re.M)
 # Used by the cleaning stage: a line that ends like a document title is a paragraph of its own.
 TITLE_END = re.compile(f"(?:{_DOC_TYPES})[ ]*$")
 # A title run into the text after a signature date (scraped pages without line breaks).
@@ -163,6 +171,12 @@ def find_parts(text: str, meta: Metadata | None = None) -> list[PartTitle]:
         for m in _SHORT_LINE.finditer(text)
         if _ENDS_WITH_TYPE.search(m.group(1))
     ] + [(m.group(1), m.start(1), m.end(1)) for m in _TITLE_AFTER_DATE.finditer(text)]
+    if "附件" in text:
+        candidates += [
+            (m.group(1).strip(), m.start(1), m.end(1))
+            for m in _ANNEX_TITLE.finditer(text)
+            if not MARKER_AT_START.match(m.group(1))
+        ]
     candidates.sort(key=lambda c: c[1])
     for title, start, end in candidates:
         if start < head_end or MARKER_AT_START.match(title):
@@ -203,6 +217,12 @@ def extract(text: str) -> Metadata:
     if signature is not None:
         meta.issuer = signature.group(1)
         meta.date = _iso(*signature.group(2, 3, 4))
+    # Near the signature when there is one (a joint document signs one body a line above it).
+    lines_issuer, lines_date = _signature_lines(text, signature.start() if signature else 0)
+    if signature is None or (
+        lines_date == meta.date and lines_issuer and "、" in lines_issuer
+    ):  # a joint document signs one body a line: all of them issue it
+        meta.issuer, meta.date = lines_issuer, lines_date
     signed = _SIGNED.search(text[:_HEAD_LIMIT])
     if signed is not None:
         meta.date = _iso(*signed.groups()) or meta.date
@@ -222,6 +242,30 @@ def extract(text: str) -> Metadata:
         if region is not None:
             meta.region = region.group(1)
     return meta
+
+
+def _signature_lines(text: str, start: int = 0) -> tuple[str | None, str | None]:
+    """The first date printed on a line of its own (from ``start``), and the issuer lines above it."""
+    for found in _DATE_LINE.finditer(text, start):
+        date = _iso(*found.groups())
+        if date is None:
+            continue
+        issuers: list[str] = []
+        above = found.start()
+        for _ in range(_SIGNATURE_LINES + 1):  # the lines right above it, not the whole text
+            above = text.rfind("\n", 0, above - 1) if above > 0 else -1
+            if above < 0:
+                above = 0
+                break
+        for line in reversed(text[above : found.start()].split("\n")):
+            if not line.strip(" *"):
+                continue
+            issuer = _ISSUER_LINE.match(line)
+            if issuer is None:
+                break
+            issuers.append(issuer.group(1))
+        return ("、".join(reversed(issuers)) or None), date
+    return None, None
 
 
 def _title(head: str) -> str | None:

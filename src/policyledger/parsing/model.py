@@ -31,6 +31,19 @@ class Target:
 
 
 @dataclass
+class UnitBlock:
+    """One responsibility block of a measure as printed: （省商务厅牵头，合肥海关配合）.
+
+    A measure may hold several, one per sentence group; its ``lead_units``/``support_units`` are their
+    union in order of first appearance, and each block keeps its own span (original text).
+    """
+
+    lead: list[str]
+    support: list[str]
+    span: Span
+
+
+@dataclass
 class Measure:
     id: str
     part: int
@@ -43,6 +56,7 @@ class Measure:
     lead_units: list[str] = field(default_factory=list)
     support_units: list[str] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    unit_blocks: list[UnitBlock] = field(default_factory=list)
 
 
 @dataclass

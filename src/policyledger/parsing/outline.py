@@ -112,8 +112,17 @@ class Node:
         return self.marker.start
 
 
-def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
-    """Accepted numbering markers in document order; ``boundaries`` restart numbering (parts)."""
+def find_markers(
+    text: str, boundaries: tuple[int, ...] = (), boxes: tuple[int, ...] = ()
+) -> list[Marker]:
+    """Accepted numbering markers in document order; ``boundaries`` restart numbering (parts).
+
+    ``boxes`` are where boxes start (专栏2  重点工程): the numbers printed inside a box are not
+    headings. A box runs to a heading of a higher level than the item before it, or to the next
+    number of that item (2﹒ after 1﹒) where that does not just continue the box's own list.
+    """
+    box_index = 0
+    in_box: list | None = None  # [the heading before the box, the last number of the box's list]
     ranks: dict[str, int] = {}
     accepted: list[Marker] = []
     stack: list[Marker] = []
@@ -145,6 +154,18 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
         value = _value(style, match.group(f"n{index}"))
         if value <= 0:
             continue
+        while box_index < len(boxes) and boxes[box_index] <= start:
+            in_box = [accepted[-1] if accepted else None, 0]
+            box_index += 1
+        if in_box is not None and in_box[0] is not None:
+            before = in_box[0]
+            higher = name in ranks and ranks[name] < before.rank
+            resumes = name == before.style and value == before.value + 1 != in_box[1] + 1
+            if not (higher or resumes):
+                if name == before.style:
+                    in_box[1] = value
+                continue  # an item of the box
+            in_box = None
         strong = start == 0 or text[start - 1] in _STRONG_BEFORE
         if not strong and text[start - 1] == "、" and text[start - 2 : start - 1] in _LIST_ITEM:
             continue  # 一、二、三产业: the second item of an inline list
@@ -167,6 +188,8 @@ def find_markers(text: str, boundaries: tuple[int, ...] = ()) -> list[Marker]:
             in_sequence = False  # the same heading printed again (a repeated passage)
         elif value == 1 and open_at is None:
             pass  # a new level, or a level restarting under a new parent
+        elif value == 2 and strong and name not in max_value and open_at is None:
+            pass  # a new level whose first item lost its number (the 1. was never printed)
         elif value == 1 and strong and open_at == 0:
             epoch += 1  # the outermost level restarting: a sub-document without a title line
         elif previous is not None and value == previous and strong:

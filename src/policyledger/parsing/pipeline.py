@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from policyledger.parsing import (
@@ -26,7 +27,15 @@ from policyledger.parsing import (
 )
 from policyledger.parsing import units as units_stage
 from policyledger.parsing.cleaning import Cleaned, clean
-from policyledger.parsing.model import Diagnostic, Document, Measure, Part, Source, Target
+from policyledger.parsing.model import (
+    Diagnostic,
+    Document,
+    Measure,
+    Part,
+    Source,
+    Target,
+    UnitBlock,
+)
 from policyledger.parsing.reading import decode
 
 logger = logging.getLogger("policyledger.parsing.pipeline")
@@ -49,18 +58,30 @@ def parse_file(path: str | Path, *, aliases: Mapping[str, str] | None = None) ->
     return parse_bytes(path.read_bytes(), name=path.name, aliases=aliases)
 
 
-def parse_bytes(data: bytes, *, name: str, aliases: Mapping[str, str] | None = None) -> Document:
+def parse_bytes(
+    data: bytes,
+    *,
+    name: str,
+    aliases: Mapping[str, str] | None = None,
+    measure_level: str | None = None,
+) -> Document:
     """Decode bytes (see ``reading.decode``; raises ``ReadError``) and parse the text."""
-    return parse(decode(data, name), name=name, aliases=aliases)
+    return parse(decode(data, name), name=name, aliases=aliases, measure_level=measure_level)
 
 
 def parse(
-    text: str, *, name: str | None = None, aliases: Mapping[str, str] | None = None
+    text: str,
+    *,
+    name: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    measure_level: str | None = None,
 ) -> Document:
     """Parse the text of a policy document into metadata, parts, measures and citations.
 
     ``aliases`` (alias -> canonical unit name, see ``units.load_aliases``) replaces the shipped
     alias table, so an office can merge the abbreviations it uses into its own registry's names.
+    ``measure_level`` (a style name from ``levels(text)``) makes every heading of that numbering
+    level a measure, for a reviewer who reads the document at another level than the parser did.
     """
     source = Source(
         name=name or "<text>",
@@ -72,8 +93,32 @@ def parse(
         document.diagnostics.append(Diagnostic("empty_text", "文本为空，没有可解析的内容"))
         return document
     cleaned = clean(text)
-    _Run(document, cleaned, text, aliases).run()
+    _Run(document, cleaned, text, aliases, measure_level).run()
     return document
+
+
+@dataclass
+class Level:
+    """A numbering level printed in a document: its style name, how it looks, how many headings."""
+
+    style: str
+    example: str
+    count: int
+
+
+def levels(text: str) -> list[Level]:
+    """The numbering levels of a text, outermost first (what ``measure_level`` can be)."""
+    cleaned = clean(text)
+    meta = metadata.extract(cleaned.text)
+    starts = [t.start for t in metadata.find_parts(cleaned.text, meta)][1:]
+    found: dict[str, Level] = {}
+    ranks: dict[str, int] = {}
+    boxes = tuple(measures.box_starts(cleaned.text))
+    for marker in outline.find_markers(cleaned.text, tuple(starts), boxes=boxes):
+        ranks.setdefault(marker.style, marker.rank)
+        level = found.setdefault(marker.style, Level(marker.style, marker.number, 0))
+        level.count += 1
+    return sorted(found.values(), key=lambda lv: ranks[lv.style])
 
 
 class _Run:
@@ -85,9 +130,11 @@ class _Run:
         cleaned: Cleaned,
         original: str,
         aliases: Mapping[str, str] | None = None,
+        measure_level: str | None = None,
     ) -> None:
         self.document = document
         self.aliases = aliases
+        self.measure_level = measure_level
         self.cleaned = cleaned
         self.text = cleaned.text
         self.original = original
@@ -143,14 +190,36 @@ class _Run:
                 span=cleaned.span(*first),
                 lead_units=draft.lead,
                 support_units=draft.support,
+                unit_blocks=[
+                    UnitBlock(list(c.lead), list(c.support), cleaned.span(c.start, c.end))
+                    for c in draft.blocks
+                ],
             )
             for a, b in draft.pieces:
+                dropped: list[tuple[int, int, int]] = []
                 found = self._guard(
-                    "targets", quantities.extract_targets, text[a:b], year=year, default=[]
+                    "targets",
+                    quantities.extract_targets,
+                    text[a:b],
+                    year=year,
+                    dropped=dropped,
+                    default=[],
                 )
                 measure.targets.extend(self._shift(t, a) for t in found)
+                for bad_year, start, end in dropped:
+                    doc.diagnostics.append(
+                        Diagnostic(
+                            "implausible_date",
+                            f"措施{draft.number or measure.heading or ''}中的“{text[a + start : a + end]}”"
+                            f"年份为{bad_year}，不在{quantities.FIRST_YEAR}—{quantities.LAST_YEAR}年之间"
+                            "（可能是转录错误），未作为完成期限",
+                            cleaned.span(a + start, a + end),
+                        )
+                    )
             doc.measures.append(measure)
-        if not any(m.lead_units or m.support_units for m in doc.measures):
+        if self.measure_level is None and not any(
+            m.lead_units or m.support_units for m in doc.measures
+        ):
             # A 任务分工表 assigns the tasks the body only lists: its rows are the measures.
             rows = self._guard("structure", tables.find_rows, self.original, default=[])
             if rows:
@@ -175,7 +244,8 @@ class _Run:
 
     def _structure(self, clauses, part_starts):
         text, cleaned = self.text, self.cleaned
-        markers = outline.find_markers(text, tuple(part_starts[1:]))
+        boxes = tuple(measures.box_starts(text))
+        markers = outline.find_markers(text, tuple(part_starts[1:]), boxes=boxes)
         nodes = outline.build(text, markers, [c.start for c in clauses])
         removed = passages.find_duplicates(
             text,
@@ -184,7 +254,7 @@ class _Run:
             cleaned.span,
         )
         drafts, diagnostics = measures.select(
-            text, nodes, clauses, removed, part_starts, cleaned.span
+            text, nodes, clauses, removed, part_starts, cleaned.span, level=self.measure_level
         )
         return drafts, removed, removed.diagnostics + diagnostics
 

@@ -69,7 +69,7 @@ _MONEY_RE = re.compile(
     rf"(?P<a>{_NUM}){_SP}(?P<am>{_MULT})?{_SP}(?:元{_SP})?{_DASH}{_SP}"
     rf"(?P<b>{_NUM}){_SP}(?P<bm>{_MULT})?{_SP}元"
     rf"|(?P<n>{_NUM}){_SP}(?:余|多)?(?P<nm>{_MULT})?{_SP}元"
-    rf"|(?P<w>{_NUM}){_SP}(?P<wm>万|亿)(?={_SP}(?:以上|以下|以内|左右))"
+    rf"|(?P<w>{_NUM}){_SP}(?P<wm>千万|百万|万|亿)(?={_SP}(?:以上|以下|以内|左右))"
 )
 # Chinese numerals only with a magnitude (三百元, 五千万元): 一元化 and 三元里 are words.
 _MONEY_CN_RE = re.compile(rf"(?P<c>[一二两三四五六七八九十][{_CN_DIGIT}]{{0,10}})元")
@@ -418,6 +418,12 @@ def _counts(text: str, starts: list[int]) -> list[_Candidate]:
             continue  # ordinals: 第11次, 第八届
         if unit.startswith("年") and _is_year(a) and (b is None or _is_year(b)):
             continue  # a year (or 2024—2026年, a period), not a count of years
+        if (
+            unit.startswith("年")
+            and len(a) == 4
+            and (a[0] == "0" or text.startswith(("底", "末"), end))
+        ):
+            continue  # a garbled year (0402年底前): no count starts with 0 or ends in 年底
         if b is not None:
             value: int | float | str = re.sub(r"\s", "", text[match.start("a") : match.end("b")])
         else:
@@ -449,7 +455,13 @@ def _is_year(digits: str) -> bool:
     return len(digits) == 4 and 1900 <= int(digits) <= 2099
 
 
-def _dates(text: str, starts: list[int], year: int | None, due: bool) -> list[_Candidate]:
+# Years a deadline can have; outside them a year is a scraping error (0402年底前 for 2022年底前).
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+
+
+def _dates(
+    text: str, starts: list[int], year: int | None, due: bool, dropped: list | None = None
+) -> list[_Candidate]:
     m = _markers()
     out: list[_Candidate] = []
     if year is not None:
@@ -465,7 +477,14 @@ def _dates(text: str, starts: list[int], year: int | None, due: bool) -> list[_C
         start, end = match.span()
         before = _before(text, start, 0, width=8)
         y = int(match.group("y"))
-        if not 1900 <= y <= 2099:
+        if not FIRST_YEAR <= y <= LAST_YEAR:
+            if dropped is not None and (
+                match.group("bare") is None
+                or _after(text, match.end(), 4).startswith(m.deadline_after)
+            ):
+                dropped.append(
+                    (y, match.start(), _absorb_after(text, match.end(), m.deadline_after))
+                )
             continue
         if year is not None and y < year:
             continue  # 截至2019年底…: a date before the document's year reports, it sets no deadline
@@ -534,17 +553,21 @@ def _date_candidate(text: str, start: int, end: int, value: str) -> _Candidate:
 # ---------------------------------------------------------------------------------------------------
 
 
-def extract_targets(text: str, *, year: int | None = None, due: bool = False) -> list[Target]:
+def extract_targets(
+    text: str, *, year: int | None = None, due: bool = False, dropped: list | None = None
+) -> list[Target]:
     """All quantified targets in ``text``, sorted by span (spans relative to ``text``).
 
     ``due``: the text is a deadline field (a table's 完成时限 cell), so every date in it is one.
+    ``dropped``: where given, a deadline whose year lies outside 1949–2100 (a scraper's garbled
+    digits, 0402年底前) is appended to it as ``(year, start, end)`` instead of being reported.
     """
     starts = _number_starts(text)
     candidates = (
         _money(text, starts)
         + _percent(text, starts)
         + _ratio(text, starts)
-        + _dates(text, starts, year, due)
+        + _dates(text, starts, year, due, dropped)
         + _counts(text, starts)
     )
     candidates.sort(key=lambda c: (c.priority, c.target.span))

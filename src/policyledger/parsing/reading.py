@@ -56,20 +56,47 @@ class ReadError(Exception):
     """The bytes are not a readable policy document; ``str(error)`` is a message for the user (Chinese)."""
 
 
-def decode(data: bytes, name: str = "") -> str:
+def decode(
+    data: bytes,
+    name: str = "",
+    *,
+    max_pages: int | None = None,
+    max_uncompressed: int | None = None,
+    max_members: int | None = None,
+) -> str:
     """Return the text of a .txt, .docx or .pdf given as bytes; raise ``ReadError`` otherwise.
 
-    ``name`` is only used in log lines; the type is decided by the content.
+    ``name`` is only used in log lines; the type is decided by the content. ``max_pages`` caps a
+    PDF's pages; ``max_uncompressed`` / ``max_members`` cap what a .docx (a zip) declares, checked
+    before python-docx opens it. None is no cap (the CLI on one's own files).
     """
     kind = _sniff(data)
     logger.debug("reading %s as %s (%d bytes)", name or "<bytes>", kind, len(data))
     if kind == "docx":
+        if max_uncompressed is not None or max_members is not None:
+            from policyledger.archives import ArchiveError, check_zip
+
+            try:
+                check_zip(
+                    data,
+                    max_bytes=max_uncompressed if max_uncompressed is not None else 2**62,
+                    max_members=max_members if max_members is not None else 2**62,
+                    what="Word 文档",
+                )
+            except ArchiveError as exc:
+                raise ReadError(str(exc)) from exc
         text = _docx_text(data)
     elif kind == "pdf":
-        text = _pdf_text(data)
+        text = _pdf_text(data, max_pages)
     else:
         text = _plain_text(data)
     return text.replace("\r\n", "\n")
+
+
+def sniff(data: bytes) -> str:
+    """The kind of ``data``: "text", "docx" or "pdf" (cheap: nothing is decompressed or parsed);
+    ``ReadError`` for a kind that cannot be read."""
+    return _sniff(data)
 
 
 def _sniff(data: bytes) -> str:
@@ -138,7 +165,7 @@ def _table_lines(table) -> list[str]:
     return lines
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(data: bytes, max_pages: int | None = None) -> str:
     import pypdf
     from pypdf.errors import PdfReadError
 
@@ -148,6 +175,8 @@ def _pdf_text(data: bytes) -> str:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ReadError("PDF 文件已加密，需要密码才能读取。")
+        if max_pages is not None and len(reader.pages) > max_pages:
+            raise ReadError(f"PDF 共{len(reader.pages)}页，超过上限{max_pages}页，请拆分后再导入。")
         pages = [page.extract_text() or "" for page in reader.pages]
     except ReadError:
         raise

@@ -378,14 +378,15 @@ def _strip_end(item: str, words: tuple[str, ...]) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=8192)
-def _read_item(raw: str) -> tuple[str, bool, str | None, bool]:
-    """One listed item: (name, had neutral wording, role from a verb, ended with 等)."""
+def _read_item(raw: str) -> tuple[str, str, str | None, bool]:
+    """One listed item: (name, the neutral wording it had or "", role from a verb, ended with 等)."""
     v = _vocab()
     item = raw.strip()
     if item.startswith("由"):
         item = item[1:]
     verb_role = None
-    neutral = open_ended = False
+    neutral = ""
+    open_ended = False
     # Trailing words come in any order (牵头负责, 配合落实, 等按职责分工负责): strip until none is left.
     for _ in range(4):
         item, word = _strip_end(item, v.lead_verbs)
@@ -398,7 +399,7 @@ def _read_item(raw: str) -> tuple[str, bool, str | None, bool]:
             continue
         item, word = _strip_end(item, v.neutral)
         if word:
-            neutral = True
+            neutral = neutral or word
             continue
         item, word = _strip_end(item, v.open_ended)
         if word:
@@ -415,6 +416,7 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
         content = _BRACKETED_ROLE.sub(
             lambda m: m.group(1).removesuffix("单位").removesuffix("部门"), content
         )
+    jointly = v.jointly.search(content) is not None
     content = v.jointly.sub("牵头，", content)  # X会同Y: X leads, Y supports
     content = v.and_before_local.sub("、", _before_other_label(content))
     segments: list[tuple[str | None, str]] = []  # (role from the label, text)
@@ -442,16 +444,23 @@ def _parse_content(content: str, aliases: Mapping[str, str] | None) -> _Parsed |
     roles_given = any(role in ("support", "explicit-lead") for role, _ in segments)
     open_ended = marked = False
     lead_seen = False
-    for seg_role, text in segments:
+    for index, (seg_role, text) in enumerate(segments):
         pending: list[str] = []
         for raw_item in _split_top(text):
             if _TIME_ITEM.match(raw_item):
                 continue  # （市商务局负责，2024年底前完成）: the deadline stays in the measure's text
+            if labelled and index == 0 and seg_role is None and not _looks_like_unit(raw_item):
+                continue  # （5月底取得成效并持续推进，牵头考核单位：…）: a schedule before the label
             item, neutral, verb_role, more = _read_item(raw_item)
-            marked = marked or neutral
+            marked = marked or bool(neutral)
             open_ended = open_ended or more
             if item:
                 pending.append(item)
+            if lead_seen and not verb_role and neutral.endswith("负责") and not jointly:
+                # X牵头，Y按职责分工负责: Y are said to be responsible, so they lead too (配合 supports).
+                lead.extend(_expand(pending, aliases))
+                pending = []
+                continue
             if verb_role:
                 marked = roles_given = True
                 names = _expand(pending, aliases)

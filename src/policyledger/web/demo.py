@@ -68,6 +68,11 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
         from policyledger.web.vouchers import demo as vouchers_demo
 
         vouchers_demo.seed()
+    # Subsidy programmes (政策兑现) from the same samples, after the voucher ledger exists.
+    if importlib.util.find_spec("policyledger.web.subsidies.demo") is not None:
+        from policyledger.web.subsidies import demo as subsidies_demo
+
+        subsidies_demo.seed()
     return creds
 
 

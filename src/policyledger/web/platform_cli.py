@@ -6,6 +6,7 @@ Django is imported inside each command, so `policyledger --help` needs no databa
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import signal
 import subprocess
@@ -55,22 +56,35 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
     示例：
       policyledger demo --host 127.0.0.1 --port 8000
     """
+    # The demo's own random keys, kept under ./var (settings.py refuses the public default).
+    os.environ.setdefault("POLICYLEDGER_DEMO", "1")
     if host not in ("127.0.0.1", "localhost"):
         hosts = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
         os.environ["ALLOWED_HOSTS"] = f"{hosts},{host}"
+    from policyledger.web import lifeline
+
+    samples = samples or SAMPLES
+    if not samples.is_dir():
+        raise click.ClickException(f"找不到示例文件目录：{samples}")
+    # Before any set-up: a demo that cannot serve must not migrate, load or start anything.
+    if not no_serve and (why := lifeline.port_taken(host, port)):
+        raise click.ClickException(why)
     _django()
     from django.core.management import call_command
 
     from policyledger.web.demo import seed
 
-    samples = samples or SAMPLES
-    if not samples.is_dir():
-        raise click.ClickException(f"找不到示例文件目录：{samples}")
     click.echo("迁移数据库……")
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     click.echo("导入示例文件、发布任务、生成演示报送……")
     creds = seed(samples)
+    # Lineage demo data when the lineage app is installed (tracking does not depend on it).
+    if importlib.util.find_spec("policyledger.web.lineage.demo") is not None:
+        from policyledger.web.lineage.demo import seed_lineage
+
+        for line in seed_lineage(samples):
+            click.echo(line)
     click.echo("\n演示账号：")
     for c in creds:
         unit = f"（{c.unit}）" if c.unit else ""
@@ -81,14 +95,14 @@ def demo(host: str, port: int, samples: Path | None, no_serve: bool) -> None:
     from policyledger.web.tracking.jobs import ensure_daily_warnings
 
     ensure_daily_warnings()
-    worker_proc = subprocess.Popen([sys.executable, "-m", "policyledger.web.manage", "db_worker"])
-    # SIGTERM must unwind like Ctrl+C, so the worker below is stopped too and nothing is left.
+    # The worker stops itself when this process ends, however it ends (runserver may leave
+    # with os._exit); SIGTERM unwinds like Ctrl+C so it is also stopped here in order.
+    worker_proc = lifeline.start_tied(["db_worker"])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
     finally:
-        worker_proc.terminate()
-        worker_proc.wait(timeout=10)
+        lifeline.stop(worker_proc)
 
 
 @click.command()

@@ -28,8 +28,65 @@ def envint(name: str, default: int) -> int:
 
 
 DEBUG = envbool("DEBUG", False)
-# A fixed key only makes sense for the local demo; anything served for real must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "policyledger-demo-insecure-key-set-SECRET_KEY"
+# The public default key, usable only with DEBUG on: anyone who knows it can forge sessions and
+# resident tokens. With DEBUG off the app refuses to start on it (see _require_real_keys).
+# `policyledger demo` sets POLICYLEDGER_DEMO=1 and gets a random key kept under VAR_DIR.
+INSECURE_SECRET_KEY = "policyledger-demo-insecure-key-set-SECRET_KEY"
+DEMO = envbool("POLICYLEDGER_DEMO", False)
+
+
+def _demo_key(name: str) -> str:
+    """A random key made once per demo installation and kept in VAR_DIR (not in the source)."""
+    import secrets
+
+    path = VAR_DIR / f".{name}"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key)
+        return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or (
+    _demo_key("secret_key") if DEMO else INSECURE_SECRET_KEY
+)
+# Voucher codes carry an HMAC tag made with VOUCHER_SIGNING_KEY (not SECRET_KEY), so either can
+# be rotated alone. To rotate: put the new key in VOUCHER_SIGNING_KEY and the old one(s) in
+# VOUCHER_SIGNING_OLD_KEYS (comma-separated): codes already issued keep verifying, new codes use
+# the new key. The lottery's committed seeds are derived from the same keys (see
+# vouchers/services/lottery.py). Unset with DEBUG on: derived from SECRET_KEY (development only).
+VOUCHER_SIGNING_KEY = os.environ.get("VOUCHER_SIGNING_KEY") or (
+    _demo_key("voucher_signing_key") if DEMO else ""
+)
+VOUCHER_SIGNING_OLD_KEYS = [
+    k.strip() for k in os.environ.get("VOUCHER_SIGNING_OLD_KEYS", "").split(",") if k.strip()
+]
+
+
+def _require_real_keys() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured(
+            "DEBUG is off but SECRET_KEY is the public default (or shorter than 32 characters): "
+            "set a random SECRET_KEY in the environment. "
+            "未设置 SECRET_KEY 或仍为公开的默认值，拒绝启动：请在环境变量中设置随机的 SECRET_KEY"
+            "（至少 32 个字符）。"
+        )
+    if not VOUCHER_SIGNING_KEY or VOUCHER_SIGNING_KEY == SECRET_KEY:
+        raise ImproperlyConfigured(
+            "DEBUG is off but VOUCHER_SIGNING_KEY is not set (or equals SECRET_KEY): set its own "
+            "random key. 未设置 VOUCHER_SIGNING_KEY（或与 SECRET_KEY 相同），拒绝启动：请为券码签名"
+            "设置单独的随机密钥。"
+        )
+
+
+if not DEBUG:
+    _require_real_keys()
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
@@ -53,6 +110,8 @@ INSTALLED_APPS = [
     "policyledger.web.documents",
     "policyledger.web.tracking",
     "policyledger.web.vouchers",
+    "policyledger.web.subsidies",
+    "policyledger.web.lineage",
 ]
 
 MIDDLEWARE = [
@@ -110,20 +169,61 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's rules, with Chinese messages (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": f"policyledger.web.accounts.passwords.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Paths that answer for themselves (token auth, JSON 401) instead of redirecting to the login page.
 LOGIN_EXEMPT_PREFIXES = ["/api/", "/static/"]
+# What a signed-in user without a platform role (a resident, a merchant's clerk) may open; every
+# other page is for staff only (403). The voucher administration pages check their own right, and
+# the Django admin its is_staff flag.
+NON_STAFF_PREFIXES = [
+    "/vouchers/",
+    # Subsidies: applicants' own pages and the public ones (the officers' pages under
+    # /subsidies/manage/ stay staff-only; their views check the officer's right as well).
+    "/subsidies/calculator/",
+    "/subsidies/notices/",
+    "/subsidies/register/",
+    "/subsidies/mine/",
+    "/subsidies/apply/",
+    "/subsidies/a/",
+    "/subsidies/material/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/password/",
+    "/admin/",
+    "/static/",
+    "/api/",
+]
+
+# Pages a user without a platform role may open by their exact path (the subsidies calculator).
+NON_STAFF_PATHS = ["/subsidies/"]
+
+# API tokens: lifetime in days, chosen at creation (default and the most allowed).
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = envint("API_TOKEN_MAX_DAYS", 365)
 
 # Brute-force lockout (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock a username+IP pair, and also the username whatever the address (an attacker spreading
+# guesses over many addresses); the lockout page says so in Chinese.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# The client's address for lockouts and rate limits: X-Forwarded-For only from a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "policyledger.web.clientip.request_ip"
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated in
+# the environment); none by default, so a client cannot choose the address it is counted under.
+TRUSTED_PROXIES = [p for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 
@@ -140,6 +240,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 MAX_ATTACHMENT_BYTES = envint("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# Zip containers (xlsx, docx) are checked before they are opened: what they declare uncompressed
+# and how many parts they hold (a few-kilobyte "zip bomb" can expand to gigabytes).
+MAX_UNCOMPRESSED_BYTES = envint("MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+MAX_ZIP_MEMBERS = envint("MAX_ZIP_MEMBERS", 1000)
+# Document import: the most pages of a PDF that are read.
+MAX_PDF_PAGES = envint("MAX_PDF_PAGES", 300)
 
 # Tracking: a task is 临期 when its deadline is this many days away or fewer; a cycle's report is
 # 未按期报送 once this many days have passed after the cycle's end.
@@ -209,7 +315,6 @@ VOUCHERS_RATE_IP_PER_MIN = envint("VOUCHERS_RATE_IP_PER_MIN", 600)
 # How long a claim waits for the campaign's row lock before answering "try again".
 VOUCHERS_CLAIM_LOCK_TIMEOUT_MS = envint("VOUCHERS_CLAIM_LOCK_TIMEOUT_MS", 5000)
 # Take the client address from X-Forwarded-For (only behind a proxy that sets it).
-VOUCHERS_TRUST_X_FORWARDED_FOR = envbool("VOUCHERS_TRUST_X_FORWARDED_FOR", False)
 # How long a process keeps a campaign's claim rules in memory (seconds).
 VOUCHERS_CAMPAIGN_CACHE_S = float(os.environ.get("VOUCHERS_CAMPAIGN_CACHE_S", "1.0"))
 # The async claim path (vouchers/claim_asgi.py): connections per worker process. Few are
@@ -219,3 +324,19 @@ VOUCHERS_ASYNC_DB_POOL = envint("VOUCHERS_ASYNC_DB_POOL", 4)
 VOUCHERS_ASYNC_REDIS_POOL = envint("VOUCHERS_ASYNC_REDIS_POOL", 16)
 # The most claims the async path sends to PostgreSQL in one call (migration 0004).
 VOUCHERS_ASYNC_CLAIM_BATCH = envint("VOUCHERS_ASYNC_CLAIM_BATCH", 32)
+
+# Refunds: a redemption can be refunded only within this many hours of it, and never once its
+# day is in a settlement (see services/redemption.refund). 0 = same calendar day only.
+VOUCHERS_REFUND_WINDOW_HOURS = envint("VOUCHERS_REFUND_WINDOW_HOURS", 0)
+
+# Subsidies (政策兑现): the budget guard may be switched off only by the control test; ID numbers
+# are stored as HMAC-SHA256 with this key (set it in production; changing it orphans the hashes);
+# 公示 skips weekends and these holidays (ISO dates, comma-separated), counts these make-up days.
+SUBSIDIES_BUDGET_GUARD = True  # not read from the environment: no deployment may turn it off
+SUBSIDIES_ID_HMAC_KEY = os.environ.get("SUBSIDIES_ID_HMAC_KEY") or ("subsidies-id:" + SECRET_KEY)
+SUBSIDIES_HOLIDAYS = [d for d in os.environ.get("SUBSIDIES_HOLIDAYS", "").split(",") if d]
+SUBSIDIES_MAKEUP_WORKDAYS = [
+    d for d in os.environ.get("SUBSIDIES_MAKEUP_WORKDAYS", "").split(",") if d
+]
+SUBSIDIES_MAX_MATERIAL_BYTES = envint("SUBSIDIES_MAX_MATERIAL_BYTES", 10 * 1024 * 1024)
+SUBSIDIES_MAX_MATERIALS = envint("SUBSIDIES_MAX_MATERIALS", 10)

@@ -16,5 +16,7 @@ urlpatterns = [
     path("accounts/", include("policyledger.web.accounts.urls")),
     path("documents/", include("policyledger.web.documents.urls")),
     path("vouchers/", include("policyledger.web.vouchers.urls")),
+    path("subsidies/", include("policyledger.web.subsidies.urls")),
+    path("lineage/", include("policyledger.web.lineage.urls")),
     path("", include("policyledger.web.tracking.urls")),
 ]

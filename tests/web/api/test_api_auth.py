@@ -3,10 +3,12 @@ with CSRF for writes, and the schema and docs behind the same door."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from api_helpers import BASE, assert_error, issue
 from django.test import Client
+from django.utils import timezone
 
 
 def test_no_credentials_is_401_in_chinese(db):
@@ -56,16 +58,56 @@ def test_token_of_deactivated_user_fails(bob, api):
     assert_error(client.get("/tasks/"), 401)
 
 
-def test_token_created_through_api_is_shown_once(bob, api):
+def test_token_created_through_api_is_shown_once(bob, api, login):
     client = api(bob)
-    created = client.post("/tokens", {"name": "本单位系统"})
-    assert created.status_code == 201
+    # A token cannot mint tokens: a leaked one would otherwise outlive its expiry and revocation.
+    assert_error(client.post("/tokens", {"name": "本单位系统"}), 403, "session_required")
+    session = login(bob)
+    created = session.post(
+        f"{BASE}/tokens", {"name": "本单位系统", "days": 30}, content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
     key = created.json()["key"]
+    expires = dt.datetime.fromisoformat(created.json()["expires_at"])
+    assert abs(expires - timezone.now() - dt.timedelta(days=30)) < dt.timedelta(minutes=5)
     listed = client.get("/tokens").json()
     assert all("key" not in row for row in listed)
     assert {row["name"] for row in listed} == {"测试", "本单位系统"}
     other = Client().get(f"{BASE}/me", headers={"Authorization": f"Bearer {key}"})
     assert other.json()["username"] == "bob"
+    too_long = session.post(f"{BASE}/tokens", {"days": 10000}, content_type="application/json")
+    assert "有效期" in assert_error(too_long, 422, "invalid_days")["detail"]
+
+
+def test_token_expires(bob, api, clock):
+    from policyledger.web.accounts.models import ApiToken
+
+    client = api(bob)
+    token = ApiToken.objects.get(user=bob)
+    # The default lifetime, chosen at creation.
+    lifetime = token.expires_at - token.created_at
+    assert abs(lifetime - dt.timedelta(days=90)) < dt.timedelta(minutes=1)
+    with clock(token.expires_at - dt.timedelta(minutes=1)):
+        assert client.get("/me").status_code == 200
+    with clock(token.expires_at + dt.timedelta(seconds=1)):
+        assert_error(client.get("/me"), 401)
+    # A token without an expiry (none is made so) is refused, not eternal.
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=None)
+    assert_error(client.get("/me"), 401)
+
+
+def test_tokens_page_shows_and_chooses_the_expiry(bob, login):
+    from policyledger.web.accounts.models import ApiToken
+
+    client = login(bob)
+    page = client.get("/accounts/tokens/").content.decode()
+    assert "有效期" in page and '<option value="90" selected>' in page
+    response = client.post("/accounts/tokens/", {"name": "系统", "days": "180"})
+    token = ApiToken.objects.get(user=bob, name="系统")
+    assert abs(token.expires_at - timezone.now() - dt.timedelta(days=180)) < dt.timedelta(minutes=5)
+    assert f"{timezone.localtime(token.expires_at):%Y年%-m月%-d日}" in response.content.decode()
+    refused = client.post("/accounts/tokens/", {"name": "永久", "days": "99999"}).content.decode()
+    assert "令牌有效期须为1到365天" in refused and not ApiToken.objects.filter(name="永久").exists()
 
 
 def test_session_reads_and_writes_need_csrf(bob, tasks, login):

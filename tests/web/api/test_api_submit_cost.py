@@ -9,6 +9,7 @@ import pytest
 from api_helpers import ApiClient, issue
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
+from waiting import DEADLINE_S, join_all
 
 # Token (with user, profile and unit), task, the measure's targets (values are checked), BEGIN,
 # lock the report row, insert the report, its values, the audit row, the administrators'
@@ -116,7 +117,8 @@ def test_notifications_skip_inactive_admins_and_keep_the_time(alice, bob, tasks)
     assert "2022年9月" in rows[0].text and not rows[0].read
 
 
-def test_concurrent_first_submissions_through_the_api(transactional_db, postgres_db, bob, tasks):
+@pytest.mark.postgres
+def test_concurrent_first_submissions_through_the_api(transactional_db, bob, tasks):
     """Eight clients send the first report of one task and period at once, with a value: one
     report, one value row, eight versions, eight audit rows and eight notifications."""
     import threading
@@ -127,7 +129,7 @@ def test_concurrent_first_submissions_through_the_api(transactional_db, postgres
     task = tasks[("一、", "市商务局")]
     target = _target(task)
     clients = [ApiClient(issue(bob)) for _ in range(8)]
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=DEADLINE_S)
     statuses: list[int] = []
 
     def worker(client: ApiClient, percent: int) -> None:
@@ -149,8 +151,7 @@ def test_concurrent_first_submissions_through_the_api(transactional_db, postgres
     threads = [threading.Thread(target=worker, args=(c, 10 + i)) for i, c in enumerate(clients)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert statuses == [201] * 8
     report = Report.objects.get(task=task)
     assert report.version == 1 + 8

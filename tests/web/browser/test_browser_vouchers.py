@@ -47,10 +47,11 @@ def campaign(transactional_db, settings):
 def people(transactional_db):
     from django.contrib.auth import get_user_model
 
-    from policyledger.web.vouchers.models import Merchant
+    from policyledger.web.vouchers.models import Merchant, ResidentProfile
 
     users = get_user_model().objects
     resident = users.create_user("resident1", password=PASSWORD, first_name="周居民")
+    ResidentProfile.objects.create(user=resident, verified=True)  # only verified residents claim
     clerk = users.create_user("clerk1", password=PASSWORD, first_name="吴收银")
     shop = Merchant.objects.create(name="海州饭店", sector="餐饮")
     shop.users.add(clerk)

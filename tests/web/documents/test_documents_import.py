@@ -102,7 +102,9 @@ def test_pdf_without_text_layer_fails_with_reason_and_keeps_file(login, alice, r
     out = io.BytesIO()
     writer.write(out)
     upload(login(alice), ("scan.pdf", out.getvalue()))
-    assert run_tasks() == 0
+    # Read by the worker, not in the request.
+    assert PolicyDocument.objects.get().status == PolicyDocument.Status.UPLOADED
+    assert run_tasks() == 1
     document = PolicyDocument.objects.get()
     assert document.status == PolicyDocument.Status.FAILED
     assert "文本层" in document.error
@@ -150,3 +152,63 @@ def test_status_polling_runs_the_same_queries_for_one_or_many_documents(login, a
     assert len(six) == len(one), [q["sql"] for q in six.captured_queries]
     assert first["documents"][0]["measures"] == reviewed.measures.count() == 3
     assert [r["measures"] for r in rows] == [3, 0, 0, 0, 0, 0]
+
+
+def _pdf_with_text(pages: int) -> bytes:
+    """A PDF of ``pages`` pages with a text layer (reportlab is not needed: a hand-written page)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    for i in range(pages):
+        page = writer.add_blank_page(width=595, height=842)
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 12 Tf 72 720 Td (Measure {i}) Tj ET".encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_over_the_page_cap_fails_in_the_worker(login, alice, run_tasks, settings):
+    settings.MAX_PDF_PAGES = 3
+    upload(login(alice), ("short.pdf", _pdf_with_text(3)), ("long.pdf", _pdf_with_text(5)))
+    assert {d.status for d in PolicyDocument.objects.all()} == {PolicyDocument.Status.UPLOADED}
+    run_tasks()
+    docs = {d.source_name: d for d in PolicyDocument.objects.all()}
+    assert docs["long.pdf"].status == PolicyDocument.Status.FAILED
+    assert "PDF 共5页，超过上限3页" in docs["long.pdf"].error
+    assert "Measure 2" in docs["short.pdf"].original_text
+
+
+def test_docx_expanding_past_the_cap_is_refused_before_it_is_opened(
+    login, alice, run_tasks, settings, monkeypatch
+):
+    import zipfile
+
+    import docx
+
+    data = io.BytesIO(docx_bytes("一、发放消费券。"))
+    with zipfile.ZipFile(data, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/zeros.bin", b"\0" * (3 * 1024 * 1024))
+    settings.MAX_UNCOMPRESSED_BYTES = 1024 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("python-docx opened the file before its size was checked")
+
+    monkeypatch.setattr(docx, "Document", never)
+    upload(login(alice), ("bomb.docx", data.getvalue()))
+    run_tasks()
+    document = PolicyDocument.objects.get()
+    assert document.status == PolicyDocument.Status.FAILED
+    assert "超过上限1 MB" in document.error and "Word 文档解压后约" in document.error

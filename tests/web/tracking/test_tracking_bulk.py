@@ -1,6 +1,7 @@
 """The 进度台账: exported as xlsx, filled in by a unit, uploaded back as one report per row."""
 
 import io
+import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
@@ -217,3 +218,60 @@ def test_a_refusal_found_while_writing_undoes_the_rows_already_written(
         page = upload(client, data).content.decode()
     assert "（三、活跃夜间经济）：进展情况含有不允许的字符" in page
     assert Report.objects.count() == 0
+
+
+def _with_raw_text(data: bytes, marker: str, raw: str) -> bytes:
+    """The workbook with ``marker`` replaced by ``raw`` in its XML, as another program may write."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info).replace(marker.encode(), raw.encode()))
+    return out.getvalue()
+
+
+def test_bulk_import_names_the_row(login, bob, tasks):
+    client = login(bob)
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    data = fill(export(client), {a.pk: ("推进中", 40, "正常"), b.pk: ("推进中", 10, "MARK")})
+    data = _with_raw_text(data, "MARK", "活动\x7f筹备")  # DEL is legal XML, so openpyxl reads it
+    page = upload(client, data).content.decode()
+    assert "第3行（三、活跃夜间经济）：进展情况含有不可见的控制字符（U+007F）" in page
+    assert Report.objects.count() == 0
+
+
+def _padded(data: bytes, members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def test_zip_bomb_is_refused_before_it_is_opened(login, bob, tasks, settings, monkeypatch):
+    import openpyxl
+
+    client = login(bob)
+    data = fill(export(client), {tasks[("一、", "市商务局")].pk: ("推进中", 40, "x")})
+    settings.MAX_UNCOMPRESSED_BYTES = 1024 * 1024
+    bomb = _padded(data, {"xl/media/zeros.bin": b"\0" * (3 * 1024 * 1024)})
+    assert len(bomb) < 64 * 1024  # small upload, large expansion
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was opened before its size was checked")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    page = upload(client, bomb).content.decode()
+    assert "Excel文件解压后约3 MB，超过上限1 MB" in page
+    settings.MAX_ZIP_MEMBERS = 20
+    many = _padded(data, {f"xl/media/{i}.bin": b"" for i in range(30)})
+    assert "超过上限20个" in upload(client, many).content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_an_ordinary_ledger_passes_the_archive_check(login, bob, tasks, clock, now):
+    client = login(bob)
+    data = fill(export(client), {tasks[("一、", "市商务局")].pk: ("推进中", 40, "x")})
+    with clock(now):
+        upload(client, data)
+    assert Report.objects.count() == 1  # the edited row only (issue 11)

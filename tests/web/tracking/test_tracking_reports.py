@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from waiting import DEADLINE_S, join_all
 
 from policyledger.web.core.models import AuditLog, Notification
 from policyledger.web.tracking.models import Report, Task
@@ -206,7 +207,8 @@ def test_roll_up_task_to_measure_to_document(published, tasks):
     assert progress_by_document()[published.pk] == (80 + 0 + 0) / 3
 
 
-def test_concurrent_submissions_keep_one_report(transactional_db, postgres_db, bob, tasks):
+@pytest.mark.postgres
+def test_concurrent_submissions_keep_one_report(transactional_db, bob, tasks):
     """Eight simultaneous submissions for one task and period on PostgreSQL: one row, none lost."""
     import threading
 
@@ -217,7 +219,7 @@ def test_concurrent_submissions_keep_one_report(transactional_db, postgres_db, b
 
     task = tasks[("一、", "市商务局")]
     period = parse_period("2022年9月", "monthly")
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=DEADLINE_S)
     errors = []
 
     def worker(percent):
@@ -239,8 +241,7 @@ def test_concurrent_submissions_keep_one_report(transactional_db, postgres_db, b
     threads = [threading.Thread(target=worker, args=(10 + i,)) for i in range(8)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert errors == []
     report = Report.objects.get(task=task)
     # Every submission was applied in turn under the row lock: eight versions, last one wins.

@@ -7,8 +7,10 @@ import datetime as dt
 import threading
 import zoneinfo
 
+import pytest
 from django.core import mail
 from django.db import connection
+from waiting import DEADLINE_S, join_all
 
 from policyledger.web.accounts.models import Unit
 from policyledger.web.core.models import Notification
@@ -138,10 +140,11 @@ def test_draft_does_not_count_as_reported(tasks, clock, bob):
     assert Unit.objects.get(name="市商务局").report_warning == "missing"
 
 
-def test_concurrent_workers_flip_each_state_once(transactional_db, postgres_db, tasks, bob, carol):
+@pytest.mark.postgres
+def test_concurrent_workers_flip_each_state_once(transactional_db, tasks, bob, carol):
     """Four workers run the job at the same moment on PostgreSQL: every change happens once."""
     errors = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=DEADLINE_S)
 
     def worker():
         try:
@@ -155,8 +158,7 @@ def test_concurrent_workers_flip_each_state_once(transactional_db, postgres_db, 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert errors == []
     # 一、 x2 overdue; units without reports flagged once each.
     assert WarningFlip.objects.filter(kind="deadline").count() == 2

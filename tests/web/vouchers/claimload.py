@@ -8,20 +8,23 @@ import time
 
 import httpx
 from django.contrib.auth import get_user_model
+from waiting import DEADLINE_S, join_all
 
-from policyledger.web.vouchers.models import Batch, Voucher
+from policyledger.web.vouchers.models import Batch, ResidentProfile, Voucher
 from policyledger.web.vouchers.services.audit import audit
 
 
 def users(n: int, prefix: str):
     User = get_user_model()
     User.objects.bulk_create(User(username=f"{prefix}{i}") for i in range(n))
-    return list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    people = list(User.objects.filter(username__startswith=prefix).order_by("id"))
+    ResidentProfile.objects.bulk_create(ResidentProfile(user=u, verified=True) for u in people)
+    return people
 
 
 def fire(url: str, requests: list[tuple[str, str]]) -> list[httpx.Response]:
     """POST all at once: one thread per (token, key), released together by a barrier."""
-    barrier = threading.Barrier(len(requests))
+    barrier = threading.Barrier(len(requests), timeout=DEADLINE_S)
     out: list[httpx.Response | None] = [None] * len(requests)
 
     def run(i: int, token: str, key: str) -> None:
@@ -39,8 +42,7 @@ def fire(url: str, requests: list[tuple[str, str]]) -> list[httpx.Response]:
     threads = [threading.Thread(target=run, args=(i, t, k)) for i, (t, k) in enumerate(requests)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads)
     assert all(r is not None for r in out)
     return out  # type: ignore[return-value]
 

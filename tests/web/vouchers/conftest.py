@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from policyledger.web.vouchers.models import Campaign, Merchant
+from policyledger.web.vouchers.models import Campaign, Merchant, ResidentProfile
 from policyledger.web.vouchers.services.campaigns import BatchSpec, create_campaign
 
 NOW = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
@@ -37,8 +37,13 @@ def now():
 def make_user(db):
     User = get_user_model()
 
-    def make(name: str, **extra):
-        return User.objects.create_user(username=name, password="pw-" + name + "-123", **extra)
+    def make(name: str, *, verified: bool | None = True, **extra):
+        """A user who is, by default, a verified resident (实名) and so may claim; `verified=False`
+        gives an unverified resident profile, `verified=None` none at all."""
+        user = User.objects.create_user(username=name, password="pw-" + name + "-123", **extra)
+        if verified is not None:
+            ResidentProfile.objects.create(user=user, verified=verified)
+        return user
 
     return make
 
@@ -122,8 +127,12 @@ def at(when):
 
 @pytest.fixture
 def fresh_rate_window():
-    """Rate limits count in fixed one-minute windows: start a test that counts on them well
-    inside one, or a window boundary in the middle of it would reset the counts."""
-    left = 60 - time.time() % 60
-    if left < 8:
-        time.sleep(left + 0.1)
+    """Rate limits count in fixed one-minute windows (and Retry-After is the rest of the window):
+    the clock stands still five seconds into the next minute for the whole test, so no window
+    boundary falls in the middle of it and every entry computes the same Retry-After (55).
+    Only the wall clock is moved (time-machine); monotonic clocks, hence timeouts, run on."""
+    import time_machine
+
+    start = (int(time.time()) // 60 + 1) * 60 + 5
+    with time_machine.travel(start, tick=False):
+        yield 55

@@ -27,17 +27,6 @@ WSGIServer.request_queue_size = 256
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def on_postgres(request):
-    """PostgreSQL-only. make test's SQLite pass skips these (its PostgreSQL pass runs them), since
-    the shared `postgres_db` fixture fails rather than skips under PL_REQUIRE_SERVICES=1."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: runs with DATABASE_URL=$PL_PG_URL")
-    return request.getfixturevalue("postgres_db")
-
-
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
     settings.VOUCHERS_RATE_USER_PER_MIN = 0
@@ -56,7 +45,7 @@ def open_campaign(make_campaign):
     return make
 
 
-def test_no_oversell_on_postgres(on_postgres, live_server, open_campaign):
+def test_no_oversell_on_postgres(live_server, open_campaign):
     quantity = 15
     campaign = open_campaign(quantity)
     users = _users(45, "race")
@@ -65,9 +54,7 @@ def test_no_oversell_on_postgres(on_postgres, live_server, open_campaign):
     _check_no_oversell(campaign, responses, quantity)
 
 
-def test_no_oversell_through_the_redis_gate(
-    on_postgres, redis_url, settings, live_server, open_campaign
-):
+def test_no_oversell_through_the_redis_gate(redis_url, settings, live_server, open_campaign):
     settings.REDIS_URL = redis_url
     quantity = 15
     campaign = open_campaign(quantity)
@@ -85,7 +72,7 @@ def test_no_oversell_through_the_redis_gate(
 
 @pytest.mark.parametrize("through_gate", [False, True], ids=["database", "gate"])
 def test_concurrent_retries_with_one_key_give_one_voucher(
-    on_postgres, live_server, open_campaign, make_user, request, settings, through_gate
+    live_server, open_campaign, make_user, request, settings, through_gate
 ):
     if through_gate:
         # The gate refuses the duplicates (the person is at the limit) while the first claim
@@ -104,9 +91,7 @@ def test_concurrent_retries_with_one_key_give_one_voucher(
     assert all(r.headers.get("Retry-After") for r in responses if r.status_code == 409)
 
 
-def test_one_person_with_many_keys_stays_within_the_limit(
-    on_postgres, live_server, open_campaign, make_user
-):
+def test_one_person_with_many_keys_stays_within_the_limit(live_server, open_campaign, make_user):
     campaign = open_campaign(20, per_person=2, batch_limit=2)
     bob = make_user("bob")
     url = f"{live_server.url}/vouchers/api/campaigns/{campaign.pk}/claim"
@@ -116,9 +101,7 @@ def test_one_person_with_many_keys_stays_within_the_limit(
     assert audit(campaign) == []
 
 
-def test_control_without_the_lock_the_race_oversells(
-    on_postgres, live_server, open_campaign, settings
-):
+def test_control_without_the_lock_the_race_oversells(live_server, open_campaign, settings):
     """The same load with the lock switched off: the naive read-check-write path must lose."""
     settings.VOUCHERS_CLAIM_LOCKING = False
     seen = []

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -17,11 +18,20 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from policyledger.web.vouchers.models import LedgerEntry, Merchant, Redemption, Voucher
+from policyledger.web.vouchers.models import (
+    LedgerEntry,
+    Merchant,
+    Redemption,
+    ResidentProfile,
+    Settlement,
+    Voucher,
+)
+from policyledger.web.vouchers.services import redemption as redemption_mod
+from policyledger.web.vouchers.services import settlement
 from policyledger.web.vouchers.services.audit import audit
 from policyledger.web.vouchers.services.campaigns import BatchSpec, create_campaign
 from policyledger.web.vouchers.services.claims import claim
-from policyledger.web.vouchers.services.errors import VoucherError
+from policyledger.web.vouchers.services.errors import RefundRefused, VoucherError
 from policyledger.web.vouchers.services.redemption import expire, redeem, refund, void
 
 START = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
@@ -34,6 +44,9 @@ class Ledger(RuleBasedStateMachine):
         n = next(serial)
         User = get_user_model()
         self.users = [User.objects.create(username=f"p{n}-{i}") for i in range(4)]
+        ResidentProfile.objects.bulk_create(
+            ResidentProfile(user=u, verified=True) for u in self.users
+        )
         self.campaign = create_campaign(
             [
                 BatchSpec(Decimal(50), Decimal(200), 4, 2),
@@ -95,8 +108,20 @@ class Ledger(RuleBasedStateMachine):
         if not live:
             return
         r = data.draw(st.sampled_from(live))
-        refund(r, now=self.now)
+        try:
+            refund(r, reason="顾客退货", now=self.now)
+        except RefundRefused:
+            # Only outside the refund window, or once the redemption is in a settlement.
+            assert redemption_mod.refund_blocker(r, self.now) is not None
+            return
         self.money -= r.face_value
+
+    @rule()
+    def do_settle_and_pay(self):
+        day = timezone.localdate(self.now)
+        for s in settlement.settle_day(self.campaign, day, now=self.now):
+            if s.status == Settlement.Status.PENDING:
+                settlement.release(s, now=self.now)
 
     @rule(data=st.data())
     def do_void(self, data):

@@ -39,7 +39,8 @@ def test_register_draw_and_reveal(make_campaign, make_user, now):
     c = make_campaign(
         batches=((50, 200, 3, 1),), mode=Campaign.Mode.LOTTERY, status=Campaign.Status.REGISTRATION
     )
-    assert c.seed_hash == hashlib.sha256(c.seed.encode()).hexdigest()
+    # Commit-reveal: only the commitment is stored; the seed is not in the database at all.
+    assert c.seed == "" and len(c.seed_hash) == 64 and c.seed_salt
     assert c.public_seed() == ""  # secret until the draw
     users = [make_user(f"r{i}") for i in range(8)]
     for u in users:
@@ -56,7 +57,15 @@ def test_register_draw_and_reveal(make_campaign, make_user, now):
     won = lottery.draw(c, now=late)
     c.refresh_from_db()
     assert c.seed_revealed and c.public_seed() == c.seed and c.status == Campaign.Status.OPEN
-    expected = lottery.shuffle(c.seed, lottery.entrant_ids(c))[:3]
+    assert hashlib.sha256(c.seed.encode()).hexdigest() == c.seed_hash
+    assert (
+        c.entrants_hash
+        == hashlib.sha256(
+            "".join(f"{i}\n" for i in sorted(lottery.entrant_ids(c))).encode()
+        ).hexdigest()
+    )
+    final = hashlib.sha256((c.seed + c.public_value).encode()).hexdigest()
+    expected = lottery.shuffle(final, lottery.entrant_ids(c))[:3]
     assert sorted(won) == sorted(expected)
     winners = set(
         LotteryEntry.objects.filter(campaign=c, won=True).values_list("user_id", flat=True)
@@ -67,7 +76,7 @@ def test_register_draw_and_reveal(make_campaign, make_user, now):
     assert winners == owners and len(owners) == 3
     assert list(
         LotteryEntry.objects.filter(campaign=c).order_by("rank").values_list("id", flat=True)
-    ) == lottery.shuffle(c.seed, lottery.entrant_ids(c))
+    ) == lottery.shuffle(final, lottery.entrant_ids(c))
     with pytest.raises(LotteryError, match="已经摇过号"):
         lottery.draw(c, now=late)
     assert audit(c) == []

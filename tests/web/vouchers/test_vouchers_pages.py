@@ -64,7 +64,7 @@ def test_lottery_pages(client, alice, make_campaign):
     c = make_campaign(mode=Campaign.Mode.LOTTERY, status=Campaign.Status.REGISTRATION)
     client.force_login(alice)
     html = client.get(f"/vouchers/c/{c.pk}/").content.decode()
-    assert c.seed_hash in html and c.seed not in html
+    assert c.seed_hash in html and not c.seed  # commit-reveal: no seed stored before the draw
     r = client.post(f"/vouchers/c/{c.pk}/register", follow=True)
     assert "报名成功" in r.content.decode()
     assert client.get(f"/vouchers/c/{c.pk}/entrants.txt").status_code == 404  # not before close
@@ -235,14 +235,14 @@ def test_api_rate_limit_answers_429(client, alice, make_campaign, settings, fres
         for i in range(5)
     ]
     assert [r.status_code for r in codes_] == [201, 422, 422, 429, 429]
-    assert int(codes_[-1]["Retry-After"]) > 0
+    assert codes_[-1]["Retry-After"] == str(fresh_rate_window)  # the rest of the window
 
 
 def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, settings):
     from policyledger.web.vouchers.api import resident_token
     from policyledger.web.vouchers.models import Claim
 
-    settings.VOUCHERS_TRUST_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's peer address
     c = make_campaign(batches=((50, 200, 2, 1),))
     auth = {"HTTP_AUTHORIZATION": f"Bearer {resident_token(alice)}"}
     r = client.post(
@@ -254,3 +254,38 @@ def test_a_garbled_forwarded_address_is_ignored(client, alice, make_campaign, se
         **auth,
     )
     assert r.status_code == 201 and Claim.objects.get().ip is None
+
+
+def test_a_draft_campaign_is_hidden_from_residents_and_anonymous(
+    client, alice, staff, make_campaign
+):
+    from policyledger.web.vouchers.models import Campaign
+    from policyledger.web.vouchers.web_common import _cache
+
+    draft = make_campaign(status=Campaign.Status.DRAFT)
+    _cache.clear()
+    assert client.get(f"/vouchers/api/campaigns/{draft.pk}").status_code == 404
+    client.force_login(alice)
+    for path in (f"/vouchers/c/{draft.pk}/", f"/vouchers/api/campaigns/{draft.pk}"):
+        assert client.get(path).status_code == 404, path
+    assert draft.name not in client.get("/vouchers/").content.decode()
+    client.force_login(staff)
+    assert client.get(f"/vouchers/api/campaigns/{draft.pk}").status_code == 200
+
+
+def test_a_client_cannot_choose_its_address_for_rate_limits(client, alice, make_campaign, settings):
+    from policyledger.web.vouchers.api import resident_token
+    from policyledger.web.vouchers.models import Claim
+
+    assert settings.TRUSTED_PROXIES == []  # the default: no proxy is believed
+    c = make_campaign(batches=((50, 200, 2, 1),))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {resident_token(alice)}"}
+    r = client.post(
+        f"/vouchers/api/campaigns/{c.pk}/claim",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="x",
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+        **auth,
+    )
+    assert r.status_code == 201 and Claim.objects.get().ip == "127.0.0.1"

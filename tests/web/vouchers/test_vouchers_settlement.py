@@ -23,7 +23,7 @@ def test_daily_settlement_splits_two_to_one(make_campaign, make_user, restaurant
     c = make_campaign(batches=((50, 200, 10, 1),), gov_ratio=2, merchant_ratio=1)
     users = [make_user(f"s{i}") for i in range(4)]
     rs = _spend(c, users, restaurant, ["200", "300", "450.5", "1000"], now)
-    refund(rs[3], now=now)
+    refund(rs[3], reason="顾客退货", now=now)
     rows = settlement.settle_day(c, now.date())
     assert len(rows) == 1
     s = rows[0]
@@ -72,3 +72,17 @@ def test_leverage_and_progress(make_campaign, make_user, restaurant, make_mercha
     p = campaign_progress(c)
     assert (p["issued"], p["claimed"], p["redeemed"], p["planned"]) == (10, 2, 2, 10)
     assert p["claim_rate"] == 0.2 and p["redeem_rate"] == 1.0
+
+
+def test_xlsx_export_writes_names_as_text(make_campaign, make_user, make_merchant, now):
+    from policyledger.formats.cells import formula_cells
+
+    c = make_campaign(name="=1+2 消费券")
+    shop = make_merchant('=HYPERLINK("http://evil.example","店")')
+    _spend(c, [make_user("f1")], shop, ["250"], now)
+    settlement.settle_day(c, now.date())
+    wb = load_workbook(io.BytesIO(settlement.export_xlsx(c)))
+    assert formula_cells(wb) == []
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[2][1] == '=HYPERLINK("http://evil.example","店")'
+    assert rows[2][3] == 1 and wb.active["D3"].data_type == "n"

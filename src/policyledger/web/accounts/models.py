@@ -97,6 +97,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    # Chosen at creation (API_TOKEN_DAYS by default); after it the token answers 401.
+    expires_at = models.DateTimeField("有效期至", null=True, blank=True)
     revoked = models.BooleanField("已停用", default=False)
 
     class Meta:

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -163,11 +164,36 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_token(user, name: str = "") -> tuple[ApiToken, str]:
-    """A new API token; the plain key is returned once and never stored."""
+class TokenError(ValueError):
+    """A token refused; ``str(error)`` is a message for the user (Chinese)."""
+
+
+def token_days(days: object) -> int:
+    """``days`` as a token lifetime (1 to API_TOKEN_MAX_DAYS); None or "" is the default."""
+    if days in (None, ""):
+        return settings.API_TOKEN_DAYS
+    try:
+        value = int(str(days).strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= settings.API_TOKEN_MAX_DAYS:
+        raise TokenError(f"令牌有效期须为1到{settings.API_TOKEN_MAX_DAYS}天")
+    return value
+
+
+def issue_token(user, name: str = "", days: object = None) -> tuple[ApiToken, str]:
+    """A new API token valid for ``days`` (API_TOKEN_DAYS by default); the plain key is returned
+    once and never stored."""
+    lifetime = token_days(days)
     key = "pl_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, key_hash=hash_key(key), prefix=key[:10])
-    logger.info("api token issued for %s (%s)", user, token.prefix)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=hash_key(key),
+        prefix=key[:10],
+        expires_at=timezone.now() + dt.timedelta(days=lifetime),
+    )
+    logger.info("api token issued for %s (%s, %d days)", user, token.prefix, lifetime)
     return token, key
 
 
@@ -186,17 +212,20 @@ def user_for_token(key: str) -> User | None:
     """The active user behind a bearer key, or None; records when the token was last used."""
     if not key:
         return None
-    token = (
-        # The profile and unit too: every permission check of the request reads them.
+    # The profile and unit too: every permission check of the request reads them. key_hash is
+    # unique: [:1] rather than first(), whose ORDER BY costs more to build than to run.
+    found = (
         ApiToken.objects.select_related("user__profile__unit")
         .filter(key_hash=hash_key(key), revoked=False, user__is_active=True)
-        .first()
+        .order_by()[:1]
     )
-    if token is None:
+    token = found[0] if found else None
+    now = timezone.now()
+    # A token without an expiry (none is made so) counts as expired.
+    if token is None or token.expires_at is None or token.expires_at <= now:
         return None
     # Two concurrent calls may both write last_used_at; either value is right enough. Written at
     # most once a minute, so a busy client does not cost a row write (and a WAL flush) per request.
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from policyledger.web.accounts import hooks, permissions, registry, services
@@ -21,6 +24,18 @@ logger = logging.getLogger("policyledger.web.accounts")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password (old password, new one twice, checked by the validators); the
+    session stays signed in, other sessions of the user end."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        logger.info("password changed by %s", self.request.user)
+        return super().form_valid(form)
 
 
 def units(request):
@@ -140,10 +155,29 @@ def tokens(request):
     if request.method == "POST":
         if permissions.role_of(request.user) is None:
             raise Http404
-        _token, new_key = services.issue_token(request.user, request.POST.get("name", "")[:100])
-        messages.success(request, "已生成新令牌，请立即复制保存，离开本页后将无法再次查看")
+        try:
+            _token, new_key = services.issue_token(
+                request.user, request.POST.get("name", "")[:100], request.POST.get("days")
+            )
+        except services.TokenError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已生成新令牌，请立即复制保存，离开本页后将无法再次查看")
     rows = ApiToken.objects.filter(user=request.user, revoked=False).order_by("-created_at")
-    return render(request, "accounts/tokens.html", {"tokens": rows, "new_key": new_key})
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": rows,
+            "new_key": new_key,
+            "now": timezone.now(),
+            "day_choices": sorted(
+                {d for d in (30, 90, 180, 365) if d <= settings.API_TOKEN_MAX_DAYS}
+                | {settings.API_TOKEN_DAYS}
+            ),
+            "default_days": settings.API_TOKEN_DAYS,
+        },
+    )
 
 
 @require_POST

@@ -37,6 +37,8 @@ class TokenAuth(HttpBearer):
         # Code that reads request.user (logging, axes) sees the token's user, not AnonymousUser.
         # user_for_token loaded the profile and unit with the token, in the same query.
         request.user = user
+        # Some calls (minting a token) need a signed-in person, not a token.
+        request.api_token_auth = True  # type: ignore[attr-defined]
         return user
 
 

@@ -64,8 +64,9 @@ def token() -> None:
 @token.command("create")
 @click.option("--user", "username", required=True, help="令牌所属用户名（权限与该用户相同）")
 @click.option("--name", default="", help="用途说明，便于区分多个令牌")
+@click.option("--days", type=int, default=None, help="有效期（天），默认90天")
 @_database_errors
-def create(username: str, name: str) -> None:
+def create(username: str, name: str, days: int | None) -> None:
     """生成令牌；令牌只显示这一次，库中只存其 SHA-256。
 
     \b
@@ -73,13 +74,17 @@ def create(username: str, name: str) -> None:
       policyledger token create --user bob --name 商务局系统
     """
     _django()
-    from policyledger.web.accounts.services import issue_token
+    from policyledger.web.accounts.services import TokenError, issue_token
 
     user = _user(username)
-    row, key = issue_token(user, name.strip()[:100])
+    try:
+        row, key = issue_token(user, name.strip()[:100], days)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(key)
     click.echo(
-        f"已为 {user.get_username()} 生成令牌（编号 {row.pk}）。请立即保存，之后无法再次查看。"
+        f"已为 {user.get_username()} 生成令牌（编号 {row.pk}），有效期至"
+        f"{row.expires_at:%Y-%m-%d %H:%M}。请立即保存，之后无法再次查看。"
         f"\n用法：curl -H 'Authorization: Bearer {key}' http://127.0.0.1:8000/api/v1/me",
         err=True,
     )
@@ -102,7 +107,10 @@ def list_tokens(username: str) -> None:
     rows = ApiToken.objects.filter(user=user, revoked=False).order_by("pk")
     for row in rows:
         used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "从未使用"
-        click.echo(f"{row.pk}\t{row.prefix}…\t{row.name or '-'}\t最近使用：{used}")
+        expires = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "-"
+        click.echo(
+            f"{row.pk}\t{row.prefix}…\t{row.name or '-'}\t有效期至：{expires}\t最近使用：{used}"
+        )
     if not rows:
         click.echo("（没有令牌）", err=True)
 

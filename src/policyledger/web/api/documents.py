@@ -17,6 +17,7 @@ from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PageIn, PathId, T
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.documents.services import importing, publish, review
 from policyledger.web.documents.services.errors import UploadError
+from policyledger.web.uploads import TooLarge, read_capped
 
 router = Router(tags=["政策文件"])
 
@@ -144,8 +145,9 @@ def upload_documents(request, files: File[list[UploadedFile]]):
             )
             continue
         try:
-            created.append(importing.import_upload(upload.read(), upload.name or "", user))
-        except UploadError as exc:
+            data = read_capped(upload, settings.MAX_UPLOAD_BYTES)
+            created.append(importing.import_upload(data, upload.name or "", user))
+        except (UploadError, TooLarge) as exc:
             errors.append(str(exc))
     if not created:
         raise ApiError(400, "upload_rejected", "；".join(errors) or "没有可导入的文件")

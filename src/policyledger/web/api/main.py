@@ -82,6 +82,19 @@ def _mount() -> None:
         router = getattr(vouchers_api, "router", None)
         if isinstance(router, Router):
             api.add_router("/vouchers", router)
+    # Subsidies (政策兑现) offers its router the same way.
+    if importlib.util.find_spec("policyledger.web.subsidies.api") is not None:
+        from policyledger.web.subsidies import api as subsidies_api
+
+        router = getattr(subsidies_api, "router", None)
+        if isinstance(router, Router):
+            api.add_router("/subsidies", router)
+
+    # Lineage offers its router the same way (/api/v1/lineage/).
+    if importlib.util.find_spec("policyledger.web.lineage.api") is not None:
+        from policyledger.web.lineage import api as lineage_api
+
+        api.add_router("/lineage", lineage_api.router)
 
 
 _mount()

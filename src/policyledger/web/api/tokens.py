@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 from policyledger.web.accounts import permissions, services
 from policyledger.web.accounts.models import ApiToken
 from policyledger.web.api.auth import caller
+from policyledger.web.api.errors import ApiError
 from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PathId, Text
 
 router = Router(tags=["令牌与当前用户"])
@@ -29,6 +30,7 @@ class TokenOut(Schema):
     prefix: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
 
 
 class NewTokenOut(TokenOut):
@@ -37,6 +39,7 @@ class NewTokenOut(TokenOut):
 
 class TokenIn(Schema):
     name: Text = Field("", max_length=100, description="用途")
+    days: int | None = Field(None, description="有效期（天），默认90天，最长365天")
 
 
 def token_out(t: ApiToken) -> dict:
@@ -46,6 +49,7 @@ def token_out(t: ApiToken) -> dict:
         "prefix": t.prefix,
         "created_at": t.created_at,
         "last_used_at": t.last_used_at,
+        "expires_at": t.expires_at,
     }
 
 
@@ -74,9 +78,15 @@ def list_tokens(request):
 @router.post("/tokens", response={201: NewTokenOut, **WRITE_ERRORS}, summary="生成令牌")
 def create_token(request, payload: TokenIn):
     user = caller(request)
+    if getattr(request, "api_token_auth", False):
+        # A leaked token must not be able to outlive its own expiry or revocation.
+        raise ApiError(403, "session_required", "令牌不能生成令牌：请登录网页后在“接口令牌”页生成")
     if permissions.role_of(user) is None:
         raise Http404("用户没有角色，不能生成令牌")
-    token, key = services.issue_token(user, payload.name.strip())
+    try:
+        token, key = services.issue_token(user, payload.name.strip(), payload.days)
+    except services.TokenError as exc:
+        raise ApiError(422, "invalid_days", str(exc)) from None
     return Status(201, {**token_out(token), "key": key})
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/settings/", views.document_settings, name="settings"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/level/", views.measure_level, name="measure_level"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/delete/", views.delete_document, name="delete"),
     path("<int:pk>/withdraw/", views.withdraw_document, name="withdraw"),

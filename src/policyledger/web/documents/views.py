@@ -21,6 +21,7 @@ from policyledger.web.documents import hooks
 from policyledger.web.documents.highlight import document_marks, render_marked
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
 from policyledger.web.documents.services import errors, importing, lifecycle, review
+from policyledger.web.documents.services import levels as measure_levels
 from policyledger.web.documents.services import publish as publishing
 from policyledger.web.params import int_or_none, ints
 
@@ -158,6 +159,7 @@ def detail(request, pk: int):
             "target_kinds": Target.Kind.choices,
             "qualifiers": Target.Qualifier.choices,
             "diagnostics": (document.parsed or {}).get("diagnostics", []),
+            "level_choices": measure_levels.level_choices(document) if editable else [],
         },
     )
 
@@ -307,6 +309,20 @@ def resolve_unit(request, pk: int):
         return _fail(request, exc, link.measure.document_id, anchor)
     messages.success(request, f"单位“{link.raw_name}”已匹配")
     return redirect(reverse("documents:detail", args=[link.measure.document_id]) + anchor)
+
+
+@require_POST
+def measure_level(request, pk: int):
+    """Re-split the whole document at the numbering level the reviewer chose."""
+    document = _admin_document(request, pk)
+    try:
+        result = measure_levels.choose_measure_level(
+            request.user, document.pk, request.POST.get("level", ""), _version(request) or -1
+        )
+    except ValueError as exc:
+        return _fail(request, exc, document.pk)
+    messages.success(request, result.message)
+    return redirect(reverse("documents:detail", args=[document.pk]))
 
 
 @require_POST

@@ -3,9 +3,11 @@ REST API's error shape) and, as before, under /vouchers/api/.
 
 Authentication: the session (with the CSRF header, for the pages' fetch calls) or
 `Authorization: Bearer <token>` where the token is `resident_token(user)`, signed with
-SECRET_KEY and valid for an hour; it carries only the user id so a rejected claim costs no
-database query. Errors are JSON {"detail": 中文, "code": code} under /api/v1/ (as in the rest of the
-API) and {"error": code, "message": 中文} under the old /vouchers/api/; 409 and 429 carry Retry-After.
+SECRET_KEY and valid for an hour; it carries only the user id. Whether that user may still
+claim (active, verified resident, not a read-only leader) is asked inside the claim's own
+statements (services/residents.py), so a deactivated account's token stops at once. Errors are
+JSON {"detail": 中文, "code": code} under /api/v1/ (as in the rest of the API) and
+{"error": code, "message": 中文} under the old /vouchers/api/; 409 and 429 carry Retry-After.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .models import Voucher
 from .services import claims
 from .services.errors import VoucherError
-from .web_common import cached_campaign, client_ip, device_of
+from .web_common import cached_campaign, client_ip, device_of, is_voucher_admin
 
 log = logging.getLogger("policyledger.vouchers.api")
 TOKEN_SALT = "policyledger.vouchers.resident"
@@ -150,6 +152,9 @@ def campaign(request, pk: int):
         c = cached_campaign(pk)
     except Http404:
         return _error(*NOT_FOUND, path=request.path)
+    # A draft is not public: only a campaign administrator may see it exists.
+    if c.status == c.Status.DRAFT and not is_voucher_admin(request.user):
+        return _error(*NOT_FOUND, path=request.path)
     return JsonResponse(
         {
             "id": c.pk,
@@ -157,6 +162,8 @@ def campaign(request, pk: int):
             "status": c.status,
             "mode": c.mode,
             "seed_hash": c.seed_hash,
+            "entrants_hash": c.entrants_hash,
+            "public_value": c.public_value,
             "seed": c.public_seed(),
             "batches": [
                 {
@@ -181,7 +188,11 @@ def mine(request):
         return who
     if who is None:
         return _error(*UNAUTHENTICATED, path=request.path)
-    rows = Voucher.objects.filter(owner_id=who).select_related("batch").order_by("-claimed_at")
+    rows = (
+        Voucher.objects.filter(owner_id=who, owner__is_active=True)
+        .select_related("batch")
+        .order_by("-claimed_at")
+    )
     return JsonResponse(
         {
             "vouchers": [

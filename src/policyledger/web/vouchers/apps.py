@@ -6,3 +6,11 @@ class VouchersConfig(AppConfig):
     label = "vouchers"
     verbose_name = "消费券"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Higher-level 奖补 (subsidies' matching transfers) read verified voucher spending through
+        # tracking's hook, so no sibling app imports this one.
+        from policyledger.web.tracking import hooks
+        from policyledger.web.vouchers.services.spending import verified_spending_by_region
+
+        hooks.add_spending_source(verified_spending_by_region)

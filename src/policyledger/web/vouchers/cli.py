@@ -44,6 +44,8 @@ class _Group(click.Group):
 
             if isinstance(exc, ServiceError):
                 raise click.ClickException(exc.message) from None
+            if type(exc).__name__ == "ImproperlyConfigured":  # e.g. no real SECRET_KEY
+                raise click.ClickException(str(exc)) from None
             if type(exc).__module__.startswith(("django.db", "psycopg", "sqlite3")):
                 raise click.ClickException(
                     f"数据库不可用或尚未迁移（请先运行迁移）：{exc}"
@@ -81,9 +83,33 @@ def audit(campaign_id: int | None) -> None:
     click.echo("审计通过：所有券状态、计数、金额与每人限领均一致。")
 
 
+def _recorded_lottery(campaign_id: int):
+    """(campaign, recorded ranking) from the database, or (None, None) when there is none here."""
+    try:
+        _django()
+        from django.db import DatabaseError
+
+        from policyledger.web.vouchers.models import Campaign, LotteryEntry
+
+        try:
+            campaign = Campaign.objects.filter(pk=campaign_id).first()
+            if campaign is None:
+                return None, None
+            recorded = list(
+                LotteryEntry.objects.filter(campaign=campaign, rank__isnull=False)
+                .order_by("rank")
+                .values_list("id", flat=True)
+            )
+            return campaign, recorded
+        except DatabaseError:
+            return None, None
+    except Exception:  # no database here: the published values alone are the answer
+        return None, None
+
+
 @vouchers.command()
 @click.option("--campaign", "campaign_id", type=int, required=True, help="活动编号")
-@click.option("--seed", required=True, help="摇号后公布的种子")
+@click.option("--seed", required=True, help="摇号后公布的承诺种子")
 @click.option(
     "--entrants",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -91,21 +117,36 @@ def audit(campaign_id: int | None) -> None:
     help="公布的报名名单文件：每行一个报名编号",
 )
 @click.option("--winners", type=int, help="只列出前 N 名（默认全部名次）")
-@click.option("--hash", "published_hash", help="报名截止前公布的种子哈希（不连数据库时用来核对）")
+@click.option("--hash", "published_hash", help="活动创建时公布的种子哈希 sha256(种子)")
+@click.option("--entrants-hash", "published_list_hash", help="报名截止时公布的名单哈希")
+@click.option("--public-value", "public_value", help="报名截止后公布的公开值")
 def draw(
-    campaign_id: int, seed: str, entrants: Path, winners: int | None, published_hash: str | None
+    campaign_id: int,
+    seed: str,
+    entrants: Path,
+    winners: int | None,
+    published_hash: str | None,
+    published_list_hash: str | None,
+    public_value: str | None,
 ) -> None:
-    """重算摇号结果，任何人都可核验。
+    """重算并核验摇号结果，任何人都可运行。
 
-    算法：报名编号升序排列，再从末位起做 Fisher-Yates 洗牌，第 i 位与第 j 位交换，
-    j = int(sha256("种子:i")) mod (i+1)。名次即洗牌后的顺序。能连上数据库时还会核对
-    已公布的种子哈希和已记录的名次。
+    先核对两个承诺：sha256(种子) 须等于创建时公布的种子哈希；名单文件的 sha256 须等于截止时
+    公布的名单哈希。任何一项不一致（或无从核对）即拒绝并以非零状态退出。然后最终种子 =
+    sha256(种子 ‖ 公开值)，报名编号升序排列后从末位起做 Fisher-Yates 洗牌，第 i 位与第 j 位
+    交换，j = int(sha256("最终种子:i")) mod (i+1)。能连上数据库时还核对系统记录的名次。
 
     \b
-    示例：
-      policyledger vouchers draw --campaign 3 --seed 9f2c... --entrants entrants.txt --winners 100
+    示例（不连数据库，用公布的值）：
+      policyledger vouchers draw --campaign 3 --seed 9f2c... --entrants entrants.txt \\
+        --hash 5d1e... --entrants-hash 77ab... --public-value "2026-05-02T10:00:00+00:00|77ab..."
     """
-    from policyledger.web.vouchers.services.draw_algorithm import seed_hash, shuffle
+    from policyledger.web.vouchers.services.draw_algorithm import (
+        entrants_hash,
+        final_seed,
+        seed_hash,
+        shuffle,
+    )
 
     ids = []
     for n, line in enumerate(entrants.read_text(encoding="utf-8").splitlines(), start=1):
@@ -115,45 +156,98 @@ def draw(
         if not line.isdigit():
             raise click.ClickException(f"{entrants}第{n}行不是报名编号：{line!r}")
         ids.append(int(line))
-    order = shuffle(seed, ids)
-    digest = seed_hash(seed)
-    click.echo(f"活动{campaign_id}：报名{len(order)}人，种子哈希 sha256 = {digest}")
-    ok = True
-    if published_hash:
-        same = published_hash.strip().lower() == digest
-        ok &= same
-        click.echo("种子哈希与公布值一致" if same else "种子哈希与公布值不一致！")
-    recorded = None
-    try:
-        _django()
-        from django.db import DatabaseError
+    campaign, recorded = _recorded_lottery(campaign_id)
+    digest, list_digest = seed_hash(seed.strip()), entrants_hash(ids)
+    problems = []
 
-        from policyledger.web.vouchers.models import Campaign, LotteryEntry
+    def check(what: str, computed: str, expected: list[tuple[str, str | None]]) -> None:
+        given = [(src, v.strip().lower()) for src, v in expected if v]
+        if not given:
+            problems.append(f"无从核对{what}：请用参数提供公布的值")
+        for src, value in given:
+            same = value == computed
+            click.echo(f"{what}与{src}{'一致' if same else '不一致！'}")
+            if not same:
+                problems.append(f"{what}与{src}不一致（计算值 {computed}，公布值 {value}）")
 
-        try:
-            campaign = Campaign.objects.filter(pk=campaign_id).first()
-            if campaign is not None:
-                same = campaign.seed_hash == digest
-                ok &= same
-                click.echo("与系统公布的种子哈希一致" if same else "与系统公布的种子哈希不一致！")
-                recorded = list(
-                    LotteryEntry.objects.filter(campaign=campaign, rank__isnull=False)
-                    .order_by("rank")
-                    .values_list("id", flat=True)
-                )
-        except DatabaseError:
-            recorded = None
-    except Exception:  # no database here: the recomputation alone is the answer
-        recorded = None
+    click.echo(f"活动{campaign_id}：报名{len(set(ids))}人")
+    click.echo(f"种子哈希 sha256(种子) = {digest}")
+    click.echo(f"名单哈希 sha256(名单) = {list_digest}")
+    check(
+        "种子哈希",
+        digest,
+        [("公布值", published_hash), ("系统记录", campaign.seed_hash if campaign else None)],
+    )
+    check(
+        "名单哈希",
+        list_digest,
+        [
+            ("公布值", published_list_hash),
+            ("系统记录", campaign.entrants_hash if campaign else None),
+        ],
+    )
+    if public_value is None and campaign is not None:
+        public_value = campaign.public_value
+    if not public_value:
+        problems.append("缺少公开值：请用 --public-value 提供报名截止后公布的公开值")
+    elif campaign is not None and campaign.public_value and campaign.public_value != public_value:
+        problems.append("公开值与系统记录不一致")
+    if problems:
+        for p in problems:
+            click.echo(f"拒绝：{p}", err=True)
+        sys.exit(1)
+    final = final_seed(seed.strip(), public_value)
+    click.echo(f"公开值 = {public_value}")
+    click.echo(f"最终种子 sha256(种子 ‖ 公开值) = {final}")
+    order = shuffle(final, ids)
     shown = order[:winners] if winners else order
     for rank, entrant in enumerate(shown, start=1):
         click.echo(f"{rank}\t{entrant}")
     if recorded:
         same = recorded == order
-        ok &= same
         click.echo("与系统记录的摇号名次一致" if same else "与系统记录的摇号名次不一致！")
-    if not ok:
-        sys.exit(1)
+        if not same:
+            sys.exit(1)
+
+
+@vouchers.command(name="close")
+@click.option("--campaign", "campaign_id", type=int, required=True, help="活动编号")
+@click.option(
+    "--public-value",
+    default="",
+    help="报名截止后才产生的公开值（如某期福利彩票开奖号码）；不填则用截止时间和名单哈希",
+)
+def close_registration(campaign_id: int, public_value: str) -> None:
+    """关闭摇号报名：冻结报名名单，公布名单哈希和公开值（此后不再接受报名）。"""
+    _django()
+    from policyledger.web.vouchers.services.lottery import close_registration as run
+
+    c = run(_campaign(campaign_id), public_value=public_value)
+    click.echo(f"报名已关闭：{c.entrants_count}人")
+    click.echo(f"名单哈希 sha256 = {c.entrants_hash}")
+    click.echo(f"公开值 = {c.public_value}")
+
+
+@vouchers.command(name="verify-resident")
+@click.argument("username")
+@click.option("--undo", is_flag=True, help="撤销实名标记")
+def verify_resident(username: str, undo: bool) -> None:
+    """标记居民已实名认证（线下或对接实名系统核验之后），此后方可领券和报名摇号。
+
+    \b
+    示例：
+      policyledger vouchers verify-resident zhangsan
+    """
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from policyledger.web.vouchers.services.residents import mark_verified
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise click.ClickException(f"用户不存在：{username}")
+    mark_verified(user, verified=not undo)
+    click.echo(f"{username}：{'已撤销实名标记' if undo else '已标记为已实名'}")
 
 
 @vouchers.command()

@@ -80,9 +80,18 @@ class Campaign(models.Model):
         Merchant, blank=True, related_name="campaigns", verbose_name="指定商户（空则按行业）"
     )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    # Lottery: sha256(seed) is public from the start; the seed itself only after the draw.
+    # Lottery, commit-reveal (services/lottery.py): only sha256(committed seed) is stored from
+    # the start; the committed seed is HMAC(voucher signing key, seed_salt), so database access
+    # alone does not give it. `seed` stays empty until the draw reveals the committed seed.
     seed_hash = models.CharField("种子哈希", max_length=64, blank=True)
+    seed_salt = models.CharField("种子盐", max_length=64, blank=True)
     seed = models.CharField("种子", max_length=128, blank=True)
+    # Fixed when registration closes: sha256 of the published entrant list, and the public
+    # value mixed into the final seed: sha256(committed seed ‖ public value).
+    registration_closed_at = models.DateTimeField("报名关闭时间", null=True, blank=True)
+    entrants_hash = models.CharField("报名名单哈希", max_length=64, blank=True)
+    entrants_count = models.PositiveIntegerField("报名人数", null=True, blank=True)
+    public_value = models.CharField("公开值", max_length=200, blank=True)
     seed_revealed = models.BooleanField("种子已公开", default=False)
     drawn_at = models.DateTimeField("摇号时间", null=True, blank=True)
     # The measure (and task) of the policy document that funds this campaign: its figures flow
@@ -241,6 +250,15 @@ class Redemption(models.Model):
     refunded = models.BooleanField(default=False)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_reason = models.CharField(max_length=200, blank=True)
+    # The settlement that counted this redemption (set by settlement.settle_day): once set, the
+    # redemption can no longer be refunded, and `vouchers audit` checks the pair.
+    settlement = models.ForeignKey(
+        "Settlement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="redemptions",
+    )
 
     class Meta:
         constraints = [
@@ -286,6 +304,7 @@ class Settlement(models.Model):
     capped = models.DecimalField("超上限未补", max_digits=14, decimal_places=2, default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     computed_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField("放款时间", null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -88,8 +88,13 @@ def manage_action(request, pk: int):
         if action in ("registration", "open", "closed"):
             set_status(campaign, action)
             messages.success(request, f"活动状态已改为“{campaign.get_status_display()}”")
+        elif action == "close_registration":
+            c = lottery.close_registration(
+                campaign, public_value=request.POST.get("public_value", "")
+            )
+            messages.success(request, f"报名已关闭：{c.entrants_count}人，名单哈希与公开值已公布")
         elif action == "draw":
-            won = lottery.draw(campaign)
+            won = lottery.draw(campaign, public_value=request.POST.get("public_value", ""))
             messages.success(request, f"摇号完成：{len(won)}人中签，种子已公布")
         elif action == "settle":
             rows = settlement.settle_day(campaign, day)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .api import resident_token
 from .models import Campaign, LotteryEntry, Voucher
-from .services import claims, codes, lottery
+from .services import claims, codes, lottery, residents
 from .services.campaigns import claimable
 from .services.errors import VoucherError
 from .web_common import DEVICE_COOKIE, client_ip, device_of, is_voucher_admin
@@ -57,6 +57,7 @@ def campaign_detail(request, pk: int):
         "can_register": lottery.registration_open(campaign, now),
         "entry": entry,
         "owned": owned,
+        "eligible": residents.is_eligible(request.user.pk),
         # A fresh key per page view: submitting the same form twice replays, never claims twice.
         "idem": uuid.uuid4().hex,
         "entrants_public": campaign.mode == Campaign.Mode.LOTTERY

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+
+from policyledger.web.clientip import client_address
 
 from .models import Campaign, Merchant
 
@@ -19,15 +20,9 @@ def client_ip(request) -> str | None:
 
 
 def ip_of(remote_addr: str, forwarded_for: str = "") -> str | None:
-    """The client's address: the peer's, or behind a proxy (VOUCHERS_TRUST_X_FORWARDED_FOR)
-    the first X-Forwarded-For entry; None when it is not an address."""
-    raw = remote_addr
-    if forwarded_for and settings.VOUCHERS_TRUST_X_FORWARDED_FOR:
-        raw = forwarded_for.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:  # a forged or garbled header must not reach the database
-        return None
+    """The client's address: the peer's, or behind one of settings.TRUSTED_PROXIES the address
+    that proxy saw (policyledger.web.clientip); None when it is not an address."""
+    return client_address(remote_addr, forwarded_for)
 
 
 def device_of(request) -> str:

@@ -29,7 +29,7 @@ def import_upload(data: bytes, name: str, user) -> PolicyDocument:
     The type is sniffed from the content by the parser's reader; a file it cannot read is kept as a
     document marked 解析失败 with the reason, so a batch upload reports each file on its own.
     """
-    from policyledger.parsing.reading import ReadError, decode
+    from policyledger.parsing.reading import ReadError, decode, sniff
 
     name = (name or "未命名文件")[:255]
     limit = settings.MAX_UPLOAD_BYTES
@@ -38,7 +38,9 @@ def import_upload(data: bytes, name: str, user) -> PolicyDocument:
     if not data:
         raise UploadError(f"文件“{name}”是空文件")
     try:
-        text = decode(data, name=name)
+        # Only the kind is told here (cheap); a PDF or Word file is read by the worker, under
+        # the page and expansion caps, not in the request. Plain text is decoded at once.
+        text = decode(data, name=name) if sniff(data) == "text" else ""
         error = ""
     except ReadError as exc:
         text, error = "", str(exc)
@@ -95,6 +97,10 @@ def run_parse(document_id: int) -> str:
         doc = PolicyDocument.objects.filter(pk=document_id).values_list("status", flat=True)
         return doc.first() or "missing"
     document = PolicyDocument.objects.get(pk=document_id)
+    if not document.original_text and document.source_file:
+        failed = _read_source(document)
+        if failed:
+            return failed
     try:
         from policyledger.parsing import parse
 
@@ -116,6 +122,40 @@ def run_parse(document_id: int) -> str:
         )
         return PolicyDocument.Status.FAILED
     return PolicyDocument.Status.REVIEW
+
+
+def _read_source(document: PolicyDocument) -> str | None:
+    """Read a stored PDF/Word file into ``original_text`` (in the worker), under the caps of
+    settings (MAX_PDF_PAGES, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_MEMBERS); the FAILED status when it
+    cannot be read, None when it was."""
+    from policyledger.parsing.reading import ReadError, decode
+
+    try:
+        with document.source_file.open("rb") as handle:
+            data = handle.read(settings.MAX_UPLOAD_BYTES + 1)
+        if len(data) > settings.MAX_UPLOAD_BYTES:
+            raise ReadError(f"文件过大，上限为 {_mb(settings.MAX_UPLOAD_BYTES)}")
+        text = decode(
+            data,
+            name=document.source_name,
+            max_pages=settings.MAX_PDF_PAGES,
+            max_uncompressed=settings.MAX_UNCOMPRESSED_BYTES,
+            max_members=settings.MAX_ZIP_MEMBERS,
+        ).replace("\x00", "")
+    except ReadError as exc:
+        error = str(exc)
+    except Exception as exc:  # a reader bug must not leave the document 解析中 for ever
+        logger.exception("reading document %s failed", document.pk)
+        error = f"无法读取文件：{exc}"
+    else:
+        PolicyDocument.objects.filter(pk=document.pk).update(original_text=text)
+        document.original_text = text
+        return None
+    PolicyDocument.objects.filter(pk=document.pk).update(
+        status=PolicyDocument.Status.FAILED, error=error[:2000]
+    )
+    audit.record(None, "document.parse_failed", document, after={"error": error})
+    return PolicyDocument.Status.FAILED
 
 
 def _date(value: Any) -> dt.date | None:

@@ -12,6 +12,14 @@
   var STATUS_COLORS = { not_started: "#90a4ae", in_progress: "#1c5fa8", done: "#2e7d32", lagging: "#c62828" };
   var FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 
+  // Tooltip formatters return HTML: every name that comes from data (unit names are typed in by
+  // administrators and imported from documents) is escaped before it is put into it.
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function drill(params) {
     var query = new URLSearchParams(params);
     if (documentId) { query.set("document", documentId); }
@@ -67,7 +75,7 @@
         trigger: "axis", axisPointer: { type: "shadow" },
         formatter: function (items) {
           var u = rows[items[0].dataIndex];
-          return u.name + "<br>任务 " + u.total + " 项，已完成 " + u.done + " 项，逾期 " + u.overdue +
+          return esc(u.name) + "<br>任务 " + u.total + " 项，已完成 " + u.done + " 项，逾期 " + u.overdue +
             " 项<br>完成率 " + u.rate + "%，平均进度 " + u.progress + "%";
         }
       },
@@ -108,7 +116,7 @@
         trigger: "axis", axisPointer: { type: "shadow" },
         formatter: function (items) {
           var s = sectors[items[0].dataIndex];
-          return s.sector + "：" + s.label + "（" + s.targets + " 项目标）";
+          return esc(s.sector) + "：" + esc(s.label) + "（" + s.targets + " 项目标）";
         }
       },
       grid: { left: 10, right: 20, top: 36, bottom: 10, containLabel: true },

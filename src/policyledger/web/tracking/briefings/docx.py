@@ -20,6 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from policyledger.formats.cells import clean_text
 from policyledger.formats.targets import format_money
 from policyledger.web.tracking.briefings.data import Briefing, cn_date, percent_text
 from policyledger.web.tracking.models import TaskStatus
@@ -157,7 +158,7 @@ def _page_field(paragraph) -> None:
 
 
 def _run(paragraph, text: str, font: str, size: float, *, bold: bool = False, color=None):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(clean_text(text))
     run.font.size = Pt(size)
     run.font.bold = bold
     if color is not None:

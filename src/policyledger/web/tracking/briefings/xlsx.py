@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from policyledger.formats import write_task_table
+from policyledger.formats.cells import append_row
 from policyledger.parsing import model as parsed
 from policyledger.web.documents.models import MeasureUnit, PolicyDocument
 from policyledger.web.tracking.briefings.data import Briefing, cn_date
@@ -104,10 +105,10 @@ def render_xlsx(briefing: Briefing) -> bytes:
     buffer.seek(0)
     book = load_workbook(buffer)
     sheet = book.create_sheet(PROGRESS_SHEET, 0)
-    sheet.append([f"{briefing.period.label}进度台账（截至{cn_date(briefing.as_of)}）"])
+    append_row(sheet, [f"{briefing.period.label}进度台账（截至{cn_date(briefing.as_of)}）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(PROGRESS_COLUMNS))
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    sheet.append([name for name, _ in PROGRESS_COLUMNS])
+    append_row(sheet, [name for name, _ in PROGRESS_COLUMNS])
     for column, (_, width) in enumerate(PROGRESS_COLUMNS, start=1):
         cell = sheet.cell(row=2, column=column)
         cell.fill, cell.font, cell.border = _HEADER_FILL, _HEADER_FONT, _BORDER
@@ -115,7 +116,8 @@ def render_xlsx(briefing: Briefing) -> bytes:
         sheet.column_dimensions[get_column_letter(column)].width = width
     for index, task in enumerate(briefing.tasks, start=1):
         warning = Task.Warning(task.warning).label
-        sheet.append(
+        append_row(
+            sheet,
             [
                 index,
                 task.document_title,
@@ -128,7 +130,7 @@ def render_xlsx(briefing: Briefing) -> bytes:
                 task.latest_label,
                 task.latest_status,
                 task.latest_narrative,
-            ]
+            ],
         )
         row = sheet.max_row
         for cell in sheet[row]:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_unit_contacts'),
+        ('accounts', '0003_unit_contacts'),
         ('tracking', '0002_move_auditlog_notification_to_core'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from policyledger.formats.cells import control_characters
 from policyledger.web.accounts import permissions
 from policyledger.web.params import MAX_INT
 from policyledger.web.tracking.models import Report, Task, TaskStatus
 from policyledger.web.tracking.services.periods import Period
-from policyledger.web.tracking.services.reports import ReportError, submit_report
+from policyledger.web.tracking.services.reports import ReportError, control_message, submit_report
 
 logger = logging.getLogger("policyledger.web.tracking.reports")
 
@@ -183,6 +184,11 @@ def bulk_update(user, data: bytes, period: Period) -> BulkResult:
         if status == TaskStatus.DONE:
             percent = 100
         narrative = str(row.get("进展情况") or "").strip()
+        if bad := control_characters(narrative):
+            result.rows.append(
+                RowOutcome(line, pk, name, REFUSED, control_message("进展情况", bad))
+            )
+            continue
         plan = _Planned(line, task, status, percent, narrative, existing.get(pk))
         if _unchanged(plan):
             result.rows.append(RowOutcome(line, pk, name, SKIPPED, "与导出时相同"))

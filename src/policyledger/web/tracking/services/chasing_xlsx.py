@@ -1,7 +1,6 @@
 """The 未报送名单 and the 逾期清单 as xlsx (text written as text, never as a formula).
 
-Cells go through ``policyledger.formats.cells.write_cell`` (the project's one cell writer) when it
-is present; until that module is merged, a plain openpyxl fallback that stores strings as strings.
+Cells go through ``policyledger.formats.cells.write_cell``, the project's one cell writer.
 """
 
 from __future__ import annotations
@@ -12,19 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from policyledger.formats import format_date
-
-try:
-    from policyledger.formats.cells import write_cell
-except ImportError:  # formats/cells.py comes with another branch; the same contract, plainly
-
-    def write_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
-        cell = sheet.cell(row=row, column=column)
-        if isinstance(value, str):
-            cell._value = value
-            cell.data_type = "s"
-        else:
-            cell.value = value
-        return cell
+from policyledger.formats.cells import write_cell
 
 
 def _book(title: str, header: list[tuple[str, int]], rows: Iterable[list[Any]]) -> bytes:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from policyledger.formats import format_date
+from policyledger.formats.cells import append_row
 from policyledger.web.tracking.models import Task
 
 COLUMNS = [
@@ -62,12 +63,12 @@ def write_ledger(tasks: Iterable[Task], title: str = "进度台账") -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append([name for name, _ in COLUMNS])
+    append_row(sheet, [name for name, _ in COLUMNS])
     for i, (_name, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
         sheet.cell(row=1, column=i).font = Font(bold=True)
     for row in ledger_rows(tasks):
-        sheet.append(row)
+        append_row(sheet, row)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -83,8 +84,17 @@ def write_ledger(tasks: Iterable[Task], title: str = "进度台账") -> bytes:
 
 def read_ledger_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     """(row number, {header: value}) for each non-empty row; ValueError in Chinese if unreadable."""
+    from django.conf import settings
     from openpyxl import load_workbook
 
+    from policyledger.archives import check_zip
+
+    check_zip(
+        data,
+        max_bytes=settings.MAX_UNCOMPRESSED_BYTES,
+        max_members=settings.MAX_ZIP_MEMBERS,
+        what="Excel文件",
+    )  # an ArchiveError is a ValueError with a Chinese message, as the caller expects
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not an xlsx

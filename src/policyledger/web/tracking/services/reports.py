@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from policyledger.formats.cells import control_characters
 from policyledger.web.accounts import permissions
 from policyledger.web.core import audit, notify
 from policyledger.web.core.errors import ConflictError as SharedConflict
@@ -74,6 +75,14 @@ def sniff_attachment(data: bytes) -> str | None:
 ALLOWED_ATTACHMENTS = "PDF、图片（PNG/JPEG/GIF/WebP）或 Excel（.xlsx）"
 
 
+def control_message(field: str, characters: list[str]) -> str:
+    """The Chinese error for text holding control characters (they break exported files)."""
+    return (
+        f"{field}含有不可见的控制字符（{'、'.join(characters)}），"
+        "通常来自复制粘贴，请删除后重新填写"
+    )
+
+
 def check_attachment(upload: Upload) -> str:
     limit = settings.MAX_ATTACHMENT_BYTES
     if len(upload.data) > limit:
@@ -116,7 +125,15 @@ def _save_report(
     The report's row is locked (select_for_update) before it is read, so concurrent submissions
     for the same task and period apply one after the other, and its values can only change here.
     """
-    report = Report.objects.select_for_update().filter(task=task, period_start=period.start).first()
+    # (task, period_start) is unique: [:1] and no ordering. first() ordered by the model's
+    # ordering, which joined the task and measure tables into this FOR UPDATE (locking their rows
+    # too, so submissions for other periods of the task waited) and cost more to build than to run.
+    found = (
+        Report.objects.select_for_update()
+        .filter(task=task, period_start=period.start)
+        .order_by()[:1]
+    )
+    report = found[0] if found else None
     created = report is None
     if created:
         report = Report(
@@ -211,6 +228,8 @@ def submit_report(
         raise ReportError("状态为“已完成”时完成进度应为100%")
     if len(narrative or "") > 5000:
         raise ReportError("进展情况不能超过5000字")
+    if bad := control_characters(narrative or ""):
+        raise ReportError(control_message("进展情况", bad))
     checked = [(u, check_attachment(u)) for u in attachments or []]
     values = values or {}
     # NaN and infinity pass float() but not the database (NOT NULL, JSON in the audit log).

@@ -4,7 +4,10 @@
   redeemed + expired + void (the counter, the rows and the quantity agree);
 - claimed counter = vouchers with an owner; no voucher handed out by two claims;
 - money: ledger total = face value of live redemptions; one live redemption per redeemed voucher;
-- per-person limits held, per batch and per campaign.
+- per-person limits held, per batch and per campaign;
+- no double payment: no voucher paid in two released settlements, no redemption refunded after
+  it was counted in a settlement, and every released settlement still backed by live
+  redemptions of its merchant and day.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
 
-from ..models import Batch, Campaign, Claim, LedgerEntry, Redemption, Voucher
+from ..models import Batch, Campaign, Claim, LedgerEntry, Redemption, Settlement, Voucher
 
 STATES = [s.value for s in Voucher.State]
 
@@ -118,4 +122,44 @@ def _audit_campaign(c: Campaign) -> list[str]:
     )
     if per_redemption:
         p.append(f"{name}：{per_redemption}笔核销被重复记账")
+    p += _audit_payments(c, name)
+    return p
+
+
+def _audit_payments(c: Campaign, name: str) -> list[str]:
+    """Double payment: what the government paid (released settlements) against what is live."""
+    p: list[str] = []
+    released = Settlement.Status.RELEASED
+    twice = (
+        Redemption.objects.filter(campaign=c, settlement__status=released)
+        .values("voucher_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    for row in twice[:20]:
+        p.append(f"{name}：券{row['voucher_id']}在{row['n']}笔已放款结算中被支付（重复支付）")
+    refunded = Redemption.objects.filter(campaign=c, refunded=True, settlement__isnull=False)
+    paid_refunded = refunded.filter(settlement__status=released).count()
+    if paid_refunded:
+        p.append(f"{name}：{paid_refunded}笔核销在结算放款后被退款，券可再次使用（重复支付）")
+    queued_refunded = refunded.exclude(settlement__status=released).count()
+    if queued_refunded:
+        p.append(f"{name}：{queued_refunded}笔核销计入结算单后被退款（结算单与核销不符）")
+    # Without the links as well: each released settlement must still be covered by the live
+    # redemptions of its merchant and day (a refund written straight into the database, or
+    # rows settled before the links existed).
+    live = {
+        (row["merchant_id"], row["day"]): row["face"]
+        for row in Redemption.objects.filter(campaign=c, refunded=False)
+        .annotate(day=TruncDate("created_at"))
+        .values("merchant_id", "day")
+        .annotate(face=Sum("face_value"))
+    }
+    for s in Settlement.objects.filter(campaign=c, status=released).order_by("day", "merchant_id"):
+        backed = live.get((s.merchant_id, s.day), Decimal(0))
+        if backed < s.face_total:
+            p.append(
+                f"{name}：商户{s.merchant_id} {s.day} 已放款结算券面{s.face_total}元，"
+                f"现有有效核销仅{backed}元（已付款的核销被退款，重复支付）"
+            )
     return p

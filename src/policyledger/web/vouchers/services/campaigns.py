@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,10 +57,12 @@ def create_campaign(batches: list[BatchSpec], *, mint_now: bool = True, **fields
     """Validate and save a campaign with its batches; mint the vouchers unless told not to."""
     campaign = Campaign(**fields)
     _check(campaign, batches)
-    if campaign.mode == Campaign.Mode.LOTTERY and not campaign.seed:
-        campaign.seed = secrets.token_hex(32)
-    if campaign.seed:
-        campaign.seed_hash = hashlib.sha256(campaign.seed.encode()).hexdigest()
+    if campaign.mode == Campaign.Mode.LOTTERY:
+        # Commit-reveal (services/lottery.py): only the hash of the committed seed is stored.
+        from .lottery import new_commitment
+
+        campaign.seed = ""
+        campaign.seed_salt, campaign.seed_hash = new_commitment()
     with transaction.atomic():
         campaign.save()
         for spec in batches:

@@ -35,11 +35,13 @@ from .errors import (
     ClaimInProgress,
     KeyReused,
     LimitReached,
+    NotEligible,
     NotOpen,
     SetupError,
     SoldOut,
     VoucherError,
 )
+from .residents import eligible_sql, require_eligible
 
 log = logging.getLogger("policyledger.vouchers.claims")
 
@@ -180,9 +182,12 @@ def claim(
     gate = gate_mod.get_gate() if use_gate and locking else None
     limits = ratelimit.claim_limits(campaign.pk, user.pk, ip, time.time()) if limit_rate else []
     has_stock = True
+    eligible = False  # known only once a statement has asked the database
     if gate is None:
         ratelimit.enforce(limits)
-        claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
+        claim_id, has_stock, eligible = _precheck(user.pk, key, chosen.pk)
+        if not eligible:
+            raise NotEligible()
         if claim_id is not None:
             return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
     if not claimable(campaign, now):
@@ -191,6 +196,8 @@ def claim(
             return _replay_or_raise(user.pk, key, campaign, NotOpen())
         raise NotOpen()
     if not locking:
+        if not eligible:
+            require_eligible(user.pk)
         return _claim_naive(user, campaign, chosen, key, ip, device, now)
 
     resv = None
@@ -209,7 +216,11 @@ def claim(
             log.warning("gate unavailable, claiming on the database alone: %s", exc)
             resv = exc.reservation  # if it did land, the claim's record of it settles it
             ratelimit.enforce(limits)
-            claim_id, has_stock = _precheck(user.pk, key, chosen.pk)
+            claim_id, has_stock, eligible = _precheck(user.pk, key, chosen.pk)
+            if not eligible:
+                if resv is not None:
+                    gate.release(resv)
+                raise NotEligible() from exc
             if claim_id is not None:
                 return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
     if not has_stock:
@@ -219,7 +230,7 @@ def claim(
         raise SoldOut()
     locked = _claim_locked_pg if connection.vendor == "postgresql" else _claim_locked
     try:
-        outcome = locked(user, campaign, chosen, key, ip, device, now, resv)
+        outcome = locked(user, campaign, chosen, key, ip, device, now, resv, eligible)
     except SoldOut:
         if resv is not None:
             # The database has no stock left: keep the gate's stock down as well.
@@ -243,16 +254,17 @@ def _q(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _precheck(user_id: int, key: str, batch_id: int) -> tuple[int | None, bool]:
-    """One round trip: the claim already made with this key (if any), and whether stock is left."""
+def _precheck(user_id: int, key: str, batch_id: int) -> tuple[int | None, bool, bool]:
+    """One round trip: the claim already made with this key (if any), whether stock is left,
+    and whether the person may claim at all (services.residents)."""
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT (SELECT id FROM {_q(Claim)} WHERE user_id = %s AND idempotency_key = %s), "
-            f"(SELECT claimed < quantity FROM {_q(Batch)} WHERE id = %s)",
-            [user_id, key, batch_id],
+            f"(SELECT claimed < quantity FROM {_q(Batch)} WHERE id = %s), {eligible_sql('%s')}",
+            [user_id, key, batch_id, user_id],
         )
-        claim_id, has_stock = cur.fetchone()
-    return claim_id, bool(has_stock)
+        claim_id, has_stock, eligible = cur.fetchone()
+    return claim_id, bool(has_stock), bool(eligible)
 
 
 def claim_call(placeholder: str = "%s", many: bool = False) -> str:
@@ -284,6 +296,8 @@ def refusal_for_sqlstate(state: str) -> VoucherError | None:
 
 def refusal_for_result(in_batch, total, voucher_id, batch, campaign) -> VoucherError | None:
     """Why the claim function took no voucher (None: it took one)."""
+    if total is not None and total < 0:  # migration 0005: not an eligible resident
+        return NotEligible()
     if in_batch >= batch.per_person_limit or total >= campaign.per_person_limit:
         return LimitReached()
     if voucher_id is None:
@@ -291,7 +305,7 @@ def refusal_for_result(in_batch, total, voucher_id, batch, campaign) -> VoucherE
     return None
 
 
-def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> ClaimOutcome:
+def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv, eligible=False):
     """The steps of _claim_locked in one round trip: the function vouchers_claim_first_come
     (migration 0003) takes the person's advisory lock, checks the key and the limits, takes a
     voucher with SKIP LOCKED and compare-and-set, writes the claim and bumps the batch counter.
@@ -313,6 +327,7 @@ def _claim_locked_pg(user, campaign, batch, key, ip, device, now, resv) -> Claim
         raise
     if claim_id is not None:
         return _replay(Claim.objects.select_related("voucher").get(pk=claim_id), campaign)
+    # The function checks eligibility itself (migration 0005), whatever `eligible` says.
     refusal = refusal_for_result(in_batch, total, voucher_id, batch, campaign)
     if refusal is not None:
         raise refusal
@@ -347,8 +362,10 @@ def _claimed(voucher_id, code, user, campaign, batch, now) -> Voucher:
     )
 
 
-def _claim_locked(user, campaign, batch, key, ip, device, now, resv) -> ClaimOutcome:
+def _claim_locked(user, campaign, batch, key, ip, device, now, resv, eligible=False):
     with transaction.atomic():
+        if not eligible:  # behind the gate no pre-check has asked yet
+            require_eligible(user.pk)
         _lock_user(user.pk)
         done = _existing(user.pk, key)
         if done is not None:

@@ -41,7 +41,16 @@ from .claims import (
     refusal_for_result,
     refusal_for_sqlstate,
 )
-from .errors import ClaimInProgress, KeyReused, LimitReached, NotOpen, SoldOut, VoucherError
+from .errors import (
+    ClaimInProgress,
+    KeyReused,
+    LimitReached,
+    NotEligible,
+    NotOpen,
+    SoldOut,
+    VoucherError,
+)
+from .residents import eligible_sql
 
 log = logging.getLogger("policyledger.vouchers.claims")
 
@@ -58,7 +67,7 @@ PRIOR_BY_ID = PRIOR.format("c.id = $1")
 # batch has stock left, returning what a replay answers so it needs no second query.
 PRECHECK = (
     f"SELECT c.campaign_id, c.batch_id, c.voucher_id, c.result->>'code', "
-    f"b.claimed < b.quantity FROM {Batch._meta.db_table} b "
+    f"b.claimed < b.quantity, {eligible_sql('$1')} FROM {Batch._meta.db_table} b "
     f"LEFT JOIN {Claim._meta.db_table} c ON c.user_id = $1 AND c.idempotency_key = $2 "
     f"WHERE b.id = $3"
 )
@@ -291,6 +300,8 @@ class AsyncClaims:
         row = await _fetchrow(pool, PRECHECK, user_id, key, batch_id)
         if row is None:  # the batch is gone: nothing to claim from
             raise NotOpen()
+        if not row[5]:  # not an active, verified resident (services.residents)
+            raise NotEligible()
         prior = None if row[0] is None else tuple(row[:4])
         return prior, bool(row[4])
 

@@ -21,9 +21,21 @@ CODE_LENGTH = 24
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648 base32, without padding
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=16)
 def _key(secret: str) -> bytes:
     return hashlib.sha256(b"policyledger.vouchers.code:" + secret.encode()).digest()
+
+
+def signing_secrets() -> list[str]:
+    """The voucher signing keys, current first: VOUCHER_SIGNING_KEY, then the rotated-out
+    VOUCHER_SIGNING_OLD_KEYS that still verify codes issued under them. Without a key of its own
+    (DEBUG only; settings.py refuses to start so otherwise) the key is derived from SECRET_KEY."""
+    current = settings.VOUCHER_SIGNING_KEY or "derived:" + settings.SECRET_KEY
+    return [current, *settings.VOUCHER_SIGNING_OLD_KEYS]
+
+
+def _keys() -> list[bytes]:
+    return [_key(s) for s in signing_secrets()]
 
 
 def _b32(data: bytes) -> str:
@@ -35,7 +47,7 @@ def _b32(data: bytes) -> str:
 
 
 def _tag(serial: str, key: bytes | None = None) -> str:
-    key = key or _key(settings.SECRET_KEY)
+    key = key or _keys()[0]
     return _b32(hmac.digest(key, serial.encode(), "sha256")[:TAG_BYTES])
 
 
@@ -44,7 +56,8 @@ def make_code() -> str:
 
 
 def make_codes(n: int) -> list[str]:
-    key = _key(settings.SECRET_KEY)
+    """New codes are always tagged with the current key."""
+    key = _keys()[0]
     out = []
     for _ in range(n):
         serial = _b32(secrets.token_bytes(SERIAL_BYTES))
@@ -62,7 +75,11 @@ def verify(code: str) -> bool:
     if len(code) != CODE_LENGTH:
         return False
     serial, tag = code[:16], code[16:]
-    return hmac.compare_digest(_tag(serial), tag)
+    # Every key is tried (no early exit), so the time taken does not tell which key matched.
+    ok = False
+    for key in _keys():
+        ok |= hmac.compare_digest(_tag(serial, key), tag)
+    return ok
 
 
 def display(code: str) -> str:

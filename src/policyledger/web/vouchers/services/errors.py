@@ -63,3 +63,14 @@ class RedeemRefused(VoucherError):
 class LotteryError(VoucherError):
     code = "lottery"
     message = "摇号操作不可用"
+
+
+class NotEligible(VoucherError):
+    code = "not_eligible"
+    status = 403
+    message = "仅限已实名认证的居民领券或报名（账号未实名、已停用或为只读领导账号）"
+
+
+class RefundRefused(VoucherError):
+    code = "refund_refused"
+    message = "不能退款"

@@ -7,16 +7,18 @@ is one LedgerEntry, so `vouchers audit` can add it all up.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Campaign, LedgerEntry, Merchant, Redemption, Voucher
+from ..models import Campaign, LedgerEntry, Merchant, Redemption, Settlement, Voucher
 from . import codes
-from .errors import InvalidCode, KeyReused, RedeemRefused, SetupError
+from .errors import InvalidCode, KeyReused, RedeemRefused, RefundRefused, SetupError
 
 log = logging.getLogger("policyledger.vouchers.redemption")
 
@@ -99,6 +101,8 @@ def redeem(
             raise RedeemRefused("本商户不在活动指定商户内")
         if bill < voucher.batch.threshold:
             raise RedeemRefused(f"消费满{voucher.batch.threshold:g}元方可使用（本单{bill:g}元）")
+        if own_users_voucher(merchant, voucher):
+            raise RedeemRefused("不能核销本商户店员名下的券")
         moved = Voucher.objects.filter(pk=voucher.pk, state=Voucher.State.CLAIMED).update(
             state=Voucher.State.REDEEMED, redeemed_at=now
         )
@@ -126,14 +130,54 @@ def redeem(
     return RedeemOutcome(redemption)
 
 
+def own_users_voucher(merchant: Merchant, voucher: Voucher) -> bool:
+    """A merchant's clerk may not redeem a voucher held by one of that merchant's own users:
+    the government would pay the shop for its own staff's voucher with no sale behind it."""
+    return voucher.owner_id is not None and merchant.users.filter(pk=voucher.owner_id).exists()
+
+
+def refund_window_text() -> str:
+    hours = int(settings.VOUCHERS_REFUND_WINDOW_HOURS)
+    return f"核销后{hours}小时内" if hours > 0 else "核销当日"
+
+
+def refund_blocker(redemption: Redemption, now) -> str | None:
+    """Why this redemption can no longer be refunded (None: it can). A refund puts the voucher
+    back in its owner's hands; once the redemption is in a settlement (paid, or about to be),
+    that would let the same voucher be paid for twice."""
+    if redemption.settlement_id is not None:
+        status = (
+            Settlement.objects.filter(pk=redemption.settlement_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status == Settlement.Status.RELEASED:
+            return "该笔核销所在日的结算已放款，不能退款；如确需冲正，请联系活动管理员"
+        return "该笔核销已计入商户结算单（待放款或暂缓），不能退款；如确需冲正，请联系活动管理员"
+    hours = int(settings.VOUCHERS_REFUND_WINDOW_HOURS)
+    if hours > 0:
+        late = now - redemption.created_at > dt.timedelta(hours=hours)
+    else:
+        late = timezone.localdate(now) != timezone.localdate(redemption.created_at)
+    if late:
+        return f"已超过退款时限（仅限{refund_window_text()}退款）"
+    return None
+
+
 def refund(
     redemption: Redemption, *, merchant: Merchant | None = None, reason: str = "", now=None
 ) -> Redemption:
     """Reverse a redemption; the voucher goes back to its owner if still valid, else expires.
 
-    Refunding twice is a no-op that returns the refunded redemption.
+    Needs a reason; refused outside the refund window and once the redemption is in a
+    settlement (refund_blocker). Refunding twice is a no-op that returns the refunded redemption.
     """
     now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise RefundRefused("退款须填写原因")
+    if len(reason) > 200:
+        raise RefundRefused("退款原因不能超过200个字")
     with transaction.atomic():
         locked = (
             Redemption.objects.select_for_update().select_related("campaign").get(pk=redemption.pk)
@@ -142,8 +186,11 @@ def refund(
             raise RedeemRefused("只能退本商户的核销")
         if locked.refunded:
             return locked
+        blocker = refund_blocker(locked, now)
+        if blocker is not None:
+            raise RefundRefused(blocker)
         changed = Redemption.objects.filter(pk=locked.pk, refunded=False).update(
-            refunded=True, refunded_at=now, refund_reason=reason[:200]
+            refunded=True, refunded_at=now, refund_reason=reason
         )
         if changed != 1:
             return Redemption.objects.get(pk=locked.pk)

@@ -8,7 +8,6 @@ import logging
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ..models import Campaign, Merchant, Redemption, Settlement
@@ -16,6 +15,7 @@ from .errors import SetupError
 
 log = logging.getLogger("policyledger.vouchers.settlement")
 CENT = Decimal("0.01")
+LINK_CHUNK = 5000
 
 
 def split(face_total: Decimal, campaign: Campaign) -> tuple[Decimal, Decimal, Decimal]:
@@ -31,34 +31,43 @@ def split(face_total: Decimal, campaign: Campaign) -> tuple[Decimal, Decimal, De
 
 
 def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement]:
-    """(Re)compute the day's settlement rows; released rows are final and left alone."""
+    """(Re)compute the day's settlement rows; released rows are final and left alone.
+
+    Each live redemption counted is linked to its settlement row (Redemption.settlement), under
+    a row lock, so a refund racing with the settlement either lands first (and is not counted)
+    or finds the link and is refused (redemption.refund_blocker)."""
     now = now or timezone.now()
-    rows = (
-        Redemption.objects.filter(campaign=campaign, refunded=False, created_at__date=day)
-        .values("merchant_id")
-        .annotate(n=Count("id"), bills=Sum("bill_amount"), face=Sum("face_value"))
-    )
     out = []
     with transaction.atomic():
-        seen = set()
-        for row in rows:
-            merchant = Merchant.objects.get(pk=row["merchant_id"])
-            seen.add(merchant.pk)
+        live = list(
+            Redemption.objects.select_for_update()
+            .filter(campaign=campaign, refunded=False, created_at__date=day)
+            .order_by("id")
+            .values_list("id", "merchant_id", "bill_amount", "face_value")
+        )
+        by_merchant: dict[int, list] = {}
+        for rid, merchant_id, bill, face in live:
+            ids, bills, faces = by_merchant.setdefault(merchant_id, [[], Decimal(0), Decimal(0)])
+            ids.append(rid)
+            by_merchant[merchant_id][1] = bills + bill
+            by_merchant[merchant_id][2] = faces + face
+        for merchant_id, (ids, bills, face) in sorted(by_merchant.items()):
+            merchant = Merchant.objects.get(pk=merchant_id)
             existing = Settlement.objects.filter(
                 campaign=campaign, merchant=merchant, day=day
             ).first()
             if existing and existing.status == Settlement.Status.RELEASED:
                 out.append(existing)
                 continue
-            gov, own, capped = split(row["face"], campaign)
+            gov, own, capped = split(face, campaign)
             obj, _ = Settlement.objects.update_or_create(
                 campaign=campaign,
                 merchant=merchant,
                 day=day,
                 defaults={
-                    "count": row["n"],
-                    "bill_total": row["bills"],
-                    "face_total": row["face"],
+                    "count": len(ids),
+                    "bill_total": bills,
+                    "face_total": face,
                     "gov_share": gov,
                     "merchant_share": own,
                     "capped": capped,
@@ -68,20 +77,26 @@ def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement
                     "computed_at": now,
                 },
             )
+            for start in range(0, len(ids), LINK_CHUNK):
+                Redemption.objects.filter(pk__in=ids[start : start + LINK_CHUNK]).update(
+                    settlement=obj
+                )
             out.append(obj)
         # A day whose redemptions were all refunded keeps a zero row rather than a stale one.
-        Settlement.objects.filter(campaign=campaign, day=day).exclude(merchant_id__in=seen).exclude(
-            status=Settlement.Status.RELEASED
-        ).update(count=0, bill_total=0, face_total=0, gov_share=0, merchant_share=0, capped=0)
+        Settlement.objects.filter(campaign=campaign, day=day).exclude(
+            merchant_id__in=by_merchant
+        ).exclude(status=Settlement.Status.RELEASED).update(
+            count=0, bill_total=0, face_total=0, gov_share=0, merchant_share=0, capped=0
+        )
     log.info("settled campaign %s for %s: %s merchants", campaign.pk, day, len(out))
     return out
 
 
-def release(settlement: Settlement) -> Settlement:
+def release(settlement: Settlement, *, now=None) -> Settlement:
     if settlement.merchant.flagged:
         raise SetupError("该商户有待审核的风险标记，结算暂缓")
     changed = Settlement.objects.filter(pk=settlement.pk, status=Settlement.Status.PENDING).update(
-        status=Settlement.Status.RELEASED
+        status=Settlement.Status.RELEASED, released_at=now or timezone.now()
     )
     if not changed:
         raise SetupError("只有待结算的记录可以放款")
@@ -120,12 +135,14 @@ def export_xlsx(campaign: Campaign, day: dt.date | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from policyledger.formats.cells import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "结算"
-    ws.append([f"{campaign.name} 商户结算单"])
+    append_row(ws, [f"{campaign.name} 商户结算单"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     qs = (
@@ -138,9 +155,9 @@ def export_xlsx(campaign: Campaign, day: dt.date | None = None) -> bytes:
     totals = [0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
     for s in qs:
         values = [s.count, s.bill_total, s.face_total, s.gov_share, s.merchant_share, s.capped]
-        ws.append([s.day, s.merchant.name, s.merchant.sector, *values, s.get_status_display()])
+        append_row(ws, [s.day, s.merchant.name, s.merchant.sector, *values, s.get_status_display()])
         totals = [a + b for a, b in zip(totals, values, strict=True)]
-    ws.append(["合计", "", "", *totals, ""])
+    append_row(ws, ["合计", "", "", *totals, ""])
     for row in ws.iter_rows(min_row=3, min_col=5, max_col=9):
         for cell in row:
             cell.number_format = "#,##0.00"

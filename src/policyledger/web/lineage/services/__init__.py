@@ -1,0 +1,5 @@
+"""Business rules of the lineage app, called alike by pages, the API and the CLI."""
+
+
+class LineageError(Exception):
+    """A refused lineage operation; the message is Chinese and shown to the user as is."""
