@@ -494,3 +494,13 @@ for _command in _backup_commands:
 from policyledger.rules.cli import rules as _rules  # noqa: E402
 
 main.add_command(_rules)
+
+# Statistical releases (pure library, no Django): check a file.
+from policyledger.releases.cli import release as _release  # noqa: E402
+
+main.add_command(_release)
+
+# Market monitoring: import a release into the platform (Django imported inside the command).
+from policyledger.web.monitoring.cli import monitoring as _monitoring  # noqa: E402
+
+main.add_command(_monitoring)

@@ -73,6 +73,11 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
         from policyledger.web.subsidies import demo as subsidies_demo
 
         subsidies_demo.seed()
+
+    if importlib.util.find_spec("policyledger.web.monitoring.demo") is not None:
+        from policyledger.web.monitoring import demo as monitoring_demo
+
+        monitoring_demo.seed()
     return creds
 
 
@@ -260,7 +265,7 @@ def _contacts() -> None:
 
     for i, unit in enumerate(Unit.objects.order_by("pk")):
         Unit.objects.filter(pk=unit.pk).update(
-            contact_name=f"联络员{i + 1:02d}",
+            contact_person=f"联络员{i + 1:02d}",
             contact_phone=f"0518-8561{i:04d}"[:13],
             leader_name=f"分管领导{i + 1:02d}",
             leader_email=f"leader{i + 1:02d}@example.org",

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "policyledger.web.vouchers",
     "policyledger.web.subsidies",
     "policyledger.web.lineage",
+    "policyledger.web.monitoring",
 ]
 
 MIDDLEWARE = [

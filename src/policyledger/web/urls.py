@@ -18,5 +18,6 @@ urlpatterns = [
     path("vouchers/", include("policyledger.web.vouchers.urls")),
     path("subsidies/", include("policyledger.web.subsidies.urls")),
     path("lineage/", include("policyledger.web.lineage.urls")),
+    path("monitoring/", include("policyledger.web.monitoring.urls")),
     path("", include("policyledger.web.tracking.urls")),
 ]

@@ -16,8 +16,8 @@ SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[3] / "samples" 
 @pytest.fixture
 def city_document(transactional_db, alice):
     from policyledger.parsing import parse
-    from policyledger.web.documents import services
     from policyledger.web.documents.models import PolicyDocument
+    from policyledger.web.documents.services import importing as services
     from policyledger.web.lineage.services import index, library, links
 
     index.reset()

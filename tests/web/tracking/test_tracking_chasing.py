@@ -102,7 +102,7 @@ def test_only_administrators_send_viewers_read(
 def test_missing_list_and_overdue_list_download(
     login, dave, units, september_reported, clock, october
 ):
-    units["市财政局"].contact_name = "=张三"  # text, never a formula
+    units["市财政局"].contact_person = "=张三"  # text, never a formula
     units["市财政局"].contact_phone = "0518-1234567"
     units["市财政局"].save()
     client = login(dave)

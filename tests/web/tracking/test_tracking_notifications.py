@@ -74,7 +74,7 @@ def test_report_form_accepts_money_typed_as_600wan(login, bob, tasks, clock, now
 def test_task_history_reads_in_chinese_with_names_not_ids(
     login, alice, bob, units, tasks, clock, now
 ):
-    from policyledger.web.tracking.services.task_admin import change_lead_unit
+    from policyledger.web.tracking.services.publishing import change_lead_unit
 
     task = tasks[("一、", "市商务局")]
     money = task.measure.targets.get(kind="money")
@@ -85,7 +85,7 @@ def test_task_history_reads_in_chinese_with_names_not_ids(
         )  # fmt: skip
         accept_report(alice, report.pk)
     task.refresh_from_db()
-    change_lead_unit(alice, task.pk, units["市市场监管局"].pk, task.version)
+    change_lead_unit(alice, task.pk, units["市市场监管局"].pk)
     page = login(alice).get(f"/tracking/tasks/{task.pk}/").content.decode()
     history = page.split('class="grid history"')[1]
     assert "<b>牵头单位</b>：市商务局 → 市市场监管局" in history

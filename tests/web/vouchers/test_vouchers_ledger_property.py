@@ -118,10 +118,14 @@ class Ledger(RuleBasedStateMachine):
 
     @rule()
     def do_settle_and_pay(self):
-        day = timezone.localdate(self.now)
-        for s in settlement.settle_day(self.campaign, day, now=self.now):
-            if s.status == Settlement.Status.PENDING:
-                settlement.release(s, now=self.now)
+        # Today is settled (a refund is refused from then on); only days that are over are paid.
+        today = timezone.localdate(self.now)
+        settlement.settle_day(self.campaign, today, now=self.now)
+        days = Settlement.objects.filter(campaign=self.campaign, day__lt=today).values("day")
+        for day in sorted({row["day"] for row in days}):
+            for s in settlement.settle_day(self.campaign, day, now=self.now):
+                if s.status == Settlement.Status.PENDING:
+                    settlement.release(s, now=self.now)
 
     @rule(data=st.data())
     def do_void(self, data):

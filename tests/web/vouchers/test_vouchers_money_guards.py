@@ -110,7 +110,7 @@ def paid_day(make_campaign, alice, restaurant, now):
     v = claim(alice, c, idempotency_key="k", now=now).voucher
     r = redeem(restaurant, v.code, "250", idempotency_key="r1", now=now).redemption
     (s,) = settlement.settle_day(c, now.date(), now=now)
-    settlement.release(s, now=now)
+    settlement.release(s, now=now + dt.timedelta(days=1))  # paid once the day is over
     return c, v, r
 
 
@@ -119,7 +119,7 @@ def _pay_again(c, v, restaurant, now):
     later = now + dt.timedelta(days=1)
     redeem(restaurant, v.code, "260", idempotency_key="r2", now=later)
     for s in settlement.settle_day(c, later.date(), now=later):
-        settlement.release(s, now=later)
+        settlement.release(s, now=later + dt.timedelta(days=1))
 
 
 def test_a_refund_after_the_day_was_paid_is_refused(paid_day, restaurant, now):

@@ -1,9 +1,14 @@
-"""Where a higher app adds to the accounts app's pages; accounts never imports it.
+"""Where a higher app adds to the accounts app's pages and work; accounts never imports it.
 
 - ``set_unit_detail(provider)``: ``provider(user, unit)`` returns the extra context of a unit's
   page (tracking: the unit's tasks, warning counts and warning history as ``user`` may see them).
+- ``on_units_merged(receiver)``: ``receiver(source, target)`` runs inside ``merge_units``'
+  transaction, before ``source`` is deleted, and moves the app's own rows that name ``source``
+  to ``target`` (documents: measure-unit links; tracking: tasks' lead and support units, warning
+  history). It returns ``{label: count}`` for the audit record; a receiver that raises undoes the
+  whole merge.
 
-The tracking app registers it in ``TrackingConfig.ready``.
+The documents and tracking apps register them in their ``AppConfig.ready``.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 UnitDetail = Callable[[Any, Any], dict[str, Any]]
+UnitsMerged = Callable[[Any, Any], dict[str, int]]
 
 _unit_detail: list[UnitDetail] = []
+_units_merged: list[UnitsMerged] = []
 
 
 def set_unit_detail(provider: UnitDetail) -> None:
@@ -26,21 +33,15 @@ def unit_detail(user, unit) -> dict[str, Any]:
     return _unit_detail[0](user, unit)
 
 
-# ``on_merge(handler)``: ``handler(source, target)`` moves a higher app's rows from the unit being
-# merged away to the one kept (tracking: tasks, supporting roles, measure links, warnings) inside
-# the merge's transaction, and returns what it moved ({"任务": 3}) for the audit trail. It may raise
-# a ServiceError to refuse the merge.
-Merge = Callable[[Any, Any], dict[str, int]]
-_merge: list[Merge] = []
+def on_units_merged(receiver: UnitsMerged) -> UnitsMerged:
+    if receiver not in _units_merged:
+        _units_merged.append(receiver)
+    return receiver
 
 
-def on_merge(handler: Merge) -> None:
-    if handler not in _merge:
-        _merge.append(handler)
-
-
-def merged(source, target) -> dict[str, int]:
+def units_merged(source, target) -> dict[str, int]:
+    """Run every merge receiver; what each moved, by label."""
     moved: dict[str, int] = {}
-    for handler in _merge:
-        moved.update(handler(source, target))
+    for receiver in _units_merged:
+        moved.update(receiver(source, target))
     return moved

@@ -34,10 +34,11 @@ class Unit(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
     )
+    # A deactivated unit is offered nowhere (matching, pickers); its tasks and history stay.
     active = models.BooleanField("启用", default=True)
-    # Who the office calls about the unit's reports, and the leader a 督办 escalates to.
-    contact_name = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=40, blank=True)
+    # The leader a 督办 (escalation of a unit late again and again) is addressed and e-mailed to.
     leader_name = models.CharField("分管领导", max_length=50, blank=True)
     leader_email = models.EmailField("分管领导邮箱", blank=True)
     # Moved only by the warning job, by compare-and-set; each move is a tracking.WarningFlip row.

@@ -87,7 +87,8 @@ def visible_tasks(user, queryset: QuerySet[Task] | None = None) -> QuerySet[Task
     if role == REPORTER and unit is not None:
         # Exists() rather than a join on support_units: no duplicate rows, no DISTINCT needed.
         support = Task.support_units.through.objects.filter(task_id=OuterRef("pk"), unit_id=unit.pk)
-        return qs.filter(Q(lead_unit_id=unit.pk) | Exists(support))
+        # A closed task (document withdrawn, measure removed) leaves the reporters' lists.
+        return qs.filter(Q(lead_unit_id=unit.pk) | Exists(support), closed_at__isnull=True)
     return qs.none()
 
 
@@ -103,7 +104,7 @@ def may_read_task(user, task: Task) -> bool:
     if role in (ADMIN, VIEWER):
         return True
     unit = unit_of(user)
-    if role != REPORTER or unit is None:
+    if role != REPORTER or unit is None or task.closed_at is not None:
         return False
     if task.lead_unit_id == unit.pk:
         return True
@@ -145,7 +146,11 @@ def visible_documents(
     role = role_of(user)
     if role == ADMIN:
         return qs
-    published = qs.filter(status=PolicyDocument.Status.PUBLISHED)
+    # A published document reopened for correction stays readable: its tasks are still live.
+    published = qs.filter(
+        Q(status=PolicyDocument.Status.PUBLISHED)
+        | Q(status=PolicyDocument.Status.REVIEW, published_at__isnull=False)
+    )
     if role == VIEWER:
         return published
     if role == REPORTER:

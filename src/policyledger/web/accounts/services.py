@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -91,22 +92,293 @@ def _checked_name(name: str) -> str:
 
 
 def create_unit(
-    name: str, *, level: str = "", parent: Unit | None = None, aliases: list[str] | None = None
+    name: str,
+    *,
+    level: str = "",
+    parent: Unit | None = None,
+    aliases: list[str] | None = None,
+    contact_person: str = "",
+    contact_phone: str = "",
+    actor: User | None = None,
 ) -> Unit:
+    from policyledger.web.core import audit
+
     key = _checked_name(name)
     if level and level not in Unit.Level.values:
         raise UnitError("单位层级只能是省、市或县")
     with transaction.atomic():
-        if Unit.objects.filter(name=key).exists():
-            raise UnitError(f"单位“{key}”已存在")
-        taken = sorted(Unit.objects.filter(name__in=aliases or []).values_list("name", flat=True))
-        if taken:
-            raise UnitError(f"别名“{'、'.join(taken)}”是另一个单位的名称，不能作为别名")
+        clean = _checked_labels(key, aliases or [], exclude_pk=None)
         unit = Unit.objects.create(
-            name=key, level=level, parent=parent, aliases=[a for a in aliases or [] if a]
+            name=key,
+            level=level,
+            parent=parent,
+            aliases=clean,
+            contact_person=_checked_contact(contact_person),
+            contact_phone=_checked_phone(contact_phone),
         )
+        if actor is not None:
+            audit.record(actor, "unit.create", unit, after=audit.snapshot(unit, UNIT_FIELDS))
     logger.info("unit created: %s (%s)", unit.name, unit.pk)
     return unit
+
+
+# The fields a unit's audit records show.
+UNIT_FIELDS = [
+    "name",
+    "aliases",
+    "level",
+    "parent",
+    "active",
+    "contact_person",
+    "contact_phone",
+    "leader_name",
+    "leader_email",
+]
+MAX_ALIASES = 50
+_PHONE = re.compile(r"[0-9０-９+＋()（）\-－—\s、,，/转]*")
+
+
+def _checked_contact(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > 50:
+        raise UnitError("联系人过长（最多50个字）")
+    return value
+
+
+def _checked_phone(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > 40:
+        raise UnitError("联系电话过长（最多40个字符）")
+    if not _PHONE.fullmatch(value):
+        raise UnitError("联系电话只能包含数字、“-”、“转”、括号和空格，例如 0518-85822000")
+    return value
+
+
+def _checked_leader(name: str, email: str) -> tuple[str, str]:
+    """The leader a 督办 escalates to: a name and an e-mail address, both optional."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    name, email = (name or "").strip(), (email or "").strip()
+    if len(name) > 50:
+        raise UnitError("分管领导姓名过长（最多50个字）")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise UnitError(f"分管领导邮箱“{email[:60]}”格式不正确") from None
+    return name, email
+
+
+def _checked_labels(name: str, aliases: list[str], *, exclude_pk: int | None) -> list[str]:
+    """The unit's aliases, cleaned; refused when the name or an alias is another unit's name or
+    alias (a printed name must lead to one unit only)."""
+    clean: list[str] = []
+    for alias in aliases:
+        key = normalise_name(alias)
+        if not key or key == name or key in clean:
+            continue
+        if len(key) > 100:
+            raise UnitError(f"别名“{key[:20]}…”过长（最多100个字）")
+        clean.append(key)
+    if len(clean) > MAX_ALIASES:
+        raise UnitError(f"别名最多{MAX_ALIASES}个")
+    others = Unit.objects.exclude(pk=exclude_pk) if exclude_pk else Unit.objects.all()
+    owner: dict[str, tuple[Unit, bool]] = {}
+    for unit in others.only("pk", "name", "aliases"):
+        owner[unit.name] = (unit, True)
+        for alias in unit.aliases or []:
+            owner.setdefault(alias, (unit, False))
+    if name in owner:
+        other, as_name = owner[name]
+        if as_name:
+            raise UnitError(f"单位“{name}”已存在")
+        raise UnitError(f"名称“{name}”已是单位“{other.name}”的别名，请改用其他名称或合并这两个单位")
+    for alias in clean:
+        if alias in owner:
+            other, as_name = owner[alias]
+            if as_name:
+                raise UnitError(f"别名“{alias}”与单位“{other.name}”的名称相同，不能使用")
+            raise UnitError(f"别名“{alias}”已是单位“{other.name}”的别名，不能重复使用")
+    return clean
+
+
+def search_units(query: str = "", *, include_inactive: bool = False):
+    """Registry units whose name, alias or contact contains ``query`` (all when empty)."""
+    from django.db.models import Q
+
+    rows = Unit.objects.select_related("parent").order_by("-active", "level", "name")
+    if not include_inactive:
+        rows = rows.filter(active=True)
+    key = (query or "").strip()[:100]
+    if key:
+        # Aliases are matched here, not in SQL: SQLite stores the JSON list with \u escapes, so
+        # LIKE would never find Chinese text in it (the registry is hundreds of rows).
+        by_alias = [
+            pk
+            for pk, aliases in Unit.objects.values_list("pk", "aliases")
+            if any(key.lower() in a.lower() for a in aliases or [])
+        ]
+        rows = rows.filter(
+            Q(name__icontains=key)
+            | Q(pk__in=by_alias)
+            | Q(contact_person__icontains=key)
+            | Q(contact_phone__icontains=key)
+        )
+    return rows
+
+
+def _locked_unit(pk: int | None) -> Unit:
+    unit = Unit.objects.select_for_update().filter(pk=pk).first() if pk else None
+    if unit is None:
+        raise UnitError("单位不存在")
+    return unit
+
+
+def update_unit(
+    actor: User,
+    pk: int,
+    *,
+    name: str,
+    level: str = "",
+    parent_id: int | None = None,
+    aliases: list[str] | None = None,
+    contact_person: str = "",
+    contact_phone: str = "",
+    leader_name: str | None = None,
+    leader_email: str | None = None,
+) -> Unit:
+    """Edit a unit; a new name keeps the old one as an alias (documents printed before still
+    match). The leader (``None``: unchanged) is who a 督办 escalates to. Audited."""
+    from policyledger.web.core import audit
+
+    key = _checked_name(name)
+    if level and level not in Unit.Level.values:
+        raise UnitError("单位层级只能是省、市或县")
+    with transaction.atomic():
+        unit = _locked_unit(pk)
+        before = audit.snapshot(unit, UNIT_FIELDS)
+        wanted = list(aliases if aliases is not None else unit.aliases or [])
+        if key != unit.name and unit.name not in wanted:
+            wanted.append(unit.name)
+        clean = _checked_labels(key, wanted, exclude_pk=unit.pk)
+        parent = None
+        if parent_id:
+            parent = Unit.objects.filter(pk=parent_id).first()
+            if parent is None:
+                raise UnitError("上级单位不存在")
+            walker, seen = parent, set()
+            while walker is not None and walker.pk not in seen:
+                if walker.pk == unit.pk:
+                    raise UnitError("上级单位不能是本单位或其下级单位")
+                seen.add(walker.pk)
+                walker = walker.parent
+        unit.name = key
+        unit.level = level
+        unit.parent = parent
+        unit.aliases = clean
+        unit.contact_person = _checked_contact(contact_person)
+        unit.contact_phone = _checked_phone(contact_phone)
+        if leader_name is not None or leader_email is not None:
+            unit.leader_name, unit.leader_email = _checked_leader(
+                unit.leader_name if leader_name is None else leader_name,
+                unit.leader_email if leader_email is None else leader_email,
+            )
+        unit.save()
+        after = audit.snapshot(unit, UNIT_FIELDS)
+        action = "unit.rename" if before["name"] != key else "unit.update"
+        audit.record(actor, action, unit, before=before, after=after)
+    logger.info("unit %s edited by %s", unit.pk, actor)
+    return unit
+
+
+def set_unit_active(actor: User, pk: int, active: bool) -> Unit:
+    """Deactivate a unit (not offered in matching or pickers; its history stays) or reactivate
+    it. Audited."""
+    from policyledger.web.core import audit
+
+    with transaction.atomic():
+        unit = _locked_unit(pk)
+        if unit.active == active:
+            raise UnitError(f"单位“{unit.name}”已{'启用' if active else '停用'}")
+        unit.active = active
+        unit.save(update_fields=["active"])
+        audit.record(
+            actor,
+            "unit.activate" if active else "unit.deactivate",
+            unit,
+            before={"active": not active},
+            after={"active": active},
+        )
+    logger.info("unit %s %s by %s", unit.pk, "activated" if active else "deactivated", actor)
+    return unit
+
+
+def merge_units(actor: User, source_id: int, target_id: int) -> dict[str, int]:
+    """Merge a duplicate unit into another (省文化厅 → 省文化和旅游厅) in one transaction: every
+    reference moves to ``target`` (users, sub-units, and through ``hooks.on_units_merged`` the
+    higher apps' rows: measure-unit links, tasks), the source's name and aliases become the
+    target's aliases, the source is removed. Audited on both units. Returns what moved."""
+    from django.db.models import ProtectedError
+
+    from policyledger.web.accounts import hooks
+    from policyledger.web.core import audit
+
+    if not source_id or not target_id:
+        raise UnitError("请选择要合并的两个单位")
+    if source_id == target_id:
+        raise UnitError("不能把单位合并到它自己")
+    with transaction.atomic():
+        # Both rows locked in one order, so two merges at once cannot deadlock or cross.
+        locked = {
+            u.pk: u
+            for u in Unit.objects.select_for_update()
+            .filter(pk__in=[source_id, target_id])
+            .order_by("pk")
+        }
+        source, target = locked.get(source_id), locked.get(target_id)
+        if source is None or target is None:
+            raise UnitError("单位不存在")
+        if not target.active:
+            raise UnitError(f"单位“{target.name}”已停用，请先启用后再合并")
+        before = {
+            "source": audit.snapshot(source, UNIT_FIELDS),
+            "target": audit.snapshot(target, UNIT_FIELDS),
+        }
+        moved: dict[str, int] = {}
+        moved["users"] = Profile.objects.filter(unit=source).update(unit=target)
+        if target.parent_id == source.pk:
+            target.parent_id = source.parent_id
+        moved["children"] = (
+            Unit.objects.filter(parent=source).exclude(pk=target.pk).update(parent=target)
+        )
+        moved.update(hooks.units_merged(source, target))
+        labels = [*(target.aliases or []), source.name, *(source.aliases or [])]
+        target.aliases = [
+            a for i, a in enumerate(labels) if a != target.name and a not in labels[:i]
+        ]
+        source_pk, source_name = source.pk, source.name
+        try:
+            source.delete()
+        except ProtectedError as exc:
+            raise UnitError(
+                f"单位“{source_name}”仍被其他记录引用，无法合并（{len(exc.protected_objects)}条）"
+            ) from exc
+        target.save()
+        after = {"target": audit.snapshot(target, UNIT_FIELDS), "moved": moved}
+        audit.record(actor, "unit.merge", target, before=before, after=after)
+        audit.record(
+            actor,
+            "unit.merged_into",
+            object_type="unit",
+            object_id=source_pk,
+            before=before["source"],
+            after={"merged_into": target.pk, "merged_into_name": target.name, "moved": moved},
+        )
+    logger.info(
+        "unit %s (%s) merged into %s by %s: %s", source_pk, source_name, target.pk, actor, moved
+    )
+    return moved
 
 
 def get_or_create_unit(name: str) -> Unit:
@@ -115,6 +387,8 @@ def get_or_create_unit(name: str) -> Unit:
     if unit is not None:
         return unit
     unit, created = Unit.objects.get_or_create(name=key)
+    if not unit.active:
+        raise UnitError(f"单位“{unit.name}”已停用，请在单位库中启用它或选择其他单位")
     if created:
         logger.info("unit created: %s (%s)", unit.name, unit.pk)
     return unit
@@ -232,6 +506,4 @@ def user_for_token(key: str) -> User | None:
 
 
 def split_aliases(text: str) -> list[str]:
-    import re
-
     return [a for a in (normalise_name(p) for p in re.split(r"[、，,；;\s]+", text or "")) if a]

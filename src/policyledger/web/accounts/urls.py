@@ -17,6 +17,7 @@ urlpatterns = [
     path("units/", views.units, name="units"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("units/<int:pk>/edit/", views.edit_unit, name="edit_unit"),
+    path("units/<int:pk>/active/", views.unit_active, name="unit_active"),
     path("units/<int:pk>/merge/", views.merge_unit, name="merge_unit"),
     path("users/", views.users, name="users"),
     path("users/<int:pk>/toggle/", views.toggle_user, name="toggle_user"),

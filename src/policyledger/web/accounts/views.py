@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from policyledger.web.accounts import hooks, permissions, registry, services
+from policyledger.web.accounts import hooks, permissions, services
 from policyledger.web.accounts.models import ApiToken, Profile, Unit
 from policyledger.web.params import int_or_none
 
@@ -39,7 +40,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def units(request):
-    """The unit registry; administrators add units here."""
+    """The unit registry: search, and (administrators) add units."""
     if request.method == "POST":
         permissions.require_admin(request.user)
         parent = Unit.objects.filter(pk=int_or_none(request.POST.get("parent"))).first()
@@ -50,6 +51,9 @@ def units(request):
                 level=request.POST.get("level", ""),
                 parent=parent,
                 aliases=aliases,
+                contact_person=request.POST.get("contact_person", ""),
+                contact_phone=request.POST.get("contact_phone", ""),
+                actor=request.user,
             )
         except services.UnitError as exc:
             messages.error(request, str(exc))
@@ -59,18 +63,31 @@ def units(request):
     if permissions.role_of(request.user) == permissions.REPORTER:
         own = permissions.unit_of(request.user)
         return redirect("accounts:unit", pk=own.pk) if own else redirect("tracking:home")
-    q = request.GET.get("q", "").strip()[:100]
-    state = request.GET.get("state", "")
-    rows = registry.search_units(q, active={"active": True, "inactive": False}.get(state))
+    query = request.GET.get("q", "").strip()
+    inactive = request.GET.get("inactive") == "1"
+    page = Paginator(services.search_units(query, include_inactive=inactive), 100).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "accounts/units.html",
-        {"units": rows, "levels": Unit.Level.choices, "q": q, "state": state},
+        {
+            "units": page,
+            "page": page,
+            "q": query,
+            "inactive": inactive,
+            "query": urlencode(
+                {k: v for k, v in (("q", query), ("inactive", "1" if inactive else "")) if v}
+            ),
+            "levels": Unit.Level.choices,
+            "parents": Unit.objects.filter(active=True).order_by("name"),
+        },
     )
 
 
 def unit_detail(request, pk: int):
-    """A unit's tasks and its history of warnings; a reporter sees only their own unit."""
+    """A unit's tasks and its history of warnings; a reporter sees only their own unit.
+    Administrators edit, deactivate and merge the unit here."""
     if permissions.role_of(request.user) == permissions.REPORTER:
         own = permissions.unit_of(request.user)
         if own is None or own.pk != pk:
@@ -78,62 +95,81 @@ def unit_detail(request, pk: int):
     unit = Unit.objects.filter(pk=pk).first()
     if unit is None:
         raise Http404("单位不存在")
-    # The unit's tasks and warning history come from the tracking app, through the hook.
     is_admin = permissions.is_admin(request.user)
+    others = Unit.objects.filter(active=True).exclude(pk=unit.pk).order_by("name")
+    # The unit's tasks and warning history come from the tracking app, through the hook.
     return render(
         request,
         "accounts/unit_detail.html",
         {
             "unit": unit,
-            **hooks.unit_detail(request.user, unit),
             "is_admin": is_admin,
             "levels": Unit.Level.choices,
-            "others": Unit.objects.filter(active=True).exclude(pk=unit.pk).order_by("name")
-            if is_admin
-            else [],
+            "others": others if is_admin else [],
+            **hooks.unit_detail(request.user, unit),
         },
     )
 
 
-@require_POST
-def edit_unit(request, pk: int):
+def _unit_action(request, pk: int, action, done: str):
+    """Run an administrator's change to a unit; its Chinese error or ``done`` as the message."""
     permissions.require_admin(request.user)
-    p = request.POST
+    if not Unit.objects.filter(pk=pk).exists():
+        raise Http404("单位不存在")
     try:
-        unit = registry.edit_unit(
-            request.user,
-            pk,
-            name=p.get("name", ""),
-            aliases=services.split_aliases(p.get("aliases", "")),
-            level=p.get("level", ""),
-            parent_id=int_or_none(p.get("parent")),
-            active=p.get("active") == "1",
-            contact_name=p.get("contact_name", ""),
-            contact_phone=p.get("contact_phone", ""),
-            leader_name=p.get("leader_name", ""),
-            leader_email=p.get("leader_email", ""),
-        )
-    except Unit.DoesNotExist as exc:
-        raise Http404("单位不存在") from exc
+        unit = action()
     except services.UnitError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, f"单位“{unit.name}”已保存")
-    return redirect("accounts:unit", pk=pk)
+        return redirect("accounts:unit", pk=pk)
+    messages.success(request, done.format(unit=unit))
+    return redirect("accounts:unit", pk=unit.pk)
+
+
+@require_POST
+def edit_unit(request, pk: int):
+    post = request.POST
+    return _unit_action(
+        request,
+        pk,
+        lambda: services.update_unit(
+            request.user,
+            pk,
+            name=post.get("name", ""),
+            level=post.get("level", ""),
+            parent_id=int_or_none(post.get("parent")),
+            aliases=services.split_aliases(post.get("aliases", "")),
+            contact_person=post.get("contact_person", ""),
+            contact_phone=post.get("contact_phone", ""),
+            leader_name=post.get("leader_name"),
+            leader_email=post.get("leader_email"),
+        ),
+        "单位“{unit.name}”已保存",
+    )
+
+
+@require_POST
+def unit_active(request, pk: int):
+    active = request.POST.get("active") == "1"
+    return _unit_action(
+        request,
+        pk,
+        lambda: services.set_unit_active(request.user, pk, active),
+        "单位“{unit.name}”已" + ("启用" if active else "停用"),
+    )
 
 
 @require_POST
 def merge_unit(request, pk: int):
-    permissions.require_admin(request.user)
-    target = int_or_none(request.POST.get("target"))
-    try:
-        moved = registry.merge_units(request.user, pk, target or 0)
-    except services.UnitError as exc:
-        messages.error(request, str(exc))
-        return redirect("accounts:unit", pk=pk)
-    summary = "，".join(f"{k}{v}项" for k, v in moved.items() if v) or "无需移动的内容"
-    messages.success(request, f"已合并：{summary}")
-    return redirect("accounts:unit", pk=target)
+    """Merge this (duplicate) unit into the chosen one; the page goes to the surviving unit."""
+    target_id = int_or_none(request.POST.get("target"))
+
+    def run():
+        services.merge_units(request.user, pk, target_id or 0)
+        return Unit.objects.get(pk=target_id)
+
+    source = Unit.objects.filter(pk=pk).first()
+    label = source.name if source else ""
+    return _unit_action(request, pk, run, f"已将“{label}”合并到“{{unit.name}}”")
 
 
 def notifications(request):

@@ -74,6 +74,10 @@ def _mount() -> None:
     api.add_router("/units", units.router)
     api.add_router("/", summary.router)
     api.add_router("/", tokens.router)
+    if importlib.util.find_spec("policyledger.web.monitoring.api") is not None:
+        from policyledger.web.monitoring import api as monitoring_api
+
+        api.add_router("/monitoring", monitoring_api.router)
     # The vouchers area offers its own router when it exists; mount it without depending on it.
     if importlib.util.find_spec("policyledger.web.vouchers.api") is not None:
         from policyledger.web.vouchers import api as vouchers_api

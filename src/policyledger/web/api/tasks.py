@@ -201,10 +201,11 @@ def task_reports(request, id: PathId, pagination: Query[PageIn]):
 
 
 # What submitting reads of a task: its measure (targets, the notice's text), the document's
-# cycle (the period) and the lead unit's name (the notice).
+# cycle (the period), the lead unit's name (the notice) and whether it is closed (the rights).
 SUBMIT_TASK_FIELDS = (
     "measure_id",
     "lead_unit_id",
+    "closed_at",
     "measure__number",
     "measure__heading",
     "measure__document__cycle",

@@ -121,6 +121,10 @@ def create_unit(request, payload: UnitIn):
         if parent is None:
             raise Http404("上级单位不存在")
     unit = services.create_unit(
-        payload.name, level=payload.level, parent=parent, aliases=list(payload.aliases)
+        payload.name,
+        level=payload.level,
+        parent=parent,
+        aliases=list(payload.aliases),
+        actor=user,
     )
     return Status(201, unit_out(unit))

@@ -6,3 +6,10 @@ class DocumentsConfig(AppConfig):
     label = "documents"
     verbose_name = "政策文件"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # accounts offers the hook; documents moves its own rows when two units merge.
+        from policyledger.web.accounts import hooks as account_hooks
+        from policyledger.web.documents.services import lifecycle
+
+        account_hooks.on_units_merged(lifecycle.move_unit_links)

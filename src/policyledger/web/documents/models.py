@@ -26,6 +26,7 @@ class PolicyDocument(models.Model):
         REVIEW = "review", "待审核"
         PUBLISHED = "published", "已发布"
         FAILED = "failed", "解析失败"
+        # Taken back after publication: its tasks are closed and hidden from reporters.
         WITHDRAWN = "withdrawn", "已撤回"
 
     class Cycle(models.TextChoices):
@@ -33,7 +34,7 @@ class PolicyDocument(models.Model):
         QUARTERLY = "quarterly", "按季度"
 
     title = models.CharField("标题", max_length=300, blank=True)
-    # 简称 (以旧换新若干措施): asked on review when the document prints none; lists use it.
+    # What lists and dropdowns show (e.g. 促消费20条); asked on review when none is printed.
     short_title = models.CharField("简称", max_length=60, blank=True)
     issuer = models.CharField("发文机关", max_length=200, blank=True)
     doc_number = models.CharField("文号", max_length=100, blank=True)
@@ -83,12 +84,20 @@ class PolicyDocument(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return self.title or self.source_name or f"文件 {self.pk}"
+        return self.display_name
 
     @property
     def display_name(self) -> str:
-        """What lists and dropdowns show: the 简称, else the title, else the file's name."""
-        return self.short_title or str(self)
+        """The short title when there is one, else the title, else the file name."""
+        return self.short_title or self.title or self.source_name or f"文件 {self.pk}"
+
+
+class CurrentMeasures(models.Manager):
+    """Measures still part of their document: a measure removed from a document that was
+    published keeps its row (``retired``) so its tasks, reports and targets stay."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(retired=False)
 
 
 class Measure(models.Model):
@@ -111,6 +120,13 @@ class Measure(models.Model):
     # warn). Publishing refuses a measure with no deadline unless this is set.
     no_deadline = models.BooleanField("无完成时限", default=False)
     version = models.PositiveIntegerField(default=1)
+    # Removed on review after a publication while tasks hung on it: hidden, never deleted.
+    retired = models.BooleanField("已移除", default=False)
+
+    # ``objects`` (and ``document.measures``) leave retired measures out; ``task.measure`` and
+    # deletions go through the base manager and still reach them.
+    objects = CurrentMeasures()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = "措施"

@@ -383,10 +383,11 @@ def publish(request, pk: int):
 
 
 @require_POST
-def delete_document(request, pk: int):
+def delete(request, pk: int):
+    """Delete a junk import (never published); the file goes with it."""
     _admin_document(request, pk)
     try:
-        name = lifecycle.delete_import(request.user, pk)
+        name = lifecycle.delete_document(request.user, pk)
     except ValueError as exc:
         return _fail(request, exc, pk)
     messages.success(request, f"已删除“{name}”")
@@ -394,13 +395,35 @@ def delete_document(request, pk: int):
 
 
 @require_POST
-def withdraw_document(request, pk: int):
+def withdraw(request, pk: int):
     _admin_document(request, pk)
     try:
-        lifecycle.withdraw(request.user, pk, request.POST.get("reason", ""))
+        lifecycle.withdraw_document(request.user, pk, request.POST.get("reason", ""))
     except ValueError as exc:
         return _fail(request, exc, pk)
-    messages.success(request, "文件已撤回，其任务不再计入看板、通报和预警")
+    messages.success(request, "文件已撤回，其任务已关闭（报送记录保留，可恢复）")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def restore(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        lifecycle.restore_document(request.user, pk)
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件已恢复发布，撤回时关闭的任务已重新打开")
+    return redirect("documents:detail", pk=pk)
+
+
+@require_POST
+def reopen(request, pk: int):
+    _admin_document(request, pk)
+    try:
+        lifecycle.reopen_document(request.user, pk, request.POST.get("reason", ""))
+    except ValueError as exc:
+        return _fail(request, exc, pk)
+    messages.success(request, "文件已退回待审核，修改措施后请重新发布")
     return redirect("documents:detail", pk=pk)
 
 

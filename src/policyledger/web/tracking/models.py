@@ -20,6 +20,12 @@ class TaskStatus(models.TextChoices):
     LAGGING = "lagging", "滞后"
 
 
+class ClosedReason(models.TextChoices):
+    WITHDRAWN = "withdrawn", "文件已撤回"
+    MEASURE_REMOVED = "measure_removed", "措施已移除"
+    LEAD_REMOVED = "lead_removed", "牵头单位已调整"
+
+
 class Task(models.Model):
     """One measure for one lead unit; the unit reports on it each cycle."""
 
@@ -52,6 +58,12 @@ class Task(models.Model):
         "预警", max_length=10, choices=Warning.choices, default=Warning.NORMAL, db_index=True
     )
     warning_changed_at = models.DateTimeField("预警变化时间", null=True, blank=True)
+    # A closed task is kept with its reports but leaves the reporters' lists and the warnings:
+    # its document was withdrawn, or its measure (or this lead unit) removed on re-review.
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True, db_index=True)
+    closed_reason = models.CharField(
+        "关闭原因", max_length=20, choices=ClosedReason.choices, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -158,6 +158,27 @@ def task_detail(request, pk: int):
 
 
 @require_POST
+def change_lead(request, pk: int):
+    """Give the task another lead unit (administrators); both units are notified."""
+    from policyledger.web.tracking.services import publishing
+
+    task = permissions.task_for(request.user, pk, write=True)
+    permissions.require_admin(request.user)
+    try:
+        task = publishing.change_lead_unit(
+            request.user,
+            task.pk,
+            int_or_none(request.POST.get("unit")),
+            request.POST.get("reason", ""),
+        )
+    except publishing.TaskChangeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"牵头单位已调整为“{task.lead_unit.name}”，已通知两个单位")
+    return redirect("tracking:task", pk=task.pk)
+
+
+@require_POST
 def edit_task(request, pk: int):
     task = permissions.task_for(request.user, pk, write=True)
     permissions.require_admin(request.user)
@@ -184,26 +205,6 @@ def edit_task(request, pk: int):
     else:
         messages.success(request, "任务已修改")
     return redirect("tracking:task", pk=task.pk)
-
-
-@require_POST
-def change_lead_unit(request, pk: int):
-    from policyledger.web.tracking.services.task_admin import change_lead_unit as change
-
-    task = permissions.task_for(request.user, pk, write=True)
-    permissions.require_admin(request.user)
-    try:
-        task = change(
-            request.user,
-            task.pk,
-            int_or_none(request.POST.get("unit")) or 0,
-            int_or_none(request.POST.get("version")),
-        )
-    except reports.ReportError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"牵头单位已改为“{task.lead_unit.name}”")
-    return redirect("tracking:task", pk=pk)
 
 
 def _period_choices(task: Task) -> list:

@@ -71,10 +71,18 @@ def claim_batch(body: bytes) -> int | None:
     """The batch a claim's JSON body names (None: the campaign's only batch); ValueError if bad."""
     try:
         data = json.loads(body or b"{}")
-        batch = data.get("batch") if isinstance(data, dict) else None
-        return None if batch is None else int(batch)
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise ValueError("bad claim body") from exc
+    batch = data.get("batch") if isinstance(data, dict) else None
+    if batch is None:
+        return None
+    # A whole number or its ASCII digits only: int() turned 1e400 (JSON infinity) into an
+    # OverflowError (a 500), and true or 1.9 silently into batch 1.
+    if isinstance(batch, int) and not isinstance(batch, bool):
+        return batch
+    if isinstance(batch, str) and batch.isascii() and batch.isdigit():
+        return int(batch)
+    raise ValueError("bad claim body")
 
 
 BAD_BODY = ("bad_request", '请求体须为 JSON，如 {"batch": 1}', 400)

@@ -14,3 +14,9 @@ class VouchersConfig(AppConfig):
         from policyledger.web.vouchers.services.spending import verified_spending_by_region
 
         hooks.add_spending_source(verified_spending_by_region)
+
+        # The evaluation (monitoring) reads the campaigns' results through tracking's registry.
+        from policyledger.web.tracking import programmes
+        from policyledger.web.vouchers.programmes import campaign_results
+
+        programmes.register("vouchers", campaign_results)

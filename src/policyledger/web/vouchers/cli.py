@@ -153,7 +153,7 @@ def draw(
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if not line.isdigit():
+        if not (line.isascii() and line.isdigit()):
             raise click.ClickException(f"{entrants}第{n}行不是报名编号：{line!r}")
         ids.append(int(line))
     campaign, recorded = _recorded_lottery(campaign_id)

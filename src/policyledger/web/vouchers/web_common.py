@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from policyledger.web.clientip import client_address
+from policyledger.web.params import int_or_none
 
 from .models import Campaign, Merchant
 
@@ -50,9 +51,9 @@ def require_admin(user) -> None:
 
 def merchant_for(request) -> Merchant:
     mine = Merchant.objects.filter(users=request.user).order_by("id")
-    wanted = request.GET.get("m") or request.POST.get("m")
-    if wanted and str(wanted).isdigit():
-        mine = mine.filter(pk=int(wanted))
+    wanted = int_or_none(request.GET.get("m") or request.POST.get("m"))
+    if wanted is not None:
+        mine = mine.filter(pk=wanted)
     merchant = mine.first()
     if merchant is None:
         raise PermissionDenied("您不是任何商户的店员")

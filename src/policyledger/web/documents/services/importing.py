@@ -176,14 +176,36 @@ def target_deadline(kind: str, value: Any) -> dt.date | None:
     return _date(value.strip())
 
 
+# 以下简称“促消费20条” / （简称《若干措施》）: a short title the document prints itself.
+_SHORT_TITLE = re.compile(r"简称[“\"《「]([^”\"》」\n]{2,30})[”\"》」]")
+
+
+def printed_short_title(text: str | None) -> str:
+    """The short title printed near the top of the text, or "" (the review page then asks)."""
+    found = _SHORT_TITLE.search((text or "")[:2000])
+    return found.group(1).strip()[:60] if found else ""
+
+
+def remove_measures(document: PolicyDocument, measures) -> None:
+    """Take measures out of a document under review. A document published before (reopened to
+    fix it) may have tasks, reports and targets on them: those measures are only marked retired
+    (re-publishing closes their tasks); a document never published loses them for good."""
+    if document.published_at is not None:
+        measures.update(retired=True)
+    else:
+        measures.delete()
+
+
 @transaction.atomic
 def apply_parsed(document: PolicyDocument, data: dict[str, Any]) -> PolicyDocument:
     """Replace the document's proposed measures with those of a parse result (JSON shape v1)."""
     document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
-    document.measures.all().delete()
+    remove_measures(document, document.measures.all())
     units = list(Unit.objects.filter(active=True))
     document.parsed = data
     document.title = (data.get("title") or document.title or "")[:300]
+    if not document.short_title:
+        document.short_title = printed_short_title(document.original_text)
     document.issuer = (data.get("issuer") or "")[:200]
     document.doc_number = (data.get("doc_number") or "")[:100]
     document.signed_on = _date(data.get("date"))

@@ -55,9 +55,12 @@ def publish(user, document_id: int, expected_version: int) -> list:
     # The higher apps turn the measures into their work (tracking: the tasks), in this transaction.
     tasks = hooks.published(user, document, measures)
     before = {"status": document.status}
+    republished = document.published_at is not None
     document.status = PolicyDocument.Status.PUBLISHED
-    document.published_at = timezone.now()
-    document.published_by = user if getattr(user, "is_authenticated", False) else None
+    # A reopened document keeps its first publication date (periods before it still count it).
+    if not republished:
+        document.published_at = timezone.now()
+        document.published_by = user if getattr(user, "is_authenticated", False) else None
     document.version = F("version") + 1
     document.save()
     audit.record(
@@ -65,7 +68,11 @@ def publish(user, document_id: int, expected_version: int) -> list:
         "document.publish",
         document,
         before=before,
-        after={"status": PolicyDocument.Status.PUBLISHED, "tasks": len(tasks)},
+        after={
+            "status": PolicyDocument.Status.PUBLISHED,
+            "tasks": len(tasks),
+            **({"republished": True} if republished else {}),
+        },
     )
     logger.info("document %s published by %s: %d tasks", document.pk, user, len(tasks))
     return tasks

@@ -23,7 +23,7 @@ from policyledger.web.accounts.services import find_unit, normalise_name
 from policyledger.web.core import audit
 from policyledger.web.documents.models import Measure, MeasureUnit, PolicyDocument, Target
 from policyledger.web.documents.services.errors import ConflictError, ReviewError
-from policyledger.web.documents.services.importing import _date, target_deadline
+from policyledger.web.documents.services.importing import _date, remove_measures, target_deadline
 
 logger = logging.getLogger("policyledger.web.documents")
 
@@ -307,7 +307,7 @@ def merge_measures(
                 seen.add((link.raw_name, link.role))
                 MeasureUnit.objects.filter(pk=link.pk).update(measure=first)
         Target.objects.filter(measure=m).update(measure=first)
-    Measure.objects.filter(pk__in=[m.pk for m in rest]).delete()
+    remove_measures(document, Measure.objects.filter(pk__in=[m.pk for m in rest]))
     _renumber(document)
     _bump_document(document, expected_version)
     first.refresh_from_db()
@@ -436,10 +436,13 @@ def update_settings(
     title: str | None = None,
     short_title: str | None = None,
 ) -> PolicyDocument:
+    fields = ["title", "short_title", "cycle", "default_deadline"]
     document = PolicyDocument.objects.select_for_update().get(pk=document_id)
     if cycle not in PolicyDocument.Cycle.values:
         raise ReviewError("报送周期只能是按月或按季度")
-    before = audit.snapshot(document, ["title", "short_title", "cycle", "default_deadline"])
+    if short_title is not None and len(short_title.strip()) > 60:
+        raise ReviewError("简称过长（最多60个字），例如“促消费20条”")
+    before = audit.snapshot(document, fields)
     _bump_document(document, expected_version)
     document.refresh_from_db()
     document.cycle = cycle
@@ -447,14 +450,10 @@ def update_settings(
     if title is not None and title.strip():
         document.title = title.strip()[:300]
     if short_title is not None:
-        document.short_title = short_title.strip()[:60]
-    document.save(update_fields=["cycle", "default_deadline", "title", "short_title", "updated_at"])
+        document.short_title = short_title.strip()
+    document.save(update_fields=[*fields, "updated_at"])
     audit.record(
-        user,
-        "document.settings",
-        document,
-        before=before,
-        after=audit.snapshot(document, ["title", "short_title", "cycle", "default_deadline"]),
+        user, "document.settings", document, before=before, after=audit.snapshot(document, fields)
     )
     logger.info("document %s settings changed by %s", document.pk, user)
     return document

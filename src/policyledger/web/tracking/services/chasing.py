@@ -88,7 +88,7 @@ def late_units(today: dt.date | None = None) -> list[LateUnit]:
             unit = task.lead_unit
             line = out.setdefault(
                 (unit.pk, period.start),
-                LateUnit(unit.pk, unit.name, unit.contact_name, unit.contact_phone, period),
+                LateUnit(unit.pk, unit.name, unit.contact_person, unit.contact_phone, period),
             )
             measure = task.measure
             line.tasks.append(

@@ -86,7 +86,7 @@ def overdue_xlsx(tasks, today: dt.date) -> bytes:
                 f"{measure.number}{measure.heading or measure.text[:30]}".strip(),
                 str(measure.document),
                 task.lead_unit.name,
-                task.lead_unit.contact_name,
+                task.lead_unit.contact_person,
                 task.lead_unit.contact_phone,
                 format_date(task.deadline),
                 (today - task.deadline).days,

@@ -17,8 +17,9 @@ from policyledger.web.tracking.models import Task
 
 
 def progress_by_measure(measure_ids: Iterable[int] | None = None) -> dict[int, float]:
-    """Weighted mean of the tasks' percent per measure (0-100); measures without tasks are absent."""
-    qs = Task.objects.all()
+    """Weighted mean of the tasks' percent per measure (0-100); measures without tasks are absent.
+    Closed tasks (a lead unit removed on re-review, a withdrawn document) do not count."""
+    qs = Task.objects.filter(closed_at__isnull=True)
     if measure_ids is not None:
         qs = qs.filter(measure_id__in=list(measure_ids))
     rows = (

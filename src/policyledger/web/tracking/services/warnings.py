@@ -45,7 +45,7 @@ class WarningRun:
 
 def expected_warning_q(today: dt.date, days: int) -> dict[str, Q]:
     """For each warning level, the tasks that should be in it on ``today``."""
-    open_ = ~Q(status=TaskStatus.DONE) & Q(deadline__isnull=False)
+    open_ = ~Q(status=TaskStatus.DONE) & Q(deadline__isnull=False, closed_at__isnull=True)
     overdue = open_ & Q(deadline__lt=today)
     due_soon = open_ & Q(deadline__gte=today, deadline__lte=today + dt.timedelta(days=days))
     return {W.OVERDUE: overdue, W.DUE_SOON: due_soon, W.NORMAL: ~(overdue | due_soon)}
@@ -54,7 +54,7 @@ def expected_warning_q(today: dt.date, days: int) -> dict[str, Q]:
 def task_warning(task: Task, today: dt.date, days: int | None = None) -> str:
     """The level a single task should have on ``today`` (the same rule as the job, in Python)."""
     days = settings.WARNING_DAYS if days is None else days
-    if task.status == TaskStatus.DONE or task.deadline is None:
+    if task.status == TaskStatus.DONE or task.deadline is None or task.closed_at is not None:
         return W.NORMAL
     if task.deadline < today:
         return W.OVERDUE
@@ -211,6 +211,7 @@ def missing_report_units(today: dt.date) -> dict[int, list[tuple[str, int]]]:
                 measure__document__status=PolicyDocument.Status.PUBLISHED,
                 measure__document__cycle=cycle,
                 created_at__lte=end,
+                closed_at__isnull=True,
             )
             .exclude(status=TaskStatus.DONE)
             .annotate(_period_start=Value(period.start, output_field=DateField()))

@@ -127,7 +127,8 @@ def _audit_campaign(c: Campaign) -> list[str]:
 
 
 def _audit_payments(c: Campaign, name: str) -> list[str]:
-    """Double payment: what the government paid (released settlements) against what is live."""
+    """Double payment, and payment short: what the government paid (released settlements)
+    against what is live."""
     p: list[str] = []
     released = Settlement.Status.RELEASED
     twice = (
@@ -161,5 +162,11 @@ def _audit_payments(c: Campaign, name: str) -> list[str]:
             p.append(
                 f"{name}：商户{s.merchant_id} {s.day} 已放款结算券面{s.face_total}元，"
                 f"现有有效核销仅{backed}元（已付款的核销被退款，重复支付）"
+            )
+        elif backed > s.face_total:
+            # A released row is never recomputed: what it left out is never paid.
+            p.append(
+                f"{name}：商户{s.merchant_id} {s.day} 有效核销券面{backed}元，"
+                f"已放款结算仅{s.face_total}元（放款后当日又有核销，少付商户）"
             )
     return p

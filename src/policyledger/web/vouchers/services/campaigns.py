@@ -38,6 +38,10 @@ def _check(campaign: Campaign, batches: list[BatchSpec]) -> None:
         raise SetupError(f"适用行业须从{'、'.join(SECTORS)}中选择")
     if campaign.per_person_limit < 1:
         raise SetupError("每人限领至少为1张")
+    cap = campaign.merchant_daily_cap
+    if cap is not None and (not Decimal(cap).is_finite() or cap < 0):
+        # A negative cap made the government's share negative and the merchant's above face.
+        raise SetupError("单商户日补贴上限不能为负数")
     if campaign.mode == Campaign.Mode.LOTTERY and not campaign.registration_closes_at:
         raise SetupError("摇号活动须设置报名截止时间")
     if not batches:

@@ -181,7 +181,9 @@ def review(flag: FraudFlag, decision: str, *, reviewer=None, note: str = "", now
             raise SetupError("该标记已被审核")
         flag.refresh_from_db()
         if flag.merchant_id:
-            merchant = flag.merchant
+            # Lock the merchant first: a scan opening a new flag holds this row until it
+            # commits, so the check below sees that flag instead of unholding under it.
+            merchant = Merchant.objects.select_for_update().get(pk=flag.merchant_id)
             others = merchant.flags.filter(
                 Q(status=FraudFlag.Status.OPEN) | Q(status=FraudFlag.Status.CONFIRMED)
             )

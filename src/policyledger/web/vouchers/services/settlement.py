@@ -30,6 +30,16 @@ def split(face_total: Decimal, campaign: Campaign) -> tuple[Decimal, Decimal, De
     return gov, face_total - gov, capped
 
 
+def _settlement_row(campaign: Campaign, merchant: Merchant, day: dt.date) -> Settlement | None:
+    """The merchant's row for the day, locked until settle_day commits: a release waits for the
+    recomputation instead of being overwritten by it (the row back to pending, paid again)."""
+    return (
+        Settlement.objects.select_for_update()
+        .filter(campaign=campaign, merchant=merchant, day=day)
+        .first()
+    )
+
+
 def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement]:
     """(Re)compute the day's settlement rows; released rows are final and left alone.
 
@@ -53,9 +63,7 @@ def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement
             by_merchant[merchant_id][2] = faces + face
         for merchant_id, (ids, bills, face) in sorted(by_merchant.items()):
             merchant = Merchant.objects.get(pk=merchant_id)
-            existing = Settlement.objects.filter(
-                campaign=campaign, merchant=merchant, day=day
-            ).first()
+            existing = _settlement_row(campaign, merchant, day)
             if existing and existing.status == Settlement.Status.RELEASED:
                 out.append(existing)
                 continue
@@ -92,11 +100,36 @@ def settle_day(campaign: Campaign, day: dt.date, *, now=None) -> list[Settlement
     return out
 
 
+def release_blocker(settlement: Settlement, now) -> str | None:
+    """Why the row may not be paid yet (None: it may). A released row is final and settle_day
+    leaves it alone, so whatever it does not count then is never paid: the day must be over
+    (Asia/Shanghai), and no live redemption of that merchant and day may be left out of it."""
+    if settlement.day >= timezone.localdate(now):
+        return f"{settlement.day} 当日核销尚未结束，次日起才能放款"
+    left_out = (
+        Redemption.objects.filter(
+            campaign_id=settlement.campaign_id,
+            merchant_id=settlement.merchant_id,
+            refunded=False,
+            created_at__date=settlement.day,
+        )
+        .exclude(settlement_id=settlement.pk)
+        .exists()
+    )
+    if left_out:
+        return "结算单生成后又有核销，请重新结算后再放款"
+    return None
+
+
 def release(settlement: Settlement, *, now=None) -> Settlement:
+    now = now or timezone.now()
     if settlement.merchant.flagged:
         raise SetupError("该商户有待审核的风险标记，结算暂缓")
+    blocker = release_blocker(settlement, now)
+    if blocker is not None:
+        raise SetupError(blocker)
     changed = Settlement.objects.filter(pk=settlement.pk, status=Settlement.Status.PENDING).update(
-        status=Settlement.Status.RELEASED, released_at=now or timezone.now()
+        status=Settlement.Status.RELEASED, released_at=now
     )
     if not changed:
         raise SetupError("只有待结算的记录可以放款")
