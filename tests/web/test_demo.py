@@ -25,6 +25,22 @@ def test_seed_builds_a_live_programme(db, tmp_path):
     assert set(Task.objects.values_list("warning", flat=True)) >= {"normal", "overdue"}
     # The dashboard has finished work to show: accepted final reports set tasks to 已完成.
     assert Task.objects.filter(status="done", percent=100).exists()
+    # The office's day (issue 11): a batch accepted, a 催报 round sent and recorded, and the 通报
+    # of the last period (read as of its end) has its tasks and a ranking.
+    from django.utils import timezone
+
+    from policyledger.web.core.models import AuditLog
+    from policyledger.web.tracking.briefings.data import collect_briefing
+    from policyledger.web.tracking.briefings.rankings import briefing_rankings
+    from policyledger.web.tracking.models import Reminder
+    from policyledger.web.tracking.services.periods import previous_period
+
+    assert AuditLog.objects.filter(action="report.batch_accept").exists()
+    assert Reminder.objects.filter(kind="reminder").get().lines.exists()
+    last = previous_period(timezone.localdate(), "monthly")
+    briefing = collect_briefing(last)
+    assert briefing.tasks and briefing.reported
+    assert len(briefing_rankings(briefing)) >= 2
     # Seeding twice changes nothing.
     assert len(seed(tmp_path, vouchers=False)) == 4
     assert PolicyDocument.objects.count() == 1
@@ -39,3 +55,8 @@ def test_seed_builds_a_live_programme(db, tmp_path):
         for task in visible[:25]:
             assert client.get(f"/tracking/tasks/{task.pk}/").status_code == 200
         assert client.get(f"/documents/{document.pk}/").status_code == 200
+        if cred.username == "admin":
+            queue = client.get("/tracking/reports/?status=submitted").content.decode()
+            assert 'id="queue-filters"' in queue and 'id="batch-accept"' in queue
+            assert "已向" not in queue
+            assert "催报" in client.get("/tracking/chasing/").content.decode()

@@ -31,6 +31,9 @@ def _scaled(yuan: float | int) -> tuple[str, str]:
         return _number(amount / _YI), "亿元"
     if magnitude >= _WAN:
         return _number(amount / _WAN), "万元"
+    if amount != amount.to_integral_value():
+        # Yuan and fen, the way a receipt shows them: 135.5 -> 135.50元.
+        return f"{amount.quantize(Decimal('0.01')):,}", "元"
     return _number(amount), "元"
 
 
@@ -39,6 +42,9 @@ def format_money(yuan: float | int) -> str:
 
     >>> format_money(10_000_000), format_money(30_000), format_money(150_000_000), format_money(500)
     ('1,000万元', '3万元', '1.5亿元', '500元')
+    >>> format_money(135.5)
+    '135.50元'
+
     """
     number, unit = _scaled(yuan)
     return number + unit

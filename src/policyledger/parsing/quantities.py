@@ -383,6 +383,29 @@ def _ratio(text: str, starts: list[int]) -> list[_Candidate]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _descriptor_words() -> dict[str, tuple[str, ...]]:
+    roles: dict[str, list[str]] = {}
+    for line in data_lines("descriptor_markers.tsv"):
+        role, _, word = line.partition("\t")
+        roles.setdefault(role.strip(), []).append(word.strip())
+    return {role: longest_first(words) for role, words in roles.items()}
+
+
+def _is_descriptor(text: str, end: int, unit: str) -> bool:
+    """A count that names a kind of thing (3.5吨及以下货车), per ``data/descriptor_markers.tsv``."""
+    words = _descriptor_words()
+    after = _SPACES.sub("", text[end : end + 12])
+    if after.startswith(words.get("kind", ())):
+        return True
+    bounds = words.get("bound_any", ())
+    if unit.lstrip("万亿") in words.get("size_unit", ()):
+        bounds = longest_first([*bounds, *words.get("bound_size", ())])
+    word = next((w for w in bounds if after.startswith(w)), None)
+    rest = after[len(word) :] if word else ""
+    return bool(rest) and rest[0] not in _BOUNDARY and rest[0] not in "）)"
+
+
 def _counts(text: str, starts: list[int]) -> list[_Candidate]:
     m = _markers()
     out: list[_Candidate] = []
@@ -406,6 +429,8 @@ def _counts(text: str, starts: list[int]) -> list[_Candidate]:
         else:
             value = _number(a)
         before, after = _before(text, start, floor), _after(text, end)
+        if _is_descriptor(text, end, unit):
+            continue  # 3.5吨及以下货车 names a kind of lorry; it is not a target
         qualifier = _qualifier(before, after, is_range=b is not None, per=None, money=False)
         out.append(
             _Candidate(

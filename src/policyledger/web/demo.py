@@ -58,8 +58,10 @@ def seed(samples: Path, *, vouchers: bool = True) -> list[Credential]:
             _import_samples(samples)
             _publish_all()
             creds = _users()
+            _contacts()
             _reports()
             run_warnings()
+            _office_day()
     finally:
         settings.EMAIL_BACKEND = mail_backend
     if vouchers and importlib.util.find_spec("policyledger.web.vouchers.demo") is not None:
@@ -128,11 +130,15 @@ def _spread_deadlines(today: dt.date) -> None:
     from policyledger.web.tracking.models import Task
 
     offsets = [-20, 8, 45, 90, 150, 12, 200, -5, 60, 120]
+    from policyledger.web.documents.models import PolicyDocument
+
     start = timezone.now() - dt.timedelta(days=100)
     for i, pk in enumerate(Task.objects.order_by("pk").values_list("pk", flat=True)):
         Task.objects.filter(pk=pk).update(
             deadline=today + dt.timedelta(days=offsets[i % len(offsets)]), created_at=start
         )
+    # Published when the tasks began, so the 通报 of past periods (read as of their end) has them.
+    PolicyDocument.objects.filter(status=PolicyDocument.Status.PUBLISHED).update(published_at=start)
 
 
 def _users() -> list[Credential]:
@@ -236,3 +242,52 @@ def _reports() -> None:
                 accept_report(admin, report.pk)
             elif i % 15 == 1:
                 return_report(admin, report.pk, "请补充量化指标完成情况和佐证材料")
+            _within(report.pk, period, late=i % 9 == 4)
+
+
+def _within(report_id: int, period, *, late: bool) -> None:
+    """Date a demo report as if filed and reviewed in its period (a few filed after its end), so a
+    通报, read as of its period's end, shows the cycle the way the office lived it."""
+    from policyledger.web.tracking.models import Report
+
+    tz = timezone.get_current_timezone()
+    filed = period.end + dt.timedelta(days=3) if late else period.end - dt.timedelta(days=3)
+    submitted = dt.datetime.combine(filed, dt.time(10, 0), tz)
+    reviewed = dt.datetime.combine(max(filed, period.end), dt.time(17, 0), tz)
+    report = Report.objects.filter(pk=report_id)
+    report.update(submitted_at=submitted)
+    report.exclude(reviewed_at=None).update(reviewed_at=reviewed)
+
+
+def _contacts() -> None:
+    """Contact people and leaders for the units, as the office keeps them in the registry."""
+    from policyledger.web.accounts.models import Unit
+
+    for i, unit in enumerate(Unit.objects.order_by("pk")):
+        Unit.objects.filter(pk=unit.pk).update(
+            contact_person=f"联络员{i + 1:02d}",
+            contact_phone=f"0518-8561{i:04d}"[:13],
+            leader_name=f"分管领导{i + 1:02d}",
+            leader_email=f"leader{i + 1:02d}@example.org",
+        )
+
+
+def _office_day() -> None:
+    """The lead office's day: a batch of 市商务局's reports accepted at once, then a 催报 round to
+    every unit late for the current period (recorded, with in-app notifications)."""
+    from policyledger.web.tracking.models import Report
+    from policyledger.web.tracking.services.chasing import ChaseError, send_reminders
+    from policyledger.web.tracking.services.review_queue import batch_accept
+
+    admin = get_user_model().objects.get(username="admin")
+    batch = list(
+        Report.objects.filter(status=Report.Status.SUBMITTED, task__lead_unit__name="市商务局")
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)[:5]
+    )
+    if batch:
+        batch_accept(admin, batch, "批量采纳")
+    try:
+        send_reminders(admin)
+    except ChaseError:
+        logger.info("demo: no unit late, no 催报 sent")

@@ -254,6 +254,11 @@ WARNING_DAYS = envint("WARNING_DAYS", 15)
 REPORT_GRACE_DAYS = envint("REPORT_GRACE_DAYS", 5)
 # Local time at which the worker runs the daily warning job.
 WARNING_HOUR = envint("WARNING_HOUR", 6)
+# A 通报 describes its period as of the period's end: what was published, submitted or accepted
+# later does not count. The office may count this many more days after the end (settled late).
+BRIEFING_CLOSE_DAYS = envint("BRIEFING_CLOSE_DAYS", 0)
+# 催报: a unit still late this many days after its first reminder is escalated to its leader contact.
+ESCALATE_AFTER_DAYS = envint("ESCALATE_AFTER_DAYS", 7)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {

@@ -3,13 +3,15 @@ alias collisions refused, deactivate, merge duplicates with every reference move
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from policyledger.web.accounts import hooks, services
 from policyledger.web.accounts.models import Profile, Unit
 from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import MeasureUnit
-from policyledger.web.tracking.models import Task, WarningFlip
+from policyledger.web.tracking.models import Reminder, ReminderUnit, Task, WarningFlip
 
 
 @pytest.fixture
@@ -136,6 +138,11 @@ def test_merge_moves_every_reference_in_one_audited_step(login, alice, culture, 
     WarningFlip.objects.create(
         kind="missing_report", unit=old, old="normal", new="missing", at=published.published_at
     )
+    # A 催报 sent to it (tracking's reminder history; office branch).
+    reminder = Reminder.objects.create(kind="reminder", sent_at=published.published_at)
+    ReminderUnit.objects.create(
+        reminder=reminder, unit=old, period_label="2022年8月", period_start=dt.date(2022, 8, 1)
+    )
 
     response = login(alice).post(
         f"/accounts/units/{old.pk}/merge/", {"target": new.pk}, follow=True
@@ -155,6 +162,7 @@ def test_merge_moves_every_reference_in_one_audited_step(login, alice, culture, 
     child.refresh_from_db()
     assert child.parent == new
     assert WarningFlip.objects.filter(unit=new).count() == 1
+    assert ReminderUnit.objects.filter(unit=new).count() == 1
     merge = AuditLog.objects.get(action="unit.merge", object_id=str(new.pk))
     assert merge.after["moved"] == {
         "users": 1,
@@ -163,6 +171,7 @@ def test_merge_moves_every_reference_in_one_audited_step(login, alice, culture, 
         "tasks_led": 1,
         "tasks_supported": 1,
         "warning_flips": 1,
+        "reminder_lines": 1,
     }
     assert AuditLog.objects.filter(action="unit.merged_into", object_id=str(old.pk)).exists()
 
@@ -221,3 +230,31 @@ def test_leader_reads_the_registry_without_edit_forms(login, dave, units):
     assert "市商务局" in client.get("/accounts/units/").content.decode()
     page = client.get(f"/accounts/units/{units['市商务局'].pk}/").content.decode()
     assert "合并重复单位" not in page and "停用本单位" not in page
+
+
+def test_the_leader_a_escalation_goes_to_is_kept_on_the_unit(login, alice, units):
+    unit = units["市财政局"]
+    client = login(alice)
+    form = {"name": unit.name, "contact_person": "周会计", "contact_phone": "0518-85822000"}
+    response = client.post(
+        f"/accounts/units/{unit.pk}/edit/",
+        {**form, "leader_name": "周局长", "leader_email": "not-an-address"},
+        follow=True,
+    )
+    assert "分管领导邮箱“not-an-address”格式不正确" in response.content.decode()
+    unit.refresh_from_db()
+    assert (unit.leader_name, unit.leader_email) == ("", "")
+    client.post(
+        f"/accounts/units/{unit.pk}/edit/",
+        {**form, "leader_name": "周局长", "leader_email": "leader@czj.example.org"},
+    )
+    unit.refresh_from_db()
+    assert (unit.leader_name, unit.leader_email) == ("周局长", "leader@czj.example.org")
+    assert (
+        "分管领导：周局长 leader@czj.example.org"
+        in client.get(f"/accounts/units/{unit.pk}/").content.decode()
+    )
+    # An edit that does not mention the leader (the API, older forms) leaves it alone.
+    services.update_unit(alice, unit.pk, name=unit.name, contact_person="李会计")
+    unit.refresh_from_db()
+    assert unit.leader_email == "leader@czj.example.org"

@@ -29,7 +29,10 @@ TEXT = (
 
 @pytest.fixture
 def document(alice, units):
-    doc = PolicyDocument.objects.create(source_name="plan.txt", original_text=TEXT)
+    # A default deadline: publishing asks for one when a measure has none (issue 11).
+    doc = PolicyDocument.objects.create(
+        source_name="plan.txt", original_text=TEXT, default_deadline=dt.date(2026, 12, 31)
+    )
     return apply_parsed(doc, parse(TEXT, name="plan.txt").to_dict())
 
 

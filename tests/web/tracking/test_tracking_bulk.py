@@ -75,7 +75,7 @@ def test_bad_values_are_listed_by_row_and_nothing_is_written(login, bob, tasks):
     a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
     data = fill(export(client), {a.pk: ("推进中", 40, ""), b.pk: ("差不多", 150, "")})
     page = upload(client, data).content.decode()
-    assert "第3行：状态须为未启动、推进中、已完成或滞后" in page
+    assert "第3行（三、活跃夜间经济）：状态须为未启动、推进中、已完成或滞后" in page
     assert Report.objects.count() == 0
 
 
@@ -116,10 +116,10 @@ def test_looking_up_the_rows_tasks_does_not_query_per_row(login, bob, tasks):
     )
     with CaptureQueriesContext(connection) as few:
         page = upload(client, one).content.decode()
-    assert "第2行：任务编号" in page and "第3行：状态须为" in page
+    assert "第2行：任务编号" in page and "第3行（一、发放消费券）：状态须为" in page
     with CaptureQueriesContext(connection) as more:
         page = upload(client, many).content.decode()
-    assert "第20行：任务编号" in page and "第22行：状态须为" in page
+    assert "第20行：任务编号" in page and "第22行（三、活跃夜间经济）：状态须为" in page
     assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
     assert Report.objects.count() == 0
 
@@ -133,6 +133,91 @@ def test_ledger_download_keeps_its_chinese_name(login, bob, tasks, clock, now):
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment; ")
     assert f"进度台账_{now:%Y%m%d}.xlsx" in unquote(disposition)
+
+
+# --- Only changed rows become reports; every bad row is named (issue 11) ------------------------
+
+
+def test_unchanged_rows_of_an_exported_ledger_are_skipped_not_reported(
+    login, alice, tasks, clock, now
+):
+    client = login(alice)
+    book = export(client)
+    assert book.active.max_row - 1 == len(tasks) == 4
+    edited = tasks[("三、", "市商务局")]
+    data = fill(book, {edited.pk: ("推进中", 30, "已举办15场")})
+    with clock(now):
+        page = upload(client, data).content.decode()
+    # Before the fix every row of the sheet became a (mostly empty) submitted report.
+    assert list(Report.objects.values_list("task_id", flat=True)) == [edited.pk]
+    assert "已按2022年9月提交1项任务的进展（未改动跳过3行）" in page
+    assert page.count('class="bulk-skipped"') == 3
+    assert page.count('class="bulk-created"') == 1
+    assert "三、活跃夜间经济" in page
+
+
+def test_a_row_equal_to_this_periods_report_is_skipped(login, bob, tasks, clock, now):
+    client = login(bob)
+    a = tasks[("一、", "市商务局")]
+    data = fill(export(client), {a.pk: ("推进中", 40, "第一批已发放")})
+    with clock(now):
+        upload(client, data)
+        first = Report.objects.get()
+        page = upload(client, data).content.decode()
+    again = Report.objects.get()
+    assert again.version == first.version
+    assert "已按2022年9月提交0项任务的进展（未改动跳过2行）" in page
+
+
+def test_every_bad_row_is_named_with_its_task_and_nothing_is_written(
+    login, alice, bob, tasks, clock, now
+):
+    from policyledger.web.tracking.services.periods import parse_period
+    from policyledger.web.tracking.services.reports import accept_report, submit_report
+
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    with clock(now):
+        report = submit_report(
+            bob,
+            a,
+            parse_period("2022年9月", "monthly"),
+            task_status="in_progress",
+            percent=20,
+            narrative="首批",
+        )
+        accept_report(alice, report.pk)
+    client = login(bob)
+    book = export(client)
+    lines = {row[0].value: row[0].row for row in book.active.iter_rows(min_row=2)}
+    data = fill(book, {a.pk: ("推进中", 60, "第二批"), b.pk: ("推进中", 500, "")})
+    with clock(now):
+        page = upload(client, data).content.decode()
+    assert f"第{lines[a.pk]}行（一、发放消费券）：2022年9月的报送已被采纳，不能再修改" in page
+    assert f"第{lines[b.pk]}行（三、活跃夜间经济）：完成进度须为0到100之间的数" in page
+    assert "一行也没有写入" in page
+    assert Report.objects.count() == 1 and Report.objects.get().percent == 20
+
+
+def test_a_refusal_found_while_writing_undoes_the_rows_already_written(
+    login, bob, tasks, clock, now, monkeypatch
+):
+    from policyledger.web.tracking.services import bulk
+
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    real = bulk.submit_report
+
+    def refuse_b(user, task, period, **kwargs):
+        if task.pk == b.pk:
+            raise bulk.ReportError("进展情况含有不允许的字符")
+        return real(user, task, period, **kwargs)
+
+    monkeypatch.setattr(bulk, "submit_report", refuse_b)
+    client = login(bob)
+    data = fill(export(client), {a.pk: ("推进中", 40, "x"), b.pk: ("推进中", 50, "y")})
+    with clock(now):
+        page = upload(client, data).content.decode()
+    assert "（三、活跃夜间经济）：进展情况含有不允许的字符" in page
+    assert Report.objects.count() == 0
 
 
 def _with_raw_text(data: bytes, marker: str, raw: str) -> bytes:
@@ -151,7 +236,7 @@ def test_bulk_import_names_the_row(login, bob, tasks):
     data = fill(export(client), {a.pk: ("推进中", 40, "正常"), b.pk: ("推进中", 10, "MARK")})
     data = _with_raw_text(data, "MARK", "活动\x7f筹备")  # DEL is legal XML, so openpyxl reads it
     page = upload(client, data).content.decode()
-    assert "第3行：进展情况含有不可见的控制字符（U+007F）" in page
+    assert "第3行（三、活跃夜间经济）：进展情况含有不可见的控制字符（U+007F）" in page
     assert Report.objects.count() == 0
 
 
@@ -189,4 +274,4 @@ def test_an_ordinary_ledger_passes_the_archive_check(login, bob, tasks, clock, n
     data = fill(export(client), {tasks[("一、", "市商务局")].pk: ("推进中", 40, "x")})
     with clock(now):
         upload(client, data)
-    assert Report.objects.count() == 2  # both of bob's rows
+    assert Report.objects.count() == 1  # the edited row only (issue 11)

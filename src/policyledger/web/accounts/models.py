@@ -38,6 +38,9 @@ class Unit(models.Model):
     active = models.BooleanField("启用", default=True)
     contact_person = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=40, blank=True)
+    # The leader a 督办 (escalation of a unit late again and again) is addressed and e-mailed to.
+    leader_name = models.CharField("分管领导", max_length=50, blank=True)
+    leader_email = models.EmailField("分管领导邮箱", blank=True)
     # Moved only by the warning job, by compare-and-set; each move is a tracking.WarningFlip row.
     report_warning = models.CharField(
         "报送状态", max_length=10, choices=ReportWarning.choices, default=ReportWarning.NORMAL

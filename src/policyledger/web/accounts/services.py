@@ -123,7 +123,17 @@ def create_unit(
 
 
 # The fields a unit's audit records show.
-UNIT_FIELDS = ["name", "aliases", "level", "parent", "active", "contact_person", "contact_phone"]
+UNIT_FIELDS = [
+    "name",
+    "aliases",
+    "level",
+    "parent",
+    "active",
+    "contact_person",
+    "contact_phone",
+    "leader_name",
+    "leader_email",
+]
 MAX_ALIASES = 50
 _PHONE = re.compile(r"[0-9０-９+＋()（）\-－—\s、,，/转]*")
 
@@ -142,6 +152,22 @@ def _checked_phone(text: str) -> str:
     if not _PHONE.fullmatch(value):
         raise UnitError("联系电话只能包含数字、“-”、“转”、括号和空格，例如 0518-85822000")
     return value
+
+
+def _checked_leader(name: str, email: str) -> tuple[str, str]:
+    """The leader a 督办 escalates to: a name and an e-mail address, both optional."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    name, email = (name or "").strip(), (email or "").strip()
+    if len(name) > 50:
+        raise UnitError("分管领导姓名过长（最多50个字）")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise UnitError(f"分管领导邮箱“{email[:60]}”格式不正确") from None
+    return name, email
 
 
 def _checked_labels(name: str, aliases: list[str], *, exclude_pk: int | None) -> list[str]:
@@ -219,9 +245,11 @@ def update_unit(
     aliases: list[str] | None = None,
     contact_person: str = "",
     contact_phone: str = "",
+    leader_name: str | None = None,
+    leader_email: str | None = None,
 ) -> Unit:
     """Edit a unit; a new name keeps the old one as an alias (documents printed before still
-    match). Audited."""
+    match). The leader (``None``: unchanged) is who a 督办 escalates to. Audited."""
     from policyledger.web.core import audit
 
     key = _checked_name(name)
@@ -251,6 +279,11 @@ def update_unit(
         unit.aliases = clean
         unit.contact_person = _checked_contact(contact_person)
         unit.contact_phone = _checked_phone(contact_phone)
+        if leader_name is not None or leader_email is not None:
+            unit.leader_name, unit.leader_email = _checked_leader(
+                unit.leader_name if leader_name is None else leader_name,
+                unit.leader_email if leader_email is None else leader_email,
+            )
         unit.save()
         after = audit.snapshot(unit, UNIT_FIELDS)
         action = "unit.rename" if before["name"] != key else "unit.update"

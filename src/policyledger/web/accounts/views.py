@@ -140,6 +140,8 @@ def edit_unit(request, pk: int):
             aliases=services.split_aliases(post.get("aliases", "")),
             contact_person=post.get("contact_person", ""),
             contact_phone=post.get("contact_phone", ""),
+            leader_name=post.get("leader_name"),
+            leader_email=post.get("leader_email"),
         ),
         "单位“{unit.name}”已保存",
     )

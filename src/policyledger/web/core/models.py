@@ -18,13 +18,22 @@ class Notification(models.Model):
     link = models.CharField("链接", max_length=300, blank=True)
     read = models.BooleanField("已读", default=False)
     created_at = models.DateTimeField("时间", auto_now_add=True)
+    # A daily digest (core.notify.digest): one unread row per user, kind and day, counting events.
+    # Database defaults: notify_admins inserts rows with raw SQL that names only the first columns.
+    digest = models.CharField("汇总类型", max_length=40, blank=True, default="", db_default="")
+    digest_day = models.DateField("汇总日期", null=True, blank=True)
+    count = models.PositiveIntegerField("条数", default=1, db_default=1)
+    lines = models.JSONField("明细", null=True, blank=True)
 
     class Meta:
         verbose_name = "站内通知"
         verbose_name_plural = "站内通知"
         db_table = "tracking_notification"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read"])]
+        indexes = [
+            models.Index(fields=["user", "read"]),
+            models.Index(fields=["user", "digest", "digest_day"]),
+        ]
 
 
 class AppendOnlyError(Exception):

@@ -40,6 +40,52 @@ def notify(users: Iterable, text: str, link: str = "") -> int:
     return len(rows)
 
 
+DIGEST_LINES = 20
+
+
+def digest(users: Iterable, kind: str, title: str, line: str, link: str = "") -> int:
+    """Fold one event into each user's unread digest of today for ``kind`` (one row per user,
+    kind and day, instead of one per event). Returns the number of rows created.
+
+    The row's text is the event itself while it is the only one, then "title（今日N条）：latest";
+    ``lines`` keeps the latest ``DIGEST_LINES`` events for the notifications page.
+    """
+    today = timezone.localdate()
+    users = list(users)
+    existing = {
+        n.user_id: n
+        for n in Notification.objects.filter(
+            user__in=[u.pk for u in users], digest=kind, digest_day=today, read=False
+        )
+    }
+    new = []
+    for user in users:
+        row = existing.get(user.pk)
+        if row is None:
+            new.append(
+                Notification(
+                    user=user,
+                    text=line[:500],
+                    link=link,
+                    digest=kind,
+                    digest_day=today,
+                    count=1,
+                    lines=[line],
+                )  # fmt: skip
+            )
+            continue
+        count = row.count + 1
+        Notification.objects.filter(pk=row.pk).update(
+            count=count,
+            lines=[line, *(row.lines or [row.text])][:DIGEST_LINES],
+            text=f"{title}（今日{count}条）：{line}"[:500],
+            link=link if count == 1 else (row.link if row.link == link else ""),
+            created_at=timezone.now(),
+        )
+    Notification.objects.bulk_create(new)
+    return len(new)
+
+
 def notify_admins(text: str, link: str = "") -> None:
     """Notify every active administrator in one INSERT ... SELECT statement.
 

@@ -116,6 +116,9 @@ class Measure(models.Model):
     order = models.PositiveIntegerField(default=0)
     # Share of this measure in the document's roll-up.
     weight = models.FloatField("权重", default=1.0)
+    # Confirmed by the administrator: this measure has no completion deadline (its tasks never
+    # warn). Publishing refuses a measure with no deadline unless this is set.
+    no_deadline = models.BooleanField("无完成时限", default=False)
     version = models.PositiveIntegerField(default=1)
     # Removed on review after a publication while tasks hung on it: hidden, never deleted.
     retired = models.BooleanField("已移除", default=False)

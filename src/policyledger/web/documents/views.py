@@ -251,6 +251,7 @@ def edit_measure(request, pk: int):
             deadline=deadline,
             weight=_weight(weight_text),
             targets=_target_edits(request.POST, measure),
+            no_deadline=request.POST.get("no_deadline") == "1",
         )
     except ValueError as exc:
         return _fail(request, exc, measure.document_id, anchor, form)

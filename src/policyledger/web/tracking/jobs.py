@@ -26,10 +26,16 @@ def next_run(now: dt.datetime | None = None) -> dt.datetime:
 
 @task()
 def daily_warnings_task() -> str:
+    from policyledger.web.tracking.services.chasing import escalate
     from policyledger.web.tracking.services.warnings import run_warnings
 
     try:
-        return run_warnings().summary()
+        summary = run_warnings().summary()
+        # 督办: units still late ESCALATE_AFTER_DAYS after a 催报 go to their leader contact.
+        escalated = escalate()
+        if escalated is not None:
+            summary += f"; escalated {escalated.lines.count()} units"
+        return summary
     finally:
         daily_warnings_task.using(run_after=next_run()).enqueue()
 

@@ -220,3 +220,45 @@ class WarningFlip(models.Model):
                 name="flip_has_task_or_unit",
             )
         ]
+
+
+class Reminder(models.Model):
+    """One 催报 round (or one 督办 escalation): who sent it, when, to which late units."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "催报"
+        ESCALATION = "escalation", "督办"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices, db_index=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField("时间", db_index=True)
+    notified = models.PositiveIntegerField("站内通知数", default=0)
+    emailed = models.PositiveIntegerField("邮件数", default=0)
+
+    class Meta:
+        verbose_name = "催报记录"
+        verbose_name_plural = "催报记录"
+        ordering = ["-sent_at", "-id"]
+
+
+class ReminderUnit(models.Model):
+    """A unit reminded (or escalated) in a round, for one reporting period, with its late tasks."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="lines")
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.CASCADE, related_name="reminders")
+    period_label = models.CharField("报送周期", max_length=40)
+    period_start = models.DateField("周期开始")
+    tasks = models.JSONField("未报送任务", default=list)
+    recipients = models.JSONField("收件人", default=list)
+
+    class Meta:
+        verbose_name = "催报单位"
+        verbose_name_plural = "催报单位"
+        ordering = ["reminder", "unit__name"]
+        indexes = [models.Index(fields=["unit", "period_start"])]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policyledger.web.tracking import views
+from policyledger.web.tracking import chasing_views, views
 from policyledger.web.tracking.briefings import views as briefing_views
 from policyledger.web.tracking.dashboard import views as dashboard_views
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("tracking/tasks/<int:pk>/edit/", views.edit_task, name="edit_task"),
     path("tracking/tasks/<int:pk>/lead/", views.change_lead, name="change_lead"),
     path("tracking/reports/", views.report_queue, name="reports"),
+    path("tracking/reports/batch-accept/", views.batch_accept, name="batch_accept"),
     path("tracking/reports/<int:pk>/", views.report_detail, name="report"),
     path(
         "tracking/reports/<int:pk>/accept/",
@@ -31,6 +32,11 @@ urlpatterns = [
     path("tracking/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("tracking/bulk/", views.bulk_update, name="bulk"),
     path("tracking/warnings/", views.warnings_page, name="warnings"),
+    path("tracking/chasing/", chasing_views.chasing_page, name="chasing"),
+    path("tracking/chasing/send/", chasing_views.send_reminders, name="chasing_send"),
+    path("tracking/chasing/escalate/", chasing_views.escalate, name="chasing_escalate"),
+    path("tracking/chasing/missing.xlsx", chasing_views.missing_xlsx, name="chasing_missing"),
+    path("tracking/chasing/overdue.xlsx", chasing_views.overdue_xlsx, name="chasing_overdue"),
     path("tracking/dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("tracking/dashboard/data.json", dashboard_views.dashboard_json, name="dashboard_data"),
     path("tracking/dashboard/tasks/", dashboard_views.drill_down, name="dashboard_tasks"),

@@ -8,16 +8,17 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
+from policyledger.formats.amounts import parse_amount
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
-from policyledger.web.core import audit
 from policyledger.web.core.models import AuditLog
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.params import int_or_none, ints
@@ -28,7 +29,7 @@ from policyledger.web.tracking.models import (
     TaskStatus,
     WarningFlip,
 )
-from policyledger.web.tracking.services import ledger, reports
+from policyledger.web.tracking.services import audit_view, bulk, ledger, reports, review_queue
 from policyledger.web.tracking.services.periods import (
     parse_period,
     period_containing,
@@ -134,7 +135,7 @@ def task_detail(request, pk: int):
         "values__target", "attachments"
     )
     history = AuditLog.objects.filter(task_id_ref=task.pk).select_related("actor")[:200]
-    entries = [(e, audit.changes(e)) for e in history]
+    entries = audit_view.readable(history)
     can_report = permissions.can_write(request.user) and (
         permissions.is_admin(request.user) or permissions.is_reporter(request.user)
     )
@@ -230,9 +231,13 @@ def report_form(request, pk: int):
             raw = request.POST.get(f"target-{t.pk}", "").strip().replace(",", "")
             if raw:
                 try:
-                    values[t.pk] = float(raw)
+                    # Money is typed the way people write it: 600万, 1.5亿, 135.50元.
+                    values[t.pk] = float(parse_amount(raw)) if t.kind == "money" else float(raw)
                 except ValueError:
-                    errors.append(f"指标“{t.text or t.pk}”的完成值须为数字")
+                    errors.append(
+                        f"指标“{t.text or t.pk}”的完成值须为数字"
+                        + ("（金额可写 600万、1.5亿）" if t.kind == "money" else "")
+                    )
         try:
             percent = int(request.POST.get("percent", ""))
         except ValueError:
@@ -306,22 +311,69 @@ def _form_context(task, period, existing, targets, posted) -> dict:
     }
 
 
+def _queue_filter(params) -> review_queue.QueueFilter:
+    status = params.get("status") or Report.Status.SUBMITTED
+    return review_queue.QueueFilter(
+        status=status if status in Report.Status.values else "",
+        unit=int_or_none(params.get("unit")),
+        document=int_or_none(params.get("document")),
+        period=(params.get("period") or "").strip()[:40],
+    )
+
+
 def report_queue(request):
-    """Reports waiting for review (administrators) or one's own reports (others)."""
-    status = request.GET.get("status") or Report.Status.SUBMITTED
-    qs = permissions.visible_reports(request.user).select_related(
-        "task__measure__document", "task__lead_unit", "submitted_by"
+    """Reports waiting for review (administrators) or one's own reports (others), filtered."""
+    f = _queue_filter(request.GET)
+    qs = review_queue.filter_reports(
+        permissions.visible_reports(request.user).select_related(
+            "task__measure__document", "task__lead_unit", "submitted_by"
+        ),
+        f,
     )
-    if status in Report.Status.values:
-        qs = qs.filter(status=status)
-    page = Paginator(qs.order_by("-submitted_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    visible = permissions.visible_reports(request.user)
+    is_admin = permissions.is_admin(request.user)
     return render(
         request,
         "tracking/report_queue.html",
-        {"page": page, "status": status, "statuses": Report.Status.choices},
+        {
+            "page": page,
+            "f": f,
+            "status": f.status,
+            "statuses": Report.Status.choices,
+            "query": urlencode(f.query()),
+            "units": Unit.objects.filter(pk__in=visible.values("task__lead_unit_id")).order_by(
+                "name"
+            )
+            if is_admin
+            else [],
+            "documents": PolicyDocument.objects.filter(
+                pk__in=visible.values("task__measure__document_id")
+            ).order_by("-pk"),
+            "periods": list(
+                visible.order_by("-period_start")
+                .values_list("period_label", flat=True)
+                .distinct()[:36]
+            ),
+            "can_batch": is_admin and f.status == Report.Status.SUBMITTED,
+        },
     )
+
+
+@require_POST
+def batch_accept(request):
+    permissions.require_admin(request.user)
+    ids = ints(request.POST.getlist("report"))
+    try:
+        accepted = review_queue.batch_accept(request.user, ids, request.POST.get("comment", ""))
+    except reports.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已采纳{len(accepted)}条报送")
+    back = request.POST.get("back", "")
+    if not back.startswith("?"):
+        back = ""
+    return redirect(reverse("tracking:reports") + back)
 
 
 def report_detail(request, pk: int):
@@ -330,13 +382,24 @@ def report_detail(request, pk: int):
         Report.objects.select_related(
             "task__measure__document", "task__lead_unit", "submitted_by", "reviewed_by"
         )
-        .prefetch_related("values__target", "attachments")
+        .prefetch_related("values__target", "attachments", "task__measure__targets")
         .get(pk=report.pk)
     )
+    f = _queue_filter(request.GET)
+    queue = review_queue.filter_reports(permissions.visible_reports(request.user), f)
+    prev_id, next_id = review_queue.neighbours(queue, report)
     return render(
         request,
         "tracking/report_detail.html",
-        {"report": report, "is_admin": permissions.is_admin(request.user)},
+        {
+            "report": report,
+            "is_admin": permissions.is_admin(request.user),
+            "prev_id": prev_id,
+            "next_id": next_id,
+            "query": urlencode(f.query()),
+            "previous": review_queue.previous_report(report),
+            "targets": [t for t in report.task.measure.targets.all()],
+        },
     )
 
 
@@ -355,7 +418,17 @@ def review_report(request, pk: int, action: str):
             messages.success(request, "已退回")
     except reports.ReportError as exc:
         messages.error(request, str(exc))
-    return redirect("tracking:report", pk=report.pk)
+        return redirect(reverse("tracking:report", args=[report.pk]) + _back(request))
+    # On to the next report of the same filtered queue, the way a reviewer works through it.
+    next_id = int_or_none(request.POST.get("next"))
+    if next_id:
+        return redirect(reverse("tracking:report", args=[next_id]) + _back(request))
+    return redirect(reverse("tracking:report", args=[report.pk]) + _back(request))
+
+
+def _back(request) -> str:
+    query = request.POST.get("back", "")
+    return query if query.startswith("?") else ""
 
 
 def attachment(request, pk: int):
@@ -396,11 +469,18 @@ def bulk_update(request):
         elif upload.size > 10 * 1024 * 1024:
             messages.error(request, "文件过大（上限10 MB）")
         else:
-            result = reports.bulk_update(request.user, upload.read(), period)
-            if result.errors:
-                messages.error(request, f"未导入：发现{len(result.errors)}处问题，请修改后重新上传")
+            result = bulk.bulk_update(request.user, upload.read(), period)
+            if not result.ok:
+                messages.error(
+                    request,
+                    f"未导入：{len(result.problems())}处问题，一行也没有写入，请修改后重新上传",
+                )
             else:
-                messages.success(request, f"已按{period.label}提交{result.updated}项任务的进展")
+                messages.success(
+                    request,
+                    f"已按{period.label}提交{result.updated}项任务的进展"
+                    f"（未改动跳过{result.skipped}行）",
+                )
     return render(
         request,
         "tracking/bulk_update.html",
@@ -420,8 +500,40 @@ def warnings_page(request):
     else:
         unit = permissions.unit_of(request.user)
         flips = flips | WarningFlip.objects.filter(unit=unit)
+    f = request.GET
+    kind = f.get("kind") if f.get("kind") in WarningFlip.Kind.values else ""
+    new = (
+        f.get("new", "") if f.get("new", "") in ("due_soon", "overdue", "missing", "normal") else ""
+    )
+    unit = int_or_none(f.get("unit"))
+    if kind:
+        flips = flips.filter(kind=kind)
+    if new:
+        flips = flips.filter(new=new)
+    if unit:
+        flips = flips.filter(Q(task__lead_unit_id=unit) | Q(unit_id=unit))
     page = Paginator(
         flips.select_related("task__measure", "task__lead_unit", "unit").order_by("-at", "-pk"),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
-    return render(request, "tracking/warnings.html", {"page": page})
+    ).get_page(f.get("page"))
+    query = f.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tracking/warnings.html",
+        {
+            "page": page,
+            "kinds": WarningFlip.Kind.choices,
+            "states": [
+                ("due_soon", "临期"),
+                ("overdue", "逾期"),
+                ("missing", "未按期报送"),
+                ("normal", "恢复正常"),
+            ],  # fmt: skip
+            "units": Unit.objects.filter(active=True).order_by("name")
+            if not permissions.is_reporter(request.user)
+            else [],
+            "f": {"kind": kind, "new": new, "unit": unit},
+            "query": query.urlencode(),
+        },
+    )

@@ -117,7 +117,9 @@ def test_query_count_does_not_grow_with_rows(
     from policyledger.web.documents.services.publish import publish
     from policyledger.web.tracking.models import Task
 
-    second = PolicyDocument.objects.create(source_name="second.txt", original_text=sample_text)
+    second = PolicyDocument.objects.create(
+        source_name="second.txt", original_text=sample_text, default_deadline=dt.date(2023, 6, 30)
+    )
     second = apply_parsed(second, parse_data())
     with clock(now - dt.timedelta(days=20)):
         publish(alice, second.pk, second.version)
@@ -133,3 +135,67 @@ def test_query_count_does_not_grow_with_rows(
             )
     assert collect_briefing(SEPTEMBER, today=dt.date(2022, 9, 25)).documents == 2
     assert count() == small
+
+
+def _figures(briefing):
+    return (
+        [(t.pk, t.status, t.percent, t.reported) for t in briefing.tasks],
+        briefing.documents,
+        briefing.money_target,
+        briefing.money_achieved,
+        [h.text for h in briefing.highlights],
+    )
+
+
+def test_publishing_and_accepting_after_the_period_leave_its_briefing_as_it_was(
+    programme, people, clock, now, parse_data, sample_text
+):
+    """Issue 11: the November 通报 counted money from a document published on 7 December."""
+    from policyledger.web.documents.models import PolicyDocument
+    from policyledger.web.documents.services.importing import apply_parsed
+    from policyledger.web.documents.services.publish import publish
+    from policyledger.web.tracking.models import Report
+    from policyledger.web.tracking.services.reports import accept_report
+
+    with clock(dt.datetime(2022, 10, 3, 9, 0, tzinfo=now.tzinfo)):
+        first = collect_briefing(SEPTEMBER)
+    assert first.money_target == 10_000_000
+    # After September: a second document published, 市财政局's September report accepted.
+    second = apply_parsed(
+        PolicyDocument.objects.create(
+            source_name="late.txt", original_text=sample_text, default_deadline=dt.date(2023, 6, 30)
+        ),
+        parse_data(),
+    )
+    pending = Report.objects.get(task=programme[("一、", "市财政局")])
+    with clock(dt.datetime(2022, 10, 7, 10, 0, tzinfo=now.tzinfo)):
+        publish(people["alice"], second.pk, second.version)
+        accept_report(people["alice"], pending.pk)
+    with clock(dt.datetime(2022, 11, 20, 9, 0, tzinfo=now.tzinfo)):
+        again = collect_briefing(SEPTEMBER)
+        october = collect_briefing(OCTOBER)
+    assert _figures(again) == _figures(first)
+    # The later state shows in the later period.
+    assert october.money_target == 20_000_000 and october.documents == 2
+    finance = next(t for t in october.tasks if t.pk == pending.task_id)
+    assert (finance.status, finance.percent) == ("in_progress", 50)
+
+
+def test_briefing_close_days_counts_what_was_settled_just_after_the_end(
+    programme, people, clock, now, settings
+):
+    from policyledger.web.tracking.models import Report
+    from policyledger.web.tracking.services.reports import accept_report
+
+    pending = Report.objects.get(task=programme[("一、", "市财政局")])
+    with clock(dt.datetime(2022, 10, 3, 9, 0, tzinfo=now.tzinfo)):
+        accept_report(people["alice"], pending.pk)
+    today = dt.date(2022, 11, 20)
+    strict = next(
+        t for t in collect_briefing(SEPTEMBER, today=today).tasks if t.pk == pending.task_id
+    )
+    settings.BRIEFING_CLOSE_DAYS = 5
+    settled = next(
+        t for t in collect_briefing(SEPTEMBER, today=today).tasks if t.pk == pending.task_id
+    )
+    assert (strict.status, settled.status) == ("not_started", "in_progress")

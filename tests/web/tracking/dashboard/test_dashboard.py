@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from policyledger.web.tracking.dashboard.data import dashboard_data
 
+DEFAULT_DEADLINE = dt.date(2023, 6, 30)
+
 DATA = "/tracking/dashboard/data.json"
 DRILL = "/tracking/dashboard/tasks/"
 
@@ -60,7 +62,9 @@ def test_query_count_is_constant(
     client = login(people["dave"])
     small = _queries(client)
     for i in range(3):
-        doc = PolicyDocument.objects.create(source_name=f"more{i}.txt", original_text=sample_text)
+        doc = PolicyDocument.objects.create(
+            source_name=f"more{i}.txt", original_text=sample_text, default_deadline=DEFAULT_DEADLINE
+        )
         doc = apply_parsed(doc, parse_data())
         with clock(now):
             publish(alice, doc.pk, doc.version)
@@ -132,7 +136,10 @@ def test_one_document_at_a_time(
 
     first = PolicyDocument.objects.get()
     second = apply_parsed(
-        PolicyDocument.objects.create(source_name="b.txt", original_text=sample_text), parse_data()
+        PolicyDocument.objects.create(
+            source_name="b.txt", original_text=sample_text, default_deadline=DEFAULT_DEADLINE
+        ),
+        parse_data(),
     )
     with clock(now):
         publish(alice, second.pk, second.version)

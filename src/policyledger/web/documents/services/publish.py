@@ -12,6 +12,7 @@ from policyledger.web.core import audit
 from policyledger.web.documents import hooks
 from policyledger.web.documents.models import MeasureUnit, PolicyDocument
 from policyledger.web.documents.services.errors import ConflictError, ReviewError
+from policyledger.web.documents.services.review import measure_deadline
 
 logger = logging.getLogger("policyledger.web.documents")
 
@@ -35,6 +36,18 @@ def publish(user, document_id: int, expected_version: int) -> list:
         unmatched = sorted({link.raw_name for link in m.unit_links.all() if link.unit_id is None})
         if unmatched:
             problems.append(f"措施{m.number or m.order + 1}的单位尚未匹配：{'、'.join(unmatched)}")
+    if document.default_deadline is None:
+        undated = [
+            (m.number or "").rstrip("、.．") or str(m.order + 1)
+            for m in measures
+            if not m.no_deadline and measure_deadline(m) is None
+        ]
+        if undated:
+            problems.append(
+                f"措施{'、'.join(undated[:20])}{'等' if len(undated) > 20 else ''}"
+                f"没有完成时限，文件也没有默认完成时限（这样的任务永远不会预警）："
+                f"请为每条措施填写完成时限或勾选“无完成时限”，或在文件设置中填写默认完成时限"
+            )
     if problems:
         raise ReviewError(
             "不能发布：" + "；".join(problems[:10]) + ("……" if len(problems) > 10 else "")

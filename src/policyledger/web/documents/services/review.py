@@ -48,7 +48,9 @@ def split_names(text: str) -> list[str]:
 
 
 def measure_snapshot(measure: Measure) -> dict[str, Any]:
-    data = audit.snapshot(measure, ["heading", "text", "number", "span_start", "span_end"])
+    data = audit.snapshot(
+        measure, ["heading", "text", "number", "span_start", "span_end", "no_deadline"]
+    )
     data["units"] = [[link.raw_name, link.role, link.unit_id] for link in measure.unit_links.all()]
     data["targets"] = [
         [t.kind, t.value, t.deadline and t.deadline.isoformat()] for t in measure.targets.all()
@@ -69,6 +71,7 @@ def edit_measure(
     deadline: dt.date | None | str = "keep",
     weight: float | None = None,
     targets: list[TargetEdit] | None = None,
+    no_deadline: bool | None = None,
 ) -> Measure:
     """Change a proposed measure; units are matched against the registry by name or alias."""
     measure = Measure.objects.select_related("document").get(pk=measure_id)
@@ -85,6 +88,8 @@ def edit_measure(
         if not 0 < weight <= 100:
             raise ReviewError("权重须大于0且不超过100")
         fields["weight"] = weight
+    if no_deadline is not None:
+        fields["no_deadline"] = no_deadline
     updated = Measure.objects.filter(pk=measure.pk, version=expected_version).update(
         version=F("version") + 1, **fields
     )
@@ -331,6 +336,7 @@ def split_measure(user, measure_id: int, at: int, expected_version: int) -> Meas
     if not head or not tail:
         raise ReviewError("拆分后两部分都不能为空")
     before = measure_snapshot(measure)
+    deadline = measure_deadline(measure)
     Measure.objects.filter(document=measure.document, order__gt=measure.order).update(
         order=F("order") + 1
     )
@@ -341,11 +347,13 @@ def split_measure(user, measure_id: int, at: int, expected_version: int) -> Meas
         number=f"{measure.number}-2",
         path=measure.path,
         section=measure.section,
-        heading=tail[:30],
+        heading=heading_of(tail),
         text=tail,
         span_start=cut,
         span_end=measure.span_end,
         order=measure.order + 1,
+        weight=measure.weight,
+        no_deadline=measure.no_deadline,
     )
     Measure.objects.filter(pk=measure.pk).update(text=head, span_end=cut, version=F("version") + 1)
     MeasureUnit.objects.bulk_create(
@@ -366,6 +374,11 @@ def split_measure(user, measure_id: int, at: int, expected_version: int) -> Meas
         )
         if in_tail:
             Target.objects.filter(pk=t.pk).update(measure=new)
+    # Both halves keep the measure's deadline, wherever its date target's text fell.
+    if deadline is not None:
+        for half in (measure, new):
+            if measure_deadline(half) is None:
+                _set_deadline(half, deadline)
     _bump_document(measure.document, None)
     measure.refresh_from_db()
     audit.record(
@@ -377,6 +390,31 @@ def split_measure(user, measure_id: int, at: int, expected_version: int) -> Meas
     )
     logger.info("measure %s split at %d into %s by %s", measure.pk, at, new.pk, user)
     return new
+
+
+# A unit block printed after a measure: （责任单位：市商务局、市财政局）, （牵头单位：…，配合单位：…）.
+_UNIT_BLOCK = re.compile(r"[（(][^（）()]*(?:单位|牵头|配合|责任)[^（）()]*[)）]")
+_SENTENCE_END = "。；！？;!?"
+_CLAUSE_END = "，,、：:"
+HEADING_CHARS = 30
+
+
+def heading_of(text: str, limit: int = HEADING_CHARS) -> str:
+    """A heading for a measure made from its text: the first sentence, never a cut unit block.
+
+    Unit blocks are removed first; the heading ends at the first sentence end within ``limit``
+    characters, else at the last clause mark, else at ``limit`` characters.
+    """
+    text = _UNIT_BLOCK.sub("", re.sub(r"\s+", "", text or ""))
+    ends = [i for i, ch in enumerate(text[: limit + 1]) if ch in _SENTENCE_END]
+    if ends:
+        return text[: ends[0]].strip()
+    if len(text) <= limit:
+        return text.rstrip(_CLAUSE_END + _SENTENCE_END)
+    clauses = [i for i, ch in enumerate(text[:limit]) if ch in _CLAUSE_END]
+    if clauses and clauses[-1] >= limit // 3:
+        return text[: clauses[-1]]
+    return text[:limit]
 
 
 def _renumber(document: PolicyDocument) -> None:

@@ -10,6 +10,17 @@
     }
   });
 
+  // A "select all" box: <input type="checkbox" data-check-all="NAME"> ticks every box named NAME
+  // in its form.
+  document.querySelectorAll("input[data-check-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-check-all");
+      box.form.querySelectorAll('input[name="' + name + '"]').forEach(function (b) {
+        b.checked = box.checked;
+      });
+    });
+  });
+
   // Progress bars carry their value in data-percent.
   document.querySelectorAll(".bar .fill[data-percent]").forEach(function (el) {
     var p = Math.max(0, Math.min(100, parseFloat(el.getAttribute("data-percent")) || 0));

@@ -1,8 +1,11 @@
 """The figures of a 通报 for one reporting period, gathered with a fixed number of queries.
 
 A briefing describes the programme *as of* the end of its period (or today, for the period under
-way): a task's status and percent are those of its newest accepted report up to then, so a
-briefing for a past period can be regenerated later and says the same thing. The .docx and .xlsx
+way): only documents published, tasks created, reports submitted and reports accepted before that
+moment count (``cutoff``), and a task's status and percent are those of its newest report accepted
+by then. A briefing for a past period regenerated next month therefore says the same thing, even
+if a document was published or a report accepted since (``BRIEFING_CLOSE_DAYS`` lets the office
+count what was settled a few days after the period's end; 0 by default). The .docx and .xlsx
 writers (``briefing_docx``, ``briefing_xlsx``) only render a ``Briefing``.
 """
 
@@ -104,6 +107,8 @@ class Briefing:
     highlights: list[Highlight] = field(default_factory=list)
     money_target: float = 0.0
     money_achieved: float = 0.0
+    # Units ranked by completion rate and 报送及时率 (briefings.rankings), filled by the caller.
+    rankings: list = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -144,6 +149,25 @@ def _first_sentences(text: str, limit: int = HIGHLIGHT_CHARS) -> str:
     return text[: cut + 1] if cut >= limit // 3 else text[:limit] + "……"
 
 
+def cutoff(period: Period, today: dt.date | None = None) -> dt.datetime:
+    """The moment a briefing of ``period`` describes: the start of the day after its end (plus
+    ``BRIEFING_CLOSE_DAYS``), or the end of today for a period still under way."""
+    today = today or timezone.localdate()
+    close = period.end + dt.timedelta(days=settings.BRIEFING_CLOSE_DAYS)
+    day = min(close, today) + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def documents_as_of(moment: dt.datetime, document_ids: list[int] | None = None):
+    """The documents published before ``moment`` (and still published)."""
+    documents = PolicyDocument.objects.filter(
+        status=PolicyDocument.Status.PUBLISHED, published_at__lt=moment
+    )
+    if document_ids is not None:
+        documents = documents.filter(pk__in=document_ids)
+    return documents
+
+
 def collect_briefing(
     period: Period,
     *,
@@ -165,30 +189,29 @@ def collect_briefing(
         number_prefix=number_prefix.strip() or DEFAULT_NUMBER_PREFIX,
         serial=serial if serial is not None else serial_for(period),
     )
-    documents = PolicyDocument.objects.filter(status=PolicyDocument.Status.PUBLISHED)
-    if document_ids is not None:
-        documents = documents.filter(pk__in=document_ids)
-    period_end_aware = timezone.make_aware(
-        dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
-    )
-    tasks = Task.objects.filter(
-        measure__document__in=documents.values("pk"), created_at__lt=period_end_aware
-    )
+    moment = cutoff(period, today)
+    documents = documents_as_of(moment, document_ids)
+    tasks = Task.objects.filter(measure__document__in=documents.values("pk"), created_at__lt=moment)
 
     accepted = Report.objects.filter(
-        task=OuterRef("pk"), status=Report.Status.ACCEPTED, period_start__lte=period.end
+        task=OuterRef("pk"),
+        status=Report.Status.ACCEPTED,
+        period_start__lte=period.end,
+        reviewed_at__lt=moment,
     ).order_by("-period_start")
     latest = Report.objects.filter(
         task=OuterRef("pk"),
         status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED, Report.Status.RETURNED],
         period_start__lte=period.end,
+        submitted_at__lt=moment,
     ).order_by("-period_start")
     in_period = Report.objects.filter(
         task=OuterRef("pk"),
-        status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED],
+        status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED, Report.Status.RETURNED],
         period_start__gte=period.start,
         period_start__lte=period.end,
-    )
+        submitted_at__lt=moment,
+    ).exclude(status=Report.Status.RETURNED, reviewed_at__lt=moment)
     rows = (
         tasks.annotate(
             as_of_status=Subquery(accepted.values("task_status")[:1]),
@@ -254,8 +277,8 @@ def collect_briefing(
         )
     briefing.documents = len(doc_ids)
     briefing.units = _by_unit(briefing.tasks)
-    briefing.highlights = _highlights(period, documents)
-    briefing.money_target, briefing.money_achieved = _money(period, documents)
+    briefing.highlights = _highlights(period, documents, moment)
+    briefing.money_target, briefing.money_achieved = _money(period, documents, moment)
     return briefing
 
 
@@ -274,10 +297,11 @@ def _by_unit(tasks: list[TaskLine]) -> list[UnitLine]:
     return sorted(units.values(), key=lambda u: (-u.overdue, -u.missing, -u.tasks, u.unit))
 
 
-def _highlights(period: Period, documents) -> list[Highlight]:
+def _highlights(period: Period, documents, moment: dt.datetime) -> list[Highlight]:
     reports = (
         Report.objects.filter(
             status=Report.Status.ACCEPTED,
+            reviewed_at__lt=moment,
             period_start__gte=period.start,
             period_start__lte=period.end,
             task__measure__document__in=documents.values("pk"),
@@ -325,7 +349,7 @@ def committing(targets):
     )
 
 
-def _money(period: Period, documents) -> tuple[float, float]:
+def _money(period: Period, documents, moment: dt.datetime) -> tuple[float, float]:
     targets = committing(Target.objects.filter(measure__document__in=documents.values("pk")))
     values = dict(targets.values_list("pk", "value"))
     total = sum(money_amount(v) for v in values.values())
@@ -337,6 +361,7 @@ def _money(period: Period, documents) -> tuple[float, float]:
             target_id__in=targets.values("pk"),
             report__status=Report.Status.ACCEPTED,
             report__period_start__lte=period.end,
+            report__reviewed_at__lt=moment,
         )
         .order_by("report__task_id", "target_id", "report__period_start")
         .values_list("report__task_id", "target_id", "achieved")

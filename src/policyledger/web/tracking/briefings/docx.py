@@ -77,6 +77,7 @@ def render_docx(briefing: Briefing) -> bytes:
     sections = [
         ("总体情况", _summary),
         ("各单位推进情况", _unit_table),
+        ("单位排名", _ranking_table),
         ("逾期任务", _overdue_table),
         ("工作亮点", _highlights),
         ("下一步工作要求", _next_steps),
@@ -271,6 +272,43 @@ def _unit_table(document, briefing: Briefing) -> None:
     _paragraph(
         document,
         "注：“推进中”不含滞后和未启动的任务；“未报送”指本期未提交进展的任务数。",
+        size=12,
+        indent=False,
+        before=3,
+    )
+
+
+RANKING_COLUMNS = [
+    ("排名", 1.3),
+    ("责任单位", 4.1),
+    ("完成率", 1.9),
+    ("较上期", 1.8),
+    ("报送及时率", 2.4),
+    ("较上期", 1.8),
+    ("名次变化", 2.2),
+]
+
+
+def _ranking_table(document, briefing: Briefing) -> None:
+    if not briefing.rankings:
+        _paragraph(document, "本期暂无可排名的单位。")
+        return
+    rows = [
+        [
+            str(r.rank),
+            r.unit,
+            f"{r.rate:.1f}%",
+            r.rate_change_text,
+            f"{r.timely:.1f}%",
+            r.timely_change_text,
+            r.rank_change_text,
+        ]
+        for r in briefing.rankings
+    ]
+    _table(document, RANKING_COLUMNS, rows, left_columns={1})
+    _paragraph(
+        document,
+        "注：按完成率排序，完成率相同的按报送及时率；报送及时率指本期按时提交进展的任务占比；“较上期”为百分点。",
         size=12,
         indent=False,
         before=3,

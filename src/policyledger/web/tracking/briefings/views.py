@@ -48,12 +48,16 @@ def _options(request) -> tuple[dict, Period | None, str]:
 
 
 def _briefing(form: dict, period: Period):
-    return collect_briefing(
+    from policyledger.web.tracking.briefings.rankings import briefing_rankings
+
+    briefing = collect_briefing(
         period,
         issuer=form["issuer"],
         number_prefix=form["prefix"],
         serial=int_or_none(form["serial"]),
     )
+    briefing.rankings = briefing_rankings(briefing)
+    return briefing
 
 
 def briefing_page(request):

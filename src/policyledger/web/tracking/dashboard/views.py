@@ -31,6 +31,7 @@ def dashboard_page(request):
     _allowed(request)
     document = _document(request)
     drill = reverse("tracking:dashboard_tasks")
+    period, rankings = _rankings(document)
     return render(
         request,
         "dashboard/dashboard.html",
@@ -42,8 +43,25 @@ def dashboard_page(request):
             "drill": f"{drill}?document={document}" if document else drill,
             "drill_q": bool(document),
             "money_rows": money_panel(document),  # 资金兑现 panel (tracking.hooks)
+            "ranking_period": period,
+            "rankings": rankings,
         },
     )
+
+
+def _rankings(document: int | None):
+    """Units ranked over the last finished month, compared with the month before it."""
+    from django.utils import timezone
+
+    from policyledger.web.tracking.briefings.data import collect_briefing
+    from policyledger.web.tracking.briefings.rankings import rank_units
+    from policyledger.web.tracking.services.periods import previous_period
+
+    period = previous_period(timezone.localdate(), "monthly")
+    ids = [document] if document else None
+    briefing = collect_briefing(period, document_ids=ids)
+    previous = collect_briefing(previous_period(period.start, "monthly"), document_ids=ids)
+    return period, rank_units(briefing, previous)
 
 
 def dashboard_json(request):

@@ -6,12 +6,11 @@ row lock, so concurrent submissions never lose or duplicate a report.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import math
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,7 +24,6 @@ from policyledger.web.core import audit, notify
 from policyledger.web.core.errors import ConflictError as SharedConflict
 from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import Target
-from policyledger.web.params import MAX_INT
 from policyledger.web.tracking.models import (
     Attachment,
     Report,
@@ -323,10 +321,19 @@ def _review(
         )
     if report.submitted_by_id:
         verb = "已采纳" if new_status == Report.Status.ACCEPTED else "被退回"
-        text = f"您报送的{report.period_label}进展{verb}"
+        measure = task.measure
+        name = f"{measure.number}{measure.heading or measure.text[:30]}".strip()
+        text = f"您报送的“{name}”{report.period_label}进展{verb}"
         if comment:
             text += f"：{comment}"
-        notify.notify([report.submitted_by], text, f"/tracking/tasks/{task.pk}/")
+        # One digest a day per reporter for review results, not one row per report.
+        notify.digest(
+            [report.submitted_by],
+            "report.reviewed",
+            "报送审核结果",
+            text,
+            f"/tracking/tasks/{task.pk}/",
+        )
     logger.info("report %s -> %s by %s", report.pk, new_status, user)
     return report
 
@@ -345,98 +352,7 @@ def return_report(
     return _review(user, report_id, expected_version, Report.Status.RETURNED, comment.strip())
 
 
-# ---------------------------------------------------------------------------------------------
-# Bulk update from the exported ledger (进度台账)
-
-
-@dataclass
-class BulkResult:
-    updated: int = 0
-    skipped: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-STATUS_BY_LABEL = {label: value for value, label in TaskStatus.choices}
-
-
-def _task_number(value) -> int:
-    # int() and not int_or_none: a sheet typed in full-width digits (１２) still names task 12.
-    return int(str(value).strip())
-
-
-def bulk_update(user, data: bytes, period: Period) -> BulkResult:
-    """Submit one report per row of an xlsx shaped like the exported ledger.
-
-    The columns are found by their header (任务编号, 状态, 完成进度, 进展情况); every row is checked
-    first, and nothing is written unless all rows are valid, so a half-applied sheet cannot happen.
-    """
-    from policyledger.web.tracking.services.ledger import read_ledger_rows
-
-    result = BulkResult()
-    try:
-        rows = read_ledger_rows(data)
-    except ValueError as exc:
-        result.errors.append(str(exc))
-        return result
-    # Every row's task in one query (a sheet may have thousands of rows), not one query per row.
-    wanted = set()
-    for _line, row in rows:
-        with contextlib.suppress(ValueError):
-            wanted.add(_task_number(row.get("任务编号")))
-    visible = permissions.visible_tasks(user).select_related("measure", "lead_unit")
-    found = visible.in_bulk([pk for pk in wanted if 0 < pk <= MAX_INT])
-    plan: list[tuple[Task, str, int, str]] = []
-    for line, row in rows:
-        task_id = row.get("任务编号")
-        if task_id in (None, ""):
-            result.skipped += 1
-            continue
-        try:
-            pk = _task_number(task_id)
-        except ValueError:
-            result.errors.append(f"第{line}行：任务编号“{task_id}”不是数字")
-            continue
-        task = found.get(pk)
-        if task is None:
-            result.errors.append(f"第{line}行：任务编号{pk}不存在或无权报送")
-            continue
-        status = STATUS_BY_LABEL.get(str(row.get("状态") or "").strip())
-        if status is None:
-            result.errors.append(f"第{line}行：状态须为未启动、推进中、已完成或滞后")
-            continue
-        try:
-            percent = int(round(float(str(row.get("完成进度")).strip().rstrip("%％"))))
-            if not 0 <= percent <= 100:
-                raise ValueError
-        except (TypeError, ValueError):
-            result.errors.append(f"第{line}行：完成进度须为0到100之间的数")
-            continue
-        narrative = str(row.get("进展情况") or "").strip()
-        if bad := control_characters(narrative):
-            result.errors.append(f"第{line}行：{control_message('进展情况', bad)}")
-            continue
-        plan.append((task, status, percent, narrative))
-    if result.errors:
-        return result
-    try:
-        with transaction.atomic():
-            for task, status, percent, narrative in plan:
-                if status == TaskStatus.DONE:
-                    percent = 100
-                submit_report(
-                    user,
-                    task,
-                    period,
-                    task_status=status,
-                    percent=percent,
-                    narrative=narrative,
-                )
-                result.updated += 1
-    except ReportError as exc:
-        result.errors.append(str(exc))
-        result.updated = 0
-    logger.info("bulk update by %s: %d rows, %d errors", user, result.updated, len(result.errors))
-    return result
+# Bulk update from the exported ledger: tracking.services.bulk
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from policyledger.formats import format_money
 from policyledger.web.accounts.models import Unit
 from policyledger.web.tracking.models import Task, TaskStatus
 
@@ -28,16 +29,12 @@ def _number(value: float) -> str:
 
 @register.filter
 def money(value) -> str:
-    """Yuan in Chinese convention: 10000000 -> 1,000万元, 150000000 -> 1.5亿元, 3000 -> 3,000元."""
+    """Yuan in Chinese convention through the one helper (formats.format_money): 1,000万元, 135.50元."""
     try:
         yuan = float(value)
     except (TypeError, ValueError):
         return "" if value is None else str(value)
-    if abs(yuan) >= 1e8 and yuan % 1e6 == 0:
-        return f"{_number(yuan / 1e8)}亿元"
-    if abs(yuan) >= 1e4:
-        return f"{_number(yuan / 1e4)}万元"
-    return f"{_number(yuan)}元"
+    return format_money(yuan)
 
 
 @register.filter
@@ -101,6 +98,14 @@ _ACTIONS = {
     "report.submit": "提交报送",
     "report.accept": "采纳报送",
     "report.return": "退回报送",
+    "report.batch_accept": "批量采纳报送",
+    "task.lead_unit": "更换牵头单位",
+    "reminder.send": "催报",
+    "reminder.escalate": "督办",
+    "unit.edit": "修改单位",
+    "unit.merge": "合并单位",
+    "document.delete": "删除导入",
+    "document.withdraw": "撤回文件",
 }
 
 

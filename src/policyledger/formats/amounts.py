@@ -1,0 +1,32 @@
+"""Amounts of money as people type them: 600万, 600万元, 1,000万元, 1.5亿, 135.50元, 3000.
+
+``parse_amount`` returns yuan as a ``Decimal`` (exact; never float) or raises ``ValueError`` with a
+Chinese message. Display goes the other way through ``formats.targets.format_money``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_SCALE = {"": 1, "千": 1_000, "万": 10_000, "十万": 100_000, "百万": 1_000_000, "千万": 10_000_000,
+          "亿": 100_000_000}  # fmt: skip
+_AMOUNT = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(千万|百万|十万|千|万|亿)?\s*(?:元|块)?$")
+MAX_YUAN = Decimal(10) ** 15
+
+
+def parse_amount(text: str) -> Decimal:
+    """``"600万"`` -> ``Decimal("6000000")``; commas, spaces and full-width digits are allowed."""
+    raw = (text or "").strip()
+    raw = raw.translate(str.maketrans("０１２３４５６７８９．，", "0123456789.,"))
+    raw = raw.replace(",", "").replace(" ", "").replace("人民币", "")
+    match = _AMOUNT.match(raw)
+    if not match:
+        raise ValueError(f"金额“{text}”无法识别，请填写数字，可带万、亿，如 600万 或 135.50")
+    try:
+        value = Decimal(match.group(1)) * _SCALE[match.group(2) or ""]
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+        raise ValueError(f"金额“{text}”无法识别") from exc
+    if abs(value) >= MAX_YUAN:
+        raise ValueError(f"金额“{text}”过大")
+    return value

@@ -1,0 +1,96 @@
+"""Issue 11: notifications name the task; review results reach a reporter as one digest a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from policyledger.web.core.models import Notification
+from policyledger.web.tracking.services.periods import parse_period
+from policyledger.web.tracking.services.reports import accept_report, return_report, submit_report
+
+SEPTEMBER = parse_period("2022年9月", "monthly")
+
+
+def _submit(bob, task):
+    return submit_report(bob, task, SEPTEMBER, task_status="in_progress", percent=10, narrative="")
+
+
+def test_review_results_are_one_digest_per_day_naming_each_task(
+    login, alice, bob, tasks, clock, now
+):
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    with clock(now):
+        ra, rb = _submit(bob, a), _submit(bob, b)
+        accept_report(alice, ra.pk)
+        first = Notification.objects.get(user=bob)
+        assert first.text == "您报送的“一、发放消费券”2022年9月进展已采纳"
+        return_report(alice, rb.pk, "请补充佐证材料")
+    digest = Notification.objects.get(user=bob)
+    assert digest.count == 2
+    assert (
+        digest.text
+        == "报送审核结果（今日2条）：您报送的“三、活跃夜间经济”2022年9月进展被退回：请补充佐证材料"
+    )
+    assert digest.lines[1] == first.text
+    with clock(now):
+        page = login(bob).get("/accounts/notifications/").content.decode()
+    assert "今日共2条" in page and "“一、发放消费券”" in page
+    # The next day starts a new digest.
+    with clock(now + dt.timedelta(days=1)):
+        rb2 = _submit(bob, b)
+        accept_report(alice, rb2.pk)
+    assert Notification.objects.filter(user=bob).count() == 2
+
+
+def test_a_read_digest_is_not_added_to(alice, bob, tasks, clock, now):
+    a, b = tasks[("一、", "市商务局")], tasks[("三、", "市商务局")]
+    with clock(now):
+        ra, rb = _submit(bob, a), _submit(bob, b)
+        accept_report(alice, ra.pk)
+        Notification.objects.filter(user=bob).update(read=True)
+        accept_report(alice, rb.pk)
+    assert sorted(Notification.objects.filter(user=bob).values_list("count", "read")) == [
+        (1, False),
+        (1, True),
+    ]
+
+
+def test_report_form_accepts_money_typed_as_600wan(login, bob, tasks, clock, now):
+    task = tasks[("一、", "市商务局")]
+    money = task.measure.targets.get(kind="money")
+    client = login(bob)
+    with clock(now):
+        response = client.post(
+            f"/tracking/tasks/{task.pk}/report/",
+            {"period": "2022年9月", "task_status": "in_progress", "percent": 60,
+             "narrative": "", f"target-{money.pk}": "600万"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    from policyledger.web.tracking.models import ReportValue
+
+    assert ReportValue.objects.get().achieved == 6_000_000
+
+
+def test_task_history_reads_in_chinese_with_names_not_ids(
+    login, alice, bob, units, tasks, clock, now
+):
+    from policyledger.web.tracking.services.publishing import change_lead_unit
+
+    task = tasks[("一、", "市商务局")]
+    money = task.measure.targets.get(kind="money")
+    with clock(now):
+        report = submit_report(
+            bob, task, SEPTEMBER, task_status="in_progress", percent=60, narrative="",
+            values={money.pk: 6_000_000},
+        )  # fmt: skip
+        accept_report(alice, report.pk)
+    task.refresh_from_db()
+    change_lead_unit(alice, task.pk, units["市市场监管局"].pk)
+    page = login(alice).get(f"/tracking/tasks/{task.pk}/").content.decode()
+    history = page.split('class="grid history"')[1]
+    assert "<b>牵头单位</b>：市商务局 → 市市场监管局" in history
+    assert "<b>指标完成值</b>：— → 1000万元：6e+06" not in history
+    assert "<b>指标完成值</b>：— → 1000万元：600万元" in history, history[:1500]
+    assert "<b>完成进度</b>：0% → 60%" in history
+    assert "<b>状态</b>：未启动 → 推进中" in history
+    assert "values" not in history and "lead_unit" not in history
