@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
-    import django
-
-    django.setup()
-
-
-class _Group(click.Group):
-    """Business and database errors become one Chinese line and a non-zero exit."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except click.exceptions.Exit:
-            raise
-        except Exception as exc:
-            from policyledger.web.subsidies.services.errors import SubsidyError
-
-            if isinstance(exc, SubsidyError):
-                raise click.ClickException(exc.message) from None
-            if type(exc).__module__.startswith(("django.db", "psycopg", "sqlite3")):
-                raise click.ClickException(
-                    f"数据库不可用或尚未迁移（请先运行迁移）：{exc}"
-                ) from None
-            raise
+from policyledger.web.core.cli import ServiceGroup as _Group
+from policyledger.web.core.cli import setup_django as _django
 
 
 @click.group(cls=_Group)

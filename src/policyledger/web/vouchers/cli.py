@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
-    import django
-
-    django.setup()
+from policyledger.web.core.cli import ServiceGroup as _Group
+from policyledger.web.core.cli import setup_django as _django
 
 
 def _campaign(campaign_id: int):
@@ -29,28 +24,6 @@ def _campaign(campaign_id: int):
         return Campaign.objects.get(pk=campaign_id)
     except Campaign.DoesNotExist:
         raise click.ClickException(f"活动{campaign_id}不存在") from None
-
-
-class _Group(click.Group):
-    """Turns database and business errors into one Chinese line and a non-zero exit."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except click.exceptions.Exit:
-            raise
-        except Exception as exc:
-            from policyledger.web.core.errors import ServiceError
-
-            if isinstance(exc, ServiceError):
-                raise click.ClickException(exc.message) from None
-            if type(exc).__name__ == "ImproperlyConfigured":  # e.g. no real SECRET_KEY
-                raise click.ClickException(str(exc)) from None
-            if type(exc).__module__.startswith(("django.db", "psycopg", "sqlite3")):
-                raise click.ClickException(
-                    f"数据库不可用或尚未迁移（请先运行迁移）：{exc}"
-                ) from None
-            raise
 
 
 @click.group(cls=_Group)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from policyledger.web.core.errors import ServiceError
 
-class SubsidyError(Exception):
+
+class SubsidyError(ServiceError):
     code = "subsidy_error"
     status = 422
     message = "操作失败"
-
-    def __init__(self, message: str | None = None, **extra):
-        super().__init__(message or self.message)
-        self.message = message or self.message
-        self.extra = extra
 
 
 class InvalidInput(SubsidyError):
