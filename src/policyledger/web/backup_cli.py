@@ -5,17 +5,11 @@ Django is set up inside each command, so `policyledger --help` needs no database
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
-    import django
-
-    django.setup()
+from policyledger.web.core.cli import setup_django as _django
 
 
 @click.command()

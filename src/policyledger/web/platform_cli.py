@@ -16,18 +16,9 @@ from pathlib import Path
 
 import click
 
+from policyledger.web.core.cli import setup_django as _django
+
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "corpus"
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # SQLite cannot create its folder; make ./var before the first connection.
-    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
 
 def _fail_cleanly(exc: Exception) -> None:

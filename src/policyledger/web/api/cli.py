@@ -6,21 +6,10 @@ Django is imported inside each command, so `policyledger --help` needs no databa
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 
 import click
 
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # SQLite cannot create its folder; make ./var before the first connection.
-    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+from policyledger.web.core.cli import setup_django as _django
 
 
 def _user(username: str):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -13,6 +14,10 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # SQLite cannot create its folder; make ./var before the first connection.
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
 
 class ServiceGroup(click.Group):
