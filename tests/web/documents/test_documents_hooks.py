@@ -36,3 +36,18 @@ def test_a_failing_receiver_undoes_the_publication(monkeypatch, alice, reviewed)
     reviewed.refresh_from_db()
     assert reviewed.status == PolicyDocument.Status.REVIEW
     assert not Task.objects.exists()
+
+
+def test_one_tracking_hook_module_for_the_higher_apps():
+    """Money, spending and programme results all join tracking through tracking.hooks."""
+    import importlib.util
+
+    from policyledger.web.tracking import hooks as tracking_hooks
+    from policyledger.web.vouchers.programmes import campaign_results
+    from policyledger.web.vouchers.services.spending import verified_spending_by_region
+
+    assert importlib.util.find_spec("policyledger.web.tracking.programmes") is None
+    assert campaign_results in tracking_hooks._programme_sources
+    assert verified_spending_by_region in tracking_hooks._spending_sources
+    assert tracking_hooks.add_programme_source(campaign_results) is campaign_results
+    assert tracking_hooks._programme_sources.count(campaign_results) == 1

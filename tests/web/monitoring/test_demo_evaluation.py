@@ -14,7 +14,7 @@ from docx import Document
 from policyledger.web.monitoring import demo
 from policyledger.web.monitoring.models import Indicator, IndicatorTarget, IndicatorValue
 from policyledger.web.monitoring.services import evaluation
-from policyledger.web.tracking import programmes
+from policyledger.web.tracking import hooks as tracking_hooks
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_demo_has_24_simulated_months_and_a_warning(seeded):
 
 def test_campaign_evaluation_prints_method_with_its_estimate(seeded, login, alice, tmp_path):
     key = f"vouchers:{seeded.pk}"
-    result = programmes.programme(key)
+    result = tracking_hooks.programme(key)
     assert result is not None and result.redeemed == 4
     # Bills 268 + 308 + 135.50 * 2 = 847; government money 2/3 of (50 + 50 + 20 + 20).
     assert result.bills == Decimal("847.00")

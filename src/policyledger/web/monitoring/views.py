@@ -20,7 +20,7 @@ from policyledger.web.monitoring.services import analysis as analysis_service
 from policyledger.web.monitoring.services import evaluation as evaluation_service
 from policyledger.web.monitoring.services import targets as target_service
 from policyledger.web.monitoring.services.importing import ImportError_, import_release
-from policyledger.web.tracking import programmes
+from policyledger.web.tracking import hooks as tracking_hooks
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -193,7 +193,7 @@ def evaluations(request):
     return render(
         request,
         "monitoring/evaluations.html",
-        {"programmes": programmes.programmes(), "year": dt.date.today().year},
+        {"programmes": tracking_hooks.programmes(), "year": dt.date.today().year},
     )
 
 

@@ -11,12 +11,9 @@ class VouchersConfig(AppConfig):
         # Higher-level 奖补 (subsidies' matching transfers) read verified voucher spending through
         # tracking's hook, so no sibling app imports this one.
         from policyledger.web.tracking import hooks
+        from policyledger.web.vouchers.programmes import campaign_results
         from policyledger.web.vouchers.services.spending import verified_spending_by_region
 
         hooks.add_spending_source(verified_spending_by_region)
-
-        # The evaluation (monitoring) reads the campaigns' results through tracking's registry.
-        from policyledger.web.tracking import programmes
-        from policyledger.web.vouchers.programmes import campaign_results
-
-        programmes.register("vouchers", campaign_results)
+        # The evaluation (monitoring) reads the campaigns' results through the same hooks.
+        hooks.add_programme_source(campaign_results)

@@ -1,4 +1,4 @@
-"""The voucher campaigns' results for the evaluation (registered in tracking.programmes)."""
+"""The voucher campaigns' results for the evaluation (registered in tracking.hooks)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from policyledger.web.tracking.programmes import ProgrammeResult, SectorResult
+from policyledger.web.tracking.hooks import ProgrammeResult, SectorResult
 from policyledger.web.vouchers.models import Batch, Campaign, Redemption, Settlement, Voucher
 
 ZERO = Decimal(0)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from policyledger.web.monitoring.models import Indicator, IndicatorValue
-from policyledger.web.tracking import programmes
-from policyledger.web.tracking.programmes import ProgrammeResult
+from policyledger.web.tracking import hooks as tracking_hooks
+from policyledger.web.tracking.hooks import ProgrammeResult
 
 ASSUMPTIONS = [
     "平行趋势：若没有消费券，参加行业与未参加行业的同比增速变化幅度相同；",
@@ -83,7 +83,7 @@ def _matches(sector: str, category: str) -> bool:
 
 
 def evaluate(key: str, region: str = "") -> Evaluation | None:
-    result = programmes.programme(key)
+    result = tracking_hooks.programme(key)
     if result is None:
         return None
     region = region or result.region

@@ -14,7 +14,7 @@ from policyledger.web.documents.models import PolicyDocument, Target
 from policyledger.web.monitoring.models import IndicatorTarget
 from policyledger.web.monitoring.services import evaluation as evaluation_service
 from policyledger.web.monitoring.services.targets import path_of
-from policyledger.web.tracking import programmes
+from policyledger.web.tracking import hooks as tracking_hooks
 from policyledger.web.tracking.models import Task, TaskStatus
 
 
@@ -90,7 +90,7 @@ def year_end(year: int, as_of: dt.date | None = None) -> YearEnd:
                 latest.path if latest else None,
             )
         )
-    for result in programmes.programmes():
+    for result in tracking_hooks.programmes():
         if result.start.year <= year <= result.end.year:
             found = evaluation_service.evaluate(result.key)
             if found is not None:
