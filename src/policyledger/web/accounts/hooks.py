@@ -7,6 +7,11 @@
   to ``target`` (documents: measure-unit links; tracking: tasks' lead and support units, warning
   history). It returns ``{label: count}`` for the audit record; a receiver that raises undoes the
   whole merge.
+- ``set_rows_rule(kind, rule)``: ``rule(user, queryset)`` returns the rows of ``kind`` that
+  ``user`` may read (``queryset`` None: from all of them); ``accounts.permissions`` asks it.
+  tracking registers ``"tasks"`` and ``"reports"``, documents ``"documents"``.
+- ``set_task_reader(check)``: ``check(user, task)`` is ``"tasks"``' rule for one loaded task
+  (tracking; ``permissions.may_read_task``).
 
 The documents and tracking apps register them in their ``AppConfig.ready``.
 """
@@ -19,8 +24,13 @@ from typing import Any
 UnitDetail = Callable[[Any, Any], dict[str, Any]]
 UnitsMerged = Callable[[Any, Any], dict[str, int]]
 
+RowsRule = Callable[[Any, Any], Any]
+TaskReader = Callable[[Any, Any], bool]
+
 _unit_detail: list[UnitDetail] = []
 _units_merged: list[UnitsMerged] = []
+_rows_rules: dict[str, RowsRule] = {}
+_task_reader: list[TaskReader] = []
 
 
 def set_unit_detail(provider: UnitDetail) -> None:
@@ -45,3 +55,26 @@ def units_merged(source, target) -> dict[str, int]:
     for receiver in _units_merged:
         moved.update(receiver(source, target))
     return moved
+
+
+def set_rows_rule(kind: str, rule: RowsRule) -> RowsRule:
+    _rows_rules[kind] = rule
+    return rule
+
+
+def rows_rule(kind: str) -> RowsRule:
+    try:
+        return _rows_rules[kind]
+    except KeyError:
+        raise LookupError(f"no app registered the access rule for {kind!r}") from None
+
+
+def set_task_reader(check: TaskReader) -> TaskReader:
+    _task_reader[:] = [check]
+    return check
+
+
+def task_reader() -> TaskReader:
+    if not _task_reader:
+        raise LookupError("no app registered the access rule for one task")
+    return _task_reader[0]

@@ -4,17 +4,21 @@ Rules: an administrator (牵头办) sees and changes everything; a reporter sees
 tasks of their own unit (as lead or support); a viewer (领导) reads everything and writes nothing.
 Another unit's object is answered with 404, not 403, so ids cannot be probed (no IDOR); a write by
 someone who may read but not write is 403.
+
+The roles are accounts'; which tasks, reports and documents a role reaches is decided by the apps
+that own those rows (tracking, documents), which register their rules in ``accounts.hooks``:
+accounts never imports them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
+from policyledger.web.accounts import hooks
 from policyledger.web.accounts.models import Profile
 
 if TYPE_CHECKING:
@@ -25,12 +29,6 @@ if TYPE_CHECKING:
 ADMIN = Profile.Role.ADMIN
 REPORTER = Profile.Role.REPORTER
 VIEWER = Profile.Role.VIEWER
-
-
-def _model(label: str):
-    """A higher app's model by its label, from Django's app registry (like a string foreign
-    key): the rules below read tasks, reports and documents without this app importing them."""
-    return apps.get_model(label)
 
 
 def role_of(user) -> str | None:
@@ -77,38 +75,14 @@ def require_role(user, *roles: str) -> None:
 
 
 def visible_tasks(user, queryset: QuerySet[Task] | None = None) -> QuerySet[Task]:
-    """Tasks the user may read."""
-    Task = _model("tracking.Task")
-    qs = queryset if queryset is not None else Task.objects.all()
-    role = role_of(user)
-    if role in (ADMIN, VIEWER):
-        return qs
-    unit = unit_of(user)
-    if role == REPORTER and unit is not None:
-        # Exists() rather than a join on support_units: no duplicate rows, no DISTINCT needed.
-        support = Task.support_units.through.objects.filter(task_id=OuterRef("pk"), unit_id=unit.pk)
-        # A closed task (document withdrawn, measure removed) leaves the reporters' lists.
-        return qs.filter(Q(lead_unit_id=unit.pk) | Exists(support), closed_at__isnull=True)
-    return qs.none()
+    """Tasks the user may read (tracking's rule, through ``hooks.set_rows_rule``)."""
+    return hooks.rows_rule("tasks")(user, queryset)
 
 
 def may_read_task(user, task: Task) -> bool:
-    """visible_tasks' rule for one task already loaded, checked here rather than in its query.
-
-    For the busiest write (a report submitted through the API): the rule's Exists() subquery
-    cost more to build than the rest of the task's query. A lead unit's reporter, an
-    administrator and a viewer cost no query; a supporting unit's reporter costs one.
-    """
-    Task = _model("tracking.Task")
-    role = role_of(user)
-    if role in (ADMIN, VIEWER):
-        return True
-    unit = unit_of(user)
-    if role != REPORTER or unit is None or task.closed_at is not None:
-        return False
-    if task.lead_unit_id == unit.pk:
-        return True
-    return Task.support_units.through.objects.filter(task_id=task.pk, unit_id=unit.pk).exists()
+    """visible_tasks' rule for one task already loaded (tracking's, through
+    ``hooks.set_task_reader``): costs no query for most callers."""
+    return hooks.task_reader()(user, task)
 
 
 def task_for(user, pk: int, *, write: bool = False) -> Task:
@@ -122,9 +96,8 @@ def task_for(user, pk: int, *, write: bool = False) -> Task:
 
 
 def visible_reports(user, queryset: QuerySet[Report] | None = None) -> QuerySet[Report]:
-    Report = _model("tracking.Report")
-    qs = queryset if queryset is not None else Report.objects.all()
-    return qs.filter(task__in=visible_tasks(user).values("pk"))
+    """Reports of the tasks the user may read (tracking's rule)."""
+    return hooks.rows_rule("reports")(user, queryset)
 
 
 def report_for(user, pk: int, *, write: bool = False) -> Report:
@@ -140,23 +113,8 @@ def visible_documents(
     user, queryset: QuerySet[PolicyDocument] | None = None
 ) -> QuerySet[PolicyDocument]:
     """Administrators see every document, viewers the published ones, reporters the published
-    ones that hold a task of their unit."""
-    PolicyDocument = _model("documents.PolicyDocument")
-    qs = queryset if queryset is not None else PolicyDocument.objects.all()
-    role = role_of(user)
-    if role == ADMIN:
-        return qs
-    # A published document reopened for correction stays readable: its tasks are still live.
-    published = qs.filter(
-        Q(status=PolicyDocument.Status.PUBLISHED)
-        | Q(status=PolicyDocument.Status.REVIEW, published_at__isnull=False)
-    )
-    if role == VIEWER:
-        return published
-    if role == REPORTER:
-        tasks = visible_tasks(user).values("measure__document_id")
-        return published.filter(pk__in=tasks)
-    return qs.none()
+    ones that hold a task of their unit (documents' rule, through ``hooks.set_rows_rule``)."""
+    return hooks.rows_rule("documents")(user, queryset)
 
 
 def document_for(user, pk: int) -> PolicyDocument:

@@ -8,8 +8,10 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # accounts offers the hook; documents moves its own rows when two units merge.
+        # accounts offers the hooks; documents moves its own rows when two units merge and says
+        # which documents a user may read.
         from policyledger.web.accounts import hooks as account_hooks
-        from policyledger.web.documents.services import lifecycle
+        from policyledger.web.documents.services import access, lifecycle
 
         account_hooks.on_units_merged(lifecycle.move_unit_links)
+        account_hooks.set_rows_rule("documents", access.visible_documents)

@@ -11,7 +11,7 @@ class TrackingConfig(AppConfig):
         # The lower apps offer hooks; tracking joins in here so they never import it.
         from policyledger.web.accounts import hooks as account_hooks
         from policyledger.web.documents import hooks as document_hooks
-        from policyledger.web.tracking.services import publishing, rollup, unit_merge, units
+        from policyledger.web.tracking.services import access, publishing, rollup, unit_merge, units
 
         document_hooks.on_publish(publishing.create_tasks)
         document_hooks.on_status_change(publishing.document_status_changed)
@@ -19,3 +19,6 @@ class TrackingConfig(AppConfig):
         account_hooks.on_units_merged(unit_merge.move_reminders)
         document_hooks.set_progress(rollup.progress_by_measure, rollup.progress_by_document)
         account_hooks.set_unit_detail(units.unit_detail)
+        account_hooks.set_rows_rule("tasks", access.visible_tasks)
+        account_hooks.set_rows_rule("reports", access.visible_reports)
+        account_hooks.set_task_reader(access.may_read_task)
