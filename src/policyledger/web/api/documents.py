@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
 from policyledger.web.api.errors import ApiError
-from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PageIn, PathId, Text, page
+from policyledger.web.core.api_schemas import ERRORS, WRITE_ERRORS, PageIn, PathId, Text, page
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.documents.services import importing, publish, review
 from policyledger.web.documents.services.errors import UploadError

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.services import normalise_name
 from policyledger.web.api.auth import caller
-from policyledger.web.api.schemas import (
+from policyledger.web.core.api_schemas import (
     ERRORS,
     MAX_ID,
     WRITE_ERRORS,

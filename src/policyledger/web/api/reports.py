@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
-from policyledger.web.api.schemas import (
+from policyledger.web.core.api_schemas import (
     ERRORS,
     MAX_ID,
     WRITE_ERRORS,

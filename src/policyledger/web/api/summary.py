@@ -10,7 +10,7 @@ from ninja import Router, Schema
 
 from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
-from policyledger.web.api.schemas import ERRORS, OptionalId
+from policyledger.web.core.api_schemas import ERRORS, OptionalId
 from policyledger.web.documents.models import PolicyDocument
 from policyledger.web.tracking.models import Report, Task, TaskStatus
 from policyledger.web.tracking.services.rollup import progress_by_document

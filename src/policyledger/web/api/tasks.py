@@ -17,7 +17,7 @@ from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
 from policyledger.web.api.errors import ApiError
 from policyledger.web.api.reports import ReportOut, ReportPage, report_out, reports_with_details
-from policyledger.web.api.schemas import (
+from policyledger.web.core.api_schemas import (
     ERRORS,
     MAX_ID,
     WRITE_ERRORS,

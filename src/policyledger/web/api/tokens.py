@@ -11,7 +11,7 @@ from policyledger.web.accounts import permissions, services
 from policyledger.web.accounts.models import ApiToken
 from policyledger.web.api.auth import caller
 from policyledger.web.api.errors import ApiError
-from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PathId, Text
+from policyledger.web.core.api_schemas import ERRORS, WRITE_ERRORS, PathId, Text
 
 router = Router(tags=["令牌与当前用户"])
 

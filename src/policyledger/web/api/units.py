@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from policyledger.web.accounts import permissions, services
 from policyledger.web.accounts.models import Unit
 from policyledger.web.api.auth import caller
-from policyledger.web.api.schemas import (
+from policyledger.web.core.api_schemas import (
     ERRORS,
     WRITE_ERRORS,
     OptionalId,

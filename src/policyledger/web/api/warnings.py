@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from policyledger.web.accounts import permissions
 from policyledger.web.api.auth import caller
-from policyledger.web.api.schemas import ERRORS, OptionalId, PageIn, page
+from policyledger.web.core.api_schemas import ERRORS, OptionalId, PageIn, page
 from policyledger.web.tracking.models import Task, WarningFlip
 
 router = Router(tags=["预警"])

@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from policyledger.web.accounts import permissions
+from policyledger.web.core.api_schemas import ERRORS, MAX_ID, OptionalId, PathId
 from policyledger.web.lineage.models import MeasureLink
 from policyledger.web.lineage.services import LineageError, links
 
 router = Router(tags=["政策对标"])
 
-# Bounds as the other resources have them (the lineage app imports no module of the api app;
-# errors go out through the handlers the api app installs for Http404, PermissionDenied, HttpError).
-MAX_ID = 2_147_483_647
-LinkId = Annotated[int, Path(..., ge=1, le=MAX_ID, description="编号")]
-OptionalId = Annotated[int | None, Field(ge=1, le=MAX_ID)]
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# Ids, pages and the error body as the other resources have them (core.api_schemas); errors go
+# out through the handlers the api app installs for Http404, PermissionDenied, HttpError.
+LinkId = PathId
 
 
 class MeasureRefOut(Schema):

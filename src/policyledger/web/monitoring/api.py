@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
 
+from policyledger.web.core.api_schemas import MAX_ID
 from policyledger.web.monitoring.models import Indicator
 from policyledger.web.monitoring.services.posting import indicators_for, post_values
 
 router = Router(tags=["消费市场监测"])
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-MAX_ID = 2_147_483_647
 # Query text the database compares: no control characters (PostgreSQL refuses NUL).
 NAME = r"^[^\x00-\x1f]*$"
 

@@ -10,24 +10,18 @@ from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from policyledger.web.api.errors import ApiError
-from policyledger.web.api.schemas import ERRORS, WRITE_ERRORS, PathId, Text
+from policyledger.web.core.api_schemas import ERRORS, WRITE_ERRORS, PathId, Text
 
 from .models import Application, Notice, Programme
 from .rollup import measure_money
 from .services import applications as svc
 from .services import whatif as whatif_service
 from .services.calculator import calculate, parse_yuan
-from .services.errors import SubsidyError
 from .services.explain import matched_rows
 from .services.identity import mask_name
 from .web_common import is_officer, is_reader
 
 router = Router(tags=["政策兑现"])
-
-
-def _raise(exc: SubsidyError) -> None:
-    raise ApiError(exc.status, exc.code, exc.message) from None
 
 
 Figure = Annotated[int, Field(ge=0, le=10**15)]
@@ -70,19 +64,16 @@ class CalculatorOut(Schema):
 )
 def calculator(request, payload: CalculatorIn):
     figures = dict(payload.figures)
-    try:
-        if payload.purchase_yuan:
-            figures["price_fen"] = parse_yuan(payload.purchase_yuan, "购买金额")
-        offers, incomplete = calculate(
-            {
-                "applicant_kind": payload.applicant_kind,
-                "sector": payload.sector,
-                "region": payload.region,
-                "figures": figures,
-            }
-        )
-    except SubsidyError as exc:
-        _raise(exc)
+    if payload.purchase_yuan:
+        figures["price_fen"] = parse_yuan(payload.purchase_yuan, "购买金额")
+    offers, incomplete = calculate(
+        {
+            "applicant_kind": payload.applicant_kind,
+            "sector": payload.sector,
+            "region": payload.region,
+            "figures": figures,
+        }
+    )
     return {
         "offers": [o.as_dict() for o in offers],
         "total_fen": sum(o.amount_fen for o in offers),
@@ -228,15 +219,12 @@ def review(request, number: Annotated[str, Field(max_length=30)], payload: Revie
     app = _app(request, number)
     if not is_officer(request.auth):
         raise PermissionDenied("只有牵头办管理员可以审核")
-    try:
-        if payload.action == "approve":
-            app = svc.approve(request.auth, app, amount_fen=payload.amount_fen, note=payload.reason)
-        elif payload.action == "return":
-            app = svc.return_for_changes(request.auth, app, payload.reason)
-        else:
-            app = svc.reject(request.auth, app, payload.reason)
-    except SubsidyError as exc:
-        _raise(exc)
+    if payload.action == "approve":
+        app = svc.approve(request.auth, app, amount_fen=payload.amount_fen, note=payload.reason)
+    elif payload.action == "return":
+        app = svc.return_for_changes(request.auth, app, payload.reason)
+    else:
+        app = svc.reject(request.auth, app, payload.reason)
     app.refresh_from_db()
     return _app_out(app)
 
@@ -349,38 +337,35 @@ def whatif(request, pk: PathId, payload: WhatIfIn):
     if p is None:
         raise Http404("项目不存在")
     now = whatif_service.current_params(p)
-    try:
-        rate = now.rate_percent
-        if payload.rate_percent not in (None, ""):
-            from decimal import Decimal, InvalidOperation
+    rate = now.rate_percent
+    if payload.rate_percent not in (None, ""):
+        from decimal import Decimal, InvalidOperation
 
-            try:
-                rate = Decimal(payload.rate_percent.strip().rstrip("%"))
-            except InvalidOperation:
-                raise whatif_service.InvalidInput("补贴比例应为数字，如 15") from None
-        params = whatif_service.Params(
-            budget_fen=payload.budget_fen if payload.budget_fen is not None else now.budget_fen,
-            rate_percent=rate,
-            # Left out: the programme's own cap; sent as null: no cap.
-            max_award_fen=payload.max_award_fen
-            if "max_award_fen" in payload.model_fields_set
-            else now.max_award_fen,
-            min_award_fen=payload.min_award_fen
-            if "min_award_fen" in payload.model_fields_set
-            else now.min_award_fen,
-        )
-        data = payload.invoices_csv.encode("utf-8") if payload.invoices_csv else None
-        population = whatif_service.population(
-            p,
-            payload.source,
-            data=data,
-            filename="upload.csv",
-            size=payload.size,
-            seed=payload.seed,
-        )
-        return whatif_service.run(p, population, params)
-    except SubsidyError as exc:
-        _raise(exc)
+        try:
+            rate = Decimal(payload.rate_percent.strip().rstrip("%"))
+        except InvalidOperation:
+            raise whatif_service.InvalidInput("补贴比例应为数字，如 15") from None
+    params = whatif_service.Params(
+        budget_fen=payload.budget_fen if payload.budget_fen is not None else now.budget_fen,
+        rate_percent=rate,
+        # Left out: the programme's own cap; sent as null: no cap.
+        max_award_fen=payload.max_award_fen
+        if "max_award_fen" in payload.model_fields_set
+        else now.max_award_fen,
+        min_award_fen=payload.min_award_fen
+        if "min_award_fen" in payload.model_fields_set
+        else now.min_award_fen,
+    )
+    data = payload.invoices_csv.encode("utf-8") if payload.invoices_csv else None
+    population = whatif_service.population(
+        p,
+        payload.source,
+        data=data,
+        filename="upload.csv",
+        size=payload.size,
+        seed=payload.seed,
+    )
+    return whatif_service.run(p, population, params)
 
 
 __all__ = ["router", "HttpError"]

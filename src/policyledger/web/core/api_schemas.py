@@ -1,4 +1,7 @@
-"""Shared pieces of the API's request and response shapes."""
+"""Shared pieces of the API's request and response shapes (ids, text, pages, the error body
+``{"detail", "code"}``), in core so that every app's router and the project-level api use one
+shape without an app importing the api package. The handlers that fill the error body for
+``core.errors.ServiceError`` and the rest are installed by ``api.errors``."""
 
 from __future__ import annotations
 
