@@ -13,7 +13,8 @@ from policyledger.web.core.models import AuditLog
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """A JSON-ready dict of a model's concrete fields (foreign keys by id)."""
+    """A JSON-ready dict of a model's concrete fields (foreign keys by id; Decimal money as its
+    exact text, "12345678.91", never a float)."""
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
@@ -27,7 +28,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return str(value)
     if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
         return value.name or ""
     return value
