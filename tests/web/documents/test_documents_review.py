@@ -406,3 +406,28 @@ def test_creating_a_unit_from_a_name_too_long_for_the_registry_is_refused(login,
     assert not Unit.objects.filter(name=long_name).exists()
     link.refresh_from_db()
     assert link.unit is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("1.1万", 11_000), ("0.07亿", 7_000_000), ("12345678.91", 12345678.91), ("1.15万", 11_500)],
+)
+def test_money_target_values_are_computed_exactly(login, alice, reviewed, typed, stored):
+    """0.07 × 100,000,000 in float is 7000000.000000001; the value is computed in Decimal."""
+    m1 = measure(reviewed, "一、")
+    money = m1.targets.get(kind="money")
+    login(alice).post(
+        f"/documents/measures/{m1.pk}/edit/",
+        {
+            "version": m1.version,
+            "heading": m1.heading,
+            "text": m1.text,
+            "lead": "市商务局、市财政局",
+            f"target-{money.pk}-kind": "money",
+            f"target-{money.pk}-value": typed,
+            f"target-{money.pk}-qualifier": "total",
+        },
+    )
+    money.refresh_from_db()
+    assert money.value == stored and type(money.value) is type(stored)
+    assert repr(money.value) == repr(stored)

@@ -12,6 +12,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -177,11 +178,14 @@ def parse_target_value(kind: str, text: str) -> Any:
 
 
 def _num(text: str, scale: int = 1) -> int | float:
-    value = float(text) * scale
-    # Hundreds of digits read as infinity, which int() refuses and JSON cannot hold.
-    if not math.isfinite(value):
+    """The number in ``text`` times ``scale``, computed in Decimal (0.07亿 is 7000000, not
+    7000000.000000001); whole numbers as int, others as the float whose JSON text is that exact
+    decimal (the target values' JSON holds numbers, as the parser writes them)."""
+    value = Decimal(text) * scale
+    # Hundreds of digits are more than a float or the JSON number can hold.
+    if not math.isfinite(float(value)):
         raise ReviewError(f"指标数值“{text}”过大")
-    return int(value) if value == int(value) else value
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _apply_targets(measure: Measure, edits: list[TargetEdit]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -38,11 +39,12 @@ class Report:
         return [c for c in self.comparisons if c.flag != "一致"]
 
 
-def _number(value):
+def _number(value) -> Decimal | None:
+    """A target's number (a range: its upper end) as Decimal, exact as the JSON text reads."""
     if isinstance(value, int | float):
-        return float(value)
+        return Decimal(str(value))
     if isinstance(value, list) and value and all(isinstance(v, int | float) for v in value):
-        return float(max(value))
+        return Decimal(str(max(value)))
     return None
 
 
@@ -50,7 +52,7 @@ def compare(parent: Target, child: Target) -> str:
     a, b = _number(parent.value), _number(child.value)
     if a is None or b is None:
         return "一致" if parent.value == child.value else "不同"
-    if abs(a - b) < 1e-9:
+    if a == b:
         return "一致"
     # A ceiling (不超过) lower than the parent's, or a share or amount below it, is weaker.
     return "弱于上级" if b < a else "强于上级"
