@@ -23,7 +23,7 @@ def _number(value: float | int | Decimal, *, grouping: bool = True) -> str:
     return text
 
 
-def _scaled(yuan: float | int) -> tuple[str, str]:
+def _scaled(yuan: Decimal | float | int) -> tuple[str, str]:
     """Split an amount into (number, unit) with 万 / 亿 where a Chinese document would use them."""
     amount = Decimal(str(yuan))
     magnitude = abs(amount)
@@ -37,13 +37,15 @@ def _scaled(yuan: float | int) -> tuple[str, str]:
     return _number(amount), "元"
 
 
-def format_money(yuan: float | int) -> str:
+def format_money(yuan: Decimal | float | int) -> str:
     """An amount in yuan as printed in a Chinese policy text.
 
     >>> format_money(10_000_000), format_money(30_000), format_money(150_000_000), format_money(500)
     ('1,000万元', '3万元', '1.5亿元', '500元')
     >>> format_money(135.5)
     '135.50元'
+    >>> format_money(Decimal("12345678.91")), format_money(Decimal("0.1") + Decimal("0.2"))
+    ('1,234.567891万元', '0.30元')
 
     """
     number, unit = _scaled(yuan)

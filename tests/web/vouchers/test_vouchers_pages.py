@@ -158,7 +158,7 @@ def test_admin_settles_exports_and_reviews(client, staff, alice, restaurant, liv
     rows = list(load_workbook(io.BytesIO(x.content)).active.iter_rows(values_only=True))
     assert rows[2][1] == "海州饭店"
     lev = client.get(f"/vouchers/manage/{live_campaign.pk}/leverage.json").json()
-    assert lev["total"]["bills"] == 300.0
+    assert lev["total"]["bills_fen"] == 30000
     flag = FraudFlag.objects.create(
         campaign=live_campaign,
         kind="spike",

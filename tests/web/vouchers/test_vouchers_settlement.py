@@ -62,10 +62,10 @@ def test_leverage_and_progress(make_campaign, make_user, restaurant, make_mercha
     redeem(shop, v.code, "900", idempotency_key="q", now=now + dt.timedelta(days=1))
     lev = leverage(c)
     # bills 1200 over a government share of 2/3 * 100 = 66.67
-    assert lev["total"]["bills"] == 1200.0 and lev["total"]["gov"] == 66.67
+    assert lev["total"]["bills_fen"] == 120000 and lev["total"]["gov_fen"] == 6667
     assert lev["total"]["leverage"] == round(1200 / 66.67, 2)
     sectors = {r["sector"]: r for r in lev["by_sector"]}
-    assert sectors["零售"]["bills"] == 900.0 and sectors["餐饮"]["leverage"] == round(
+    assert sectors["零售"]["bills_fen"] == 90000 and sectors["餐饮"]["leverage"] == round(
         300 / 33.33, 2
     )
     assert [r["count"] for r in lev["by_day"]] == [1, 1]

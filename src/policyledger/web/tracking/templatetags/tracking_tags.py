@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 
 from policyledger.formats import format_money
@@ -30,10 +32,15 @@ def _number(value: float) -> str:
 @register.filter
 def money(value) -> str:
     """Yuan in Chinese convention through the one helper (formats.format_money): 1,000万元, 135.50元."""
+    if value is None or value == "":
+        return ""
     try:
-        yuan = float(value)
-    except (TypeError, ValueError):
-        return "" if value is None else str(value)
+        # Decimal(str(x)): exact for Decimal, int and text; a float keeps the digits it prints.
+        yuan = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not yuan.is_finite():
+        return str(value)
     return format_money(yuan)
 
 

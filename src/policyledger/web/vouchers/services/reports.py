@@ -1,4 +1,9 @@
-"""Figures for people: leverage (拉动消费) and a campaign's progress for the tracking platform."""
+"""Figures for people: leverage (拉动消费) and a campaign's progress for the tracking platform.
+
+Money stays Decimal yuan here and goes out as integer fen in JSON (``*_fen``, docs/api.md) and as
+Decimal to the pages (shown through the ``money`` filter); only ratios are float, computed from
+the Decimals.
+"""
 
 from __future__ import annotations
 
@@ -12,31 +17,52 @@ from ..models import Batch, Campaign, Redemption, Voucher
 CENT = Decimal("0.01")
 
 
-def _ratio(bills: Decimal, gov: Decimal) -> float | None:
-    return round(float(bills / gov), 2) if gov else None
+def _ratio(part: Decimal, whole: Decimal, places: str = "0.01") -> float | None:
+    """``part / whole`` rounded in Decimal (half up), as a float for JSON; None when whole is 0."""
+    if not whole:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal(places), ROUND_HALF_UP))
+
+
+def fen(yuan: Decimal) -> int:
+    """Decimal yuan to integer fen (the amounts here are already whole fen)."""
+    return int((yuan * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def _figures(row: dict, frac: Decimal) -> dict:
+    bills = row["bills"] or Decimal(0)
+    face = row["face"] or Decimal(0)
+    gov = (face * frac).quantize(CENT, rounding=ROUND_HALF_UP)
+    return {"count": row["n"], "bills": bills, "face": face, "gov": gov}
+
+
+def _json(figures: dict) -> dict:
+    return {
+        "count": figures["count"],
+        "bills_fen": fen(figures["bills"]),
+        "face_fen": fen(figures["face"]),
+        "gov_fen": fen(figures["gov"]),
+        "leverage": _ratio(figures["bills"], figures["gov"]),
+    }
+
+
+def _total(campaign: Campaign) -> dict:
+    """Redeemed vouchers (refunds excluded): count, bills, face value and government share, Decimal."""
+    live = Redemption.objects.filter(campaign=campaign, refunded=False)
+    total = live.aggregate(n=Count("id"), bills=Sum("bill_amount"), face=Sum("face_value"))
+    return _figures(total, campaign.gov_fraction)
 
 
 def leverage(campaign: Campaign) -> dict:
-    """Total bills / government subsidy, overall, by sector and by day (refunds excluded)."""
+    """Total bills / government subsidy, overall, by sector and by day (refunds excluded).
+
+    Money in integer fen (``bills_fen``, ``face_fen``, ``gov_fen``); ``leverage`` is a ratio.
+    """
     frac = campaign.gov_fraction
     live = Redemption.objects.filter(campaign=campaign, refunded=False)
 
     def rows(qs, key):
-        out = []
-        for row in qs:
-            bills = row["bills"] or Decimal(0)
-            gov = ((row["face"] or Decimal(0)) * frac).quantize(CENT, rounding=ROUND_HALF_UP)
-            out.append(
-                {
-                    key: str(row[key]),
-                    "count": row["n"],
-                    "bills": float(bills),
-                    "face": float(row["face"] or 0),
-                    "gov": float(gov),
-                    "leverage": _ratio(bills, gov),
-                }
-            )
-        return out
+        return [{key: str(row[key]), **_json(_figures(row, frac))} for row in qs]
 
     by_sector = rows(
         live.values("merchant__sector")
@@ -53,18 +79,9 @@ def leverage(campaign: Campaign) -> dict:
         .order_by("day"),
         "day",
     )
-    total = live.aggregate(n=Count("id"), bills=Sum("bill_amount"), face=Sum("face_value"))
-    bills = total["bills"] or Decimal(0)
-    gov = ((total["face"] or Decimal(0)) * frac).quantize(CENT, rounding=ROUND_HALF_UP)
     return {
         "campaign": campaign.pk,
-        "total": {
-            "count": total["n"],
-            "bills": float(bills),
-            "face": float(total["face"] or 0),
-            "gov": float(gov),
-            "leverage": _ratio(bills, gov),
-        },
+        "total": _json(_total(campaign)),
         "by_sector": by_sector,
         "by_day": by_day,
     }
@@ -73,7 +90,8 @@ def leverage(campaign: Campaign) -> dict:
 def campaign_progress(campaign: Campaign) -> dict:
     """What the funding task's progress report shows: money out, vouchers used, pull-through.
 
-    Plain numbers (yuan as float, counts as int) so the caller can store them as report values.
+    Money as Decimal yuan (the page shows it through the ``money`` filter), counts as int,
+    rates as float computed from the Decimals.
     """
     counts = Voucher.objects.filter(campaign=campaign).aggregate(
         issued=Count("id"),
@@ -81,27 +99,27 @@ def campaign_progress(campaign: Campaign) -> dict:
         redeemed=Count("id", filter=Q(state=Voucher.State.REDEEMED)),
         expired=Count("id", filter=Q(state=Voucher.State.EXPIRED)),
     )
-    lev = leverage(campaign)["total"]
+    total = _total(campaign)
     planned = Batch.objects.filter(campaign=campaign).aggregate(q=Sum("quantity"))["q"] or 0
-    budget_gov = float((campaign.budget * campaign.gov_fraction).quantize(CENT))
+    budget_gov = (campaign.budget * campaign.gov_fraction).quantize(CENT)
     return {
         "campaign": campaign.pk,
         "name": campaign.name,
         "status": campaign.status,
-        "budget": float(campaign.budget),
+        "budget": campaign.budget,
         "gov_budget": budget_gov,
         "planned": planned,
         "issued": counts["issued"],
         "claimed": counts["claimed"],
         "redeemed": counts["redeemed"],
         "expired": counts["expired"],
-        "redeemed_face": lev["face"],
-        "gov_subsidy": lev["gov"],
-        "bills": lev["bills"],
-        "leverage": lev["leverage"],
+        "redeemed_face": total["face"],
+        "gov_subsidy": total["gov"],
+        "bills": total["bills"],
+        "leverage": _ratio(total["bills"], total["gov"]),
         "claim_rate": round(counts["claimed"] / planned, 4) if planned else 0.0,
         "redeem_rate": round(counts["redeemed"] / counts["claimed"], 4)
         if counts["claimed"]
         else 0.0,
-        "budget_used": round(lev["gov"] / budget_gov, 4) if budget_gov else 0.0,
+        "budget_used": _ratio(total["gov"], budget_gov, "0.0001") or 0.0,
     }

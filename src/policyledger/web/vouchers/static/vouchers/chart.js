@@ -10,6 +10,8 @@
         var bySector = el.getAttribute("data-kind") === "sector";
         var rows = bySector ? data.by_sector : data.by_day;
         var names = rows.map(function (r) { return bySector ? r.sector : r.day; });
+        // Money arrives in integer fen (docs/api.md); the axis shows yuan.
+        var yuan = function (fen) { return fen / 100; };
         var chart = window.echarts.init(el);
         chart.setOption({
           title: { text: bySector ? "按行业" : "按日", left: "center", textStyle: { fontSize: 14 } },
@@ -19,8 +21,8 @@
           xAxis: { type: "category", data: names },
           yAxis: [{ type: "value", name: "元" }, { type: "value", name: "倍" }],
           series: [
-            { name: "消费总额（元）", type: "bar", data: rows.map(function (r) { return r.bills; }) },
-            { name: "政府补贴（元）", type: "bar", data: rows.map(function (r) { return r.gov; }) },
+            { name: "消费总额（元）", type: "bar", data: rows.map(function (r) { return yuan(r.bills_fen); }) },
+            { name: "政府补贴（元）", type: "bar", data: rows.map(function (r) { return yuan(r.gov_fen); }) },
             { name: "杠杆率", type: "line", yAxisIndex: 1, data: rows.map(function (r) { return r.leverage; }) }
           ]
         });
