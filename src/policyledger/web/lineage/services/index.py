@@ -13,8 +13,9 @@ from collections.abc import Callable
 from django.conf import settings
 
 from policyledger.lineage import LineageIndex
-from policyledger.parsing.model import Document, Measure, Source
+from policyledger.parsing.model import Document, Source
 from policyledger.web.documents.models import PolicyDocument
+from policyledger.web.documents.services.parsed import parsed_measure
 
 _lock = threading.Lock()
 _index: LineageIndex | None = None
@@ -22,19 +23,7 @@ _index: LineageIndex | None = None
 
 def as_document(document: PolicyDocument) -> Document:
     """The parser's Document for a stored document (its reviewed measures)."""
-    measures = [
-        Measure(
-            id=str(m.pk),
-            part=m.part,
-            number=m.number,
-            path=list(m.path or []),
-            section=m.section or None,
-            heading=m.heading or None,
-            text=m.text,
-            span=(m.span_start or 0, m.span_end or 0),
-        )
-        for m in document.measures.order_by("order", "id")
-    ]
+    measures = [parsed_measure(m) for m in document.measures.order_by("order", "id")]
     return Document(
         source=Source(document.source_name or f"document-{document.pk}", document.source_sha256, 0),
         title=document.title or None,

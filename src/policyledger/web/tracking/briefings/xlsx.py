@@ -13,6 +13,7 @@ from policyledger.formats import write_task_table
 from policyledger.formats.cells import append_row
 from policyledger.parsing import model as parsed
 from policyledger.web.documents.models import MeasureUnit, PolicyDocument
+from policyledger.web.documents.services.parsed import parsed_measure
 from policyledger.web.tracking.briefings.data import Briefing, cn_date
 from policyledger.web.tracking.models import Task
 
@@ -54,15 +55,9 @@ def as_parsed_documents(document_ids: list[int]) -> list[parsed.Document]:
         for m in doc.measures.all():
             links = list(m.unit_links.all())
             measures.append(
-                parsed.Measure(
+                parsed_measure(
+                    m,
                     id=m.parser_id or str(m.pk),
-                    part=m.part,
-                    number=m.number,
-                    path=list(m.path or []),
-                    section=m.section or None,
-                    heading=m.heading or None,
-                    text=m.text,
-                    span=(m.span_start or 0, m.span_end or 0),
                     lead_units=_names(links, MeasureUnit.Role.LEAD),
                     support_units=_names(links, MeasureUnit.Role.SUPPORT),
                     targets=[
