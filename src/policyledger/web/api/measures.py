@@ -122,19 +122,7 @@ def measure_out(m: Measure) -> dict[str, Any]:
             }
             for link in m.unit_links.all()
         ],
-        "targets": [
-            {
-                "id": t.pk,
-                "kind": t.kind,
-                "value": t.value,
-                "unit": t.unit,
-                "qualifier": t.qualifier,
-                "per": t.per,
-                "text": t.text,
-                "deadline": t.deadline,
-            }
-            for t in m.targets.all()
-        ],
+        "targets": [{"id": t.pk, **t.state()} for t in m.targets.all()],
     }
 
 

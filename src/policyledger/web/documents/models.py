@@ -200,3 +200,9 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return self.text or f"{self.get_kind_display()} {self.value}"
+
+    STATE_FIELDS = ("kind", "value", "unit", "qualifier", "per", "text", "deadline")
+
+    def state(self) -> dict:
+        """What a reader or a comparison needs of the target (the API, the re-parse check)."""
+        return {name: getattr(self, name) for name in self.STATE_FIELDS}

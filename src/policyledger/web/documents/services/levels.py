@@ -158,15 +158,7 @@ def _edits_of(measure: Measure, parsed: dict[str, Any] | None) -> _Edits:
     seen: set[tuple[int, int]] = set()
     for t in measure.targets.all():
         span = _span(t)
-        state = {
-            "kind": t.kind,
-            "value": t.value,
-            "unit": t.unit,
-            "qualifier": t.qualifier,
-            "per": t.per,
-            "text": t.text,
-            "deadline": t.deadline,
-        }
+        state = t.state()
         if span is None or span not in parsed_targets:
             edits.manual_targets.append(state)
             continue
