@@ -66,13 +66,17 @@ def clean_region(region: str) -> str:
     )
 
 
-def invoice_holder(code: str, number: str, exclude_pk: int | None = None) -> Application | None:
-    qs = Application.objects.filter(
-        invoice_code=code, invoice_number=number, invoice_held=True
-    ).select_related("programme")
+def _earliest(qs, exclude_pk: int | None) -> Application | None:
+    """The first application submitted among ``qs`` (with its programme), other than exclude_pk."""
+    qs = qs.select_related("programme")
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.order_by("submitted_at", "id").first()
+
+
+def invoice_holder(code: str, number: str, exclude_pk: int | None = None) -> Application | None:
+    held = Application.objects.filter(invoice_code=code, invoice_number=number, invoice_held=True)
+    return _earliest(held, exclude_pk)
 
 
 def invoice_taken_error(earlier: Application) -> InvoiceTaken:
@@ -90,12 +94,10 @@ def exclusive_holder(
 ) -> Application | None:
     if not group:
         return None
-    qs = Application.objects.filter(
+    same = Application.objects.filter(
         applicant_id=applicant_id, exclusion_key=group, status__in=statuses
-    ).select_related("programme")
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.order_by("submitted_at", "id").first()
+    )
+    return _earliest(same, exclude_pk)
 
 
 def excluded_error(earlier: Application) -> Excluded:
