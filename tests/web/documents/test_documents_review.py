@@ -409,14 +409,22 @@ def test_creating_a_unit_from_a_name_too_long_for_the_registry_is_refused(login,
 
 
 @pytest.mark.parametrize(
-    ("typed", "stored"),
-    [("1.1万", 11_000), ("0.07亿", 7_000_000), ("12345678.91", 12345678.91), ("1.15万", 11_500)],
+    ("typed", "stored", "shown"),
+    [
+        ("1.1万", 11_000, "11000"),
+        ("0.07亿", 7_000_000, "700万"),
+        ("12345678.91", 12345678.91, "12345678.91"),
+        ("1234.5678万", 12_345_678, "12345678"),
+        ("12345678万", 123_456_780_000, "12345678万"),
+    ],
 )
-def test_money_target_values_are_computed_exactly(login, alice, reviewed, typed, stored):
-    """0.07 × 100,000,000 in float is 7000000.000000001; the value is computed in Decimal."""
+def test_money_target_values_are_computed_exactly(login, alice, reviewed, typed, stored, shown):
+    """0.07 × 100,000,000 in float is 7000000.000000001; the value is computed in Decimal, and the
+    editor shows it back as typed digits (f"{v:g}" made 12345678.91 "1.23457e+07")."""
+    client = login(alice)
     m1 = measure(reviewed, "一、")
     money = m1.targets.get(kind="money")
-    login(alice).post(
+    client.post(
         f"/documents/measures/{m1.pk}/edit/",
         {
             "version": m1.version,
@@ -431,3 +439,5 @@ def test_money_target_values_are_computed_exactly(login, alice, reviewed, typed,
     money.refresh_from_db()
     assert money.value == stored and type(money.value) is type(stored)
     assert repr(money.value) == repr(stored)
+    page = client.get(f"/documents/{reviewed.pk}/").content.decode()
+    assert f'name="target-{money.pk}-value" value="{shown}"' in page

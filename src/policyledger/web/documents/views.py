@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -169,15 +170,24 @@ def _value_text(target) -> str:
     value = target.value
 
     def one(v):
-        if target.kind == "money" and isinstance(v, int | float) and v and v % 10000 == 0:
-            return f"{v / 10000:g}万"
-        return f"{v:g}" if isinstance(v, float) else str(v)
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return str(v)
+        # Decimal, not f"{v:g}": six significant digits made 12345678.91 "1.23457e+07".
+        number = Decimal(str(v))
+        if target.kind == "money" and number and number % 10000 == 0:
+            return f"{_plain(number / 10000)}万"
+        return _plain(number)
 
     if isinstance(value, list):
         if target.kind == "ratio":
             return ":".join(one(v) for v in value)
         return "-".join(one(v) for v in value)
     return "" if value is None else one(value)
+
+
+def _plain(number: Decimal) -> str:
+    """1000 -> "1000", 1.50 -> "1.5": what a person types back into the box."""
+    return f"{number.normalize():f}" if number != number.to_integral_value() else f"{number:.0f}"
 
 
 def _weight(text: str) -> float | None:
