@@ -161,6 +161,78 @@ def cutoff(period: Period, today: dt.date | None = None) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def warning_on(deadline: dt.date | None, status: str, day: dt.date) -> str:
+    """The warning a task had on ``day``: the same rule as the daily warning job."""
+    if not deadline or status == TaskStatus.DONE:
+        return Task.Warning.NORMAL
+    if deadline < day:
+        return Task.Warning.OVERDUE
+    if deadline <= day + dt.timedelta(days=settings.WARNING_DAYS):
+        return Task.Warning.DUE_SOON
+    return Task.Warning.NORMAL
+
+
+@dataclass
+class TaskState:
+    """A task's state as of a moment: what the dashboard counts (lighter than a ``TaskLine``)."""
+
+    pk: int
+    unit_id: int
+    unit: str
+    deadline: dt.date | None
+    status: str
+    percent: int
+    warning: str
+
+
+def accepted_as_of(period: Period, moment: dt.datetime) -> QuerySet[Report]:
+    """A task's accepted reports up to ``period`` as known at ``moment``, newest first (for a
+    subquery on ``OuterRef("pk")``)."""
+    return Report.objects.filter(
+        task=OuterRef("pk"),
+        status=Report.Status.ACCEPTED,
+        period_start__lte=period.end,
+        reviewed_at__lt=moment,
+    ).order_by("-period_start")
+
+
+def task_states(
+    period: Period, *, today: dt.date | None = None, document_ids: list[int] | None = None
+) -> tuple[dt.date, list[TaskState]]:
+    """The day described and every task's state then, as a briefing of ``period`` counts them
+    (same documents, tasks, status and warning rule), in one query."""
+    today = today or timezone.localdate()
+    as_of = min(period.end, today)
+    moment = cutoff(period, today)
+    accepted = accepted_as_of(period, moment)
+    rows = (
+        tasks_as_of(moment, documents_as_of(moment, document_ids))
+        .annotate(
+            as_of_status=Subquery(accepted.values("task_status")[:1]),
+            as_of_percent=Subquery(accepted.values("percent")[:1]),
+        )
+        .order_by()
+        .values_list(
+            "pk", "lead_unit_id", "lead_unit__name", "deadline", "as_of_status", "as_of_percent"
+        )
+    )
+    states = []
+    for pk, unit_id, unit, deadline, status, percent in rows:
+        status = status or TaskStatus.NOT_STARTED
+        states.append(
+            TaskState(
+                pk,
+                unit_id,
+                unit,
+                deadline,
+                status,
+                percent or 0,
+                warning_on(deadline, status, as_of),
+            )
+        )
+    return as_of, states
+
+
 def documents_as_of(moment: dt.datetime, document_ids: list[int] | None = None):
     """The documents in the programme at ``moment``: published before it and not withdrawn at
     that moment (a later withdrawal or restoration does not change it)."""
@@ -187,7 +259,6 @@ def collect_briefing(
     """Everything a 通报 for ``period`` says, over the published documents (or those given)."""
     today = today or timezone.localdate()
     as_of = min(period.end, today)
-    soon = as_of + dt.timedelta(days=settings.WARNING_DAYS)
     briefing = Briefing(
         period=period,
         as_of=as_of,
@@ -200,12 +271,7 @@ def collect_briefing(
     documents = documents_as_of(moment, document_ids)
     tasks = tasks_as_of(moment, documents)
 
-    accepted = Report.objects.filter(
-        task=OuterRef("pk"),
-        status=Report.Status.ACCEPTED,
-        period_start__lte=period.end,
-        reviewed_at__lt=moment,
-    ).order_by("-period_start")
+    accepted = accepted_as_of(period, moment)
     latest = Report.objects.filter(
         task=OuterRef("pk"),
         status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED, Report.Status.RETURNED],
@@ -252,9 +318,8 @@ def collect_briefing(
     for row in rows:
         status = row["as_of_status"] or TaskStatus.NOT_STARTED
         deadline = row["deadline"]
-        # The same rule as the daily warning job, applied on the briefing date.
-        overdue = bool(deadline and deadline < as_of and status != TaskStatus.DONE)
-        due_soon = bool(deadline and not overdue and deadline <= soon and status != TaskStatus.DONE)
+        warning = warning_on(deadline, status, as_of)
+        overdue = warning == Task.Warning.OVERDUE
         doc_ids.add(row["measure__document_id"])
         briefing.tasks.append(
             TaskLine(
@@ -270,13 +335,7 @@ def collect_briefing(
                 percent=row["as_of_percent"] or 0,
                 overdue=overdue,
                 reported=bool(row["reported"]),
-                warning=(
-                    Task.Warning.OVERDUE
-                    if overdue
-                    else Task.Warning.DUE_SOON
-                    if due_soon
-                    else Task.Warning.NORMAL
-                ),
+                warning=warning,
                 latest_label=row["latest_label"] or "",
                 latest_status=status_labels.get(row["latest_status"], ""),
                 latest_narrative=row["latest_narrative"] or "",

@@ -1,7 +1,7 @@
 """The dashboard's figures, as of the end of a chosen month (or as of today, the default).
 
 Every figure (totals, by unit, by status and warning, the deadline timeline, committed money) is
-read from the same as-of view of the programme as the 通报 (``briefings.data.collect_briefing``):
+read from the same as-of view of the programme as the 通报 (``briefings.data.task_states``):
 the documents in the programme at that moment, the tasks open then, each task's status and percent
 from its newest report accepted by then, its warning computed on that day. A past month's figures
 therefore stay the same when reports, documents, withdrawals or closings arrive later; the default
@@ -22,13 +22,12 @@ from django.utils import timezone
 from policyledger.formats.targets import format_money
 from policyledger.web.documents.models import Target
 from policyledger.web.tracking.briefings.data import (
-    Briefing,
-    TaskLine,
-    collect_briefing,
+    TaskState,
     committing,
     cutoff,
     documents_as_of,
     money_amount,
+    task_states,
 )
 from policyledger.web.tracking.models import Task, TaskStatus
 from policyledger.web.tracking.services.periods import Period, parse_period, period_containing
@@ -58,18 +57,17 @@ def period_choices(today: dt.date | None = None) -> list[Period]:
     return out
 
 
-def programme_briefing(
+def programme_states(
     document_id: int | None = None, today: dt.date | None = None, period: Period | None = None
-) -> Briefing:
-    """The as-of view of the programme behind the dashboard: at ``period``'s end, or today."""
+) -> tuple[dt.date, list[TaskState]]:
+    """The as-of view of the programme behind the dashboard (the day described and each task's
+    state then): at ``period``'s end, or today."""
     today = today or timezone.localdate()
     ids = [document_id] if document_id is not None else None
-    return collect_briefing(
-        period or period_containing(today, "monthly"), today=today, document_ids=ids
-    )
+    return task_states(period or period_containing(today, "monthly"), today=today, document_ids=ids)
 
 
-def by_unit(lines: list[TaskLine]) -> list[dict[str, Any]]:
+def by_unit(lines: list[TaskState]) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     percents: dict[int, int] = defaultdict(int)
     for t in lines:
@@ -86,7 +84,7 @@ def by_unit(lines: list[TaskLine]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda u: (-u["total"], u["name"]))
 
 
-def by_status(lines: list[TaskLine]) -> list[dict[str, Any]]:
+def by_status(lines: list[TaskState]) -> list[dict[str, Any]]:
     counts: dict[str, int] = defaultdict(int)
     for t in lines:
         counts[t.status] += 1
@@ -96,7 +94,7 @@ def by_status(lines: list[TaskLine]) -> list[dict[str, Any]]:
     ]
 
 
-def by_warning(lines: list[TaskLine]) -> list[dict[str, Any]]:
+def by_warning(lines: list[TaskState]) -> list[dict[str, Any]]:
     counts: dict[str, int] = defaultdict(int)
     for t in lines:
         counts[t.warning] += 1
@@ -106,7 +104,7 @@ def by_warning(lines: list[TaskLine]) -> list[dict[str, Any]]:
     ]
 
 
-def deadline_timeline(lines: list[TaskLine], as_of: dt.date) -> list[dict[str, Any]]:
+def deadline_timeline(lines: list[TaskState], as_of: dt.date) -> list[dict[str, Any]]:
     """Tasks by month of their deadline: done, still open, and open past the deadline."""
     months: dict[dt.date, dict[str, int]] = {}
     for t in lines:
@@ -183,9 +181,7 @@ def dashboard_data(
 ) -> dict:
     """Every figure of the dashboard as of ``period``'s end (None: as of today)."""
     today = today or timezone.localdate()
-    briefing = programme_briefing(document_id, today, period)
-    lines = briefing.tasks
-    as_of = briefing.as_of
+    as_of, lines = programme_states(document_id, today, period)
     units = by_unit(lines)
     statuses = by_status(lines)
     total = len(lines)

@@ -102,7 +102,7 @@ def drill_down(request):
     document_id = _document(request)
     period = _period(request)
     # The same as-of lines as the figures, so a drill-down lists exactly the tasks counted.
-    lines = dashboard.programme_briefing(document_id, period=period).tasks
+    _, lines = dashboard.programme_states(document_id, period=period)
     labels = [dashboard_label(period)]
     unit_id = int_or_none(f.get("unit"))
     if unit_id is not None:
