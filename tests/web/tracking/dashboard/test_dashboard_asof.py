@@ -76,6 +76,14 @@ def test_a_past_month_stays_the_same_when_later_work_arrives(
         october = _json(client, period="2022-10")
         today = _json(client)
     assert again == september
+    with clock(_at(now, 11, 3)):
+        drilled = client.get(DRILL, {"period": "2022-09", "status": "in_progress"})
+        done_now = client.get(DRILL, {"status": "done"})
+    # September's drill-down shows the task as it was then (推进中, 80%), today's as it is now.
+    [then] = drilled.context["page"].object_list
+    assert (then.pk, then.status, then.percent) == (task.pk, "in_progress", 80)
+    assert "截至2022年9月末" in drilled.content.decode()
+    assert [(t.pk, t.percent) for t in done_now.context["page"].object_list] == [(task.pk, 100)]
     assert october["summary"]["tasks"] == 8 and october["summary"]["done"] == 1
     assert today["period_label"] == "截至今日" and today["as_of"] == "2022-11-03"
     assert today["summary"]["tasks"] == 8 and today["summary"]["done"] == 1

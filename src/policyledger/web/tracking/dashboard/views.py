@@ -135,6 +135,11 @@ def drill_down(request):
         "deadline", "measure__document_id", "measure__order", "pk"
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(f.get("page"))
+    # The rows show each task as counted (status, percent, warning as of the chosen moment).
+    states = {t.pk: t for t in lines}
+    for task in page.object_list:
+        state = states[task.pk]
+        task.status, task.percent, task.warning = state.status, state.percent, state.warning
     query = f.copy()
     query.pop("page", None)
     return render(
