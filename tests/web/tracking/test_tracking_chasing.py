@@ -154,3 +154,75 @@ def test_escalation_after_n_days_to_the_leader_contact_once(
     assert Notification.objects.filter(user=alice, text__startswith="督办：").count() == 2
     with clock(october + dt.timedelta(days=9)):
         assert chasing.escalate() is None  # once per unit and period
+
+
+def _page_queries(client, clock, when) -> tuple[int, str, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with clock(when), CaptureQueriesContext(connection) as ctx:
+        response = client.get("/tracking/chasing/")
+    assert response.status_code == 200
+    return (
+        len(ctx.captured_queries),
+        response.content.decode(),
+        [q["sql"] for q in ctx.captured_queries],
+    )
+
+
+def _more_late_units(tasks, n: int, first: int = 0) -> None:
+    """``n`` more units, each leading two tasks with no September report."""
+    from policyledger.web.accounts.models import Unit
+    from policyledger.web.tracking.models import Task
+
+    measures = [tasks[("一、", "市商务局")].measure, tasks[("二、", "市发展改革委")].measure]
+    for i in range(first, first + n):
+        unit = Unit.objects.create(name=f"测试局{i}", level=Unit.Level.CITY)
+        for measure in measures:
+            Task.objects.create(measure=measure, lead_unit=unit, deadline=dt.date(2023, 6, 30))
+
+
+def test_chasing_page_queries_do_not_grow_with_units_and_tasks(
+    login, alice, september_reported, clock, now, october
+):
+    """Issue 11: the 催报 page took 0.7 s on the demo. A fixed number of queries, and the late
+    tasks are read without their documents' text and parse result (which made it slow)."""
+    with clock(now.replace(month=9, day=25)):
+        _more_late_units(september_reported, 1)
+    client = login(alice)
+    with clock(october):
+        client.post("/tracking/chasing/send/")
+    small, html, sql = _page_queries(client, clock, october)
+    assert "测试局0" in html
+    with clock(now.replace(month=9, day=25)):
+        _more_late_units(september_reported, 6, first=1)
+    with clock(october + dt.timedelta(days=1)):
+        client.post("/tracking/chasing/send/")
+    large, html, sql = _page_queries(client, clock, october + dt.timedelta(days=1))
+    assert "测试局6" in html and html.count("/tracking/tasks/") >= 2 * 7 + 3
+    assert large == small
+    task_queries = [q for q in sql if 'FROM "tracking_task"' in q]
+    assert task_queries and not any("original_text" in q or '"parsed"' in q for q in task_queries)
+
+
+def test_control_a_query_per_late_unit_is_caught(
+    login, alice, september_reported, clock, now, october, monkeypatch
+):
+    """The same measurement catches an N+1 (one query per late unit)."""
+    from policyledger.web.accounts.models import Unit
+
+    real = chasing.late_units
+
+    def per_unit(today=None):
+        late = real(today)
+        for u in late:
+            u.contact = Unit.objects.get(pk=u.unit_id).contact_person
+        return late
+
+    monkeypatch.setattr(chasing, "late_units", per_unit)
+    client = login(alice)
+    small, _, _ = _page_queries(client, clock, october)
+    with clock(now.replace(month=9, day=25)):
+        _more_late_units(september_reported, 4)
+    large, _, _ = _page_queries(client, clock, october)
+    assert large == small + 4

@@ -206,3 +206,32 @@ class Target(models.Model):
     def state(self) -> dict:
         """What a reader or a comparison needs of the target (the API, the re-parse check)."""
         return {name: getattr(self, name) for name in self.STATE_FIELDS}
+
+
+class StatusChange(models.Model):
+    """One move of a published document's status (withdrawn, restored, reopened), with its time:
+    what a past period's 通报 and dashboard read to know whether the document was in the
+    programme then (``documents.services.asof``)."""
+
+    document = models.ForeignKey(
+        PolicyDocument, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    old = models.CharField("原状态", max_length=12, choices=PolicyDocument.Status.choices)
+    new = models.CharField("新状态", max_length=12, choices=PolicyDocument.Status.choices)
+    at = models.DateTimeField("时间", db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "文件状态变化"
+        verbose_name_plural = "文件状态变化"
+        ordering = ["document_id", "at", "id"]
+        indexes = [models.Index(fields=["document", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.old} -> {self.new} @ {self.at:%Y-%m-%d %H:%M}"

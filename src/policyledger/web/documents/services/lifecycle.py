@@ -4,7 +4,8 @@ reopen it for review; and the unit-merge receiver for the measures' unit links.
 Withdrawal is reversible (``restore_document``): it deletes nothing — the tasks are closed and
 hidden from the reporters, their reports and history stay — so taking a document back by mistake,
 or suspending it for a while, is undone by one action that reopens exactly the tasks the
-withdrawal closed.
+withdrawal closed. Every move is dated (``StatusChange``): a period that ended before a withdrawal
+still counts the document (``documents.services.asof``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import logging
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from policyledger.web.core import audit
 from policyledger.web.documents import hooks
-from policyledger.web.documents.models import MeasureUnit, PolicyDocument
+from policyledger.web.documents.models import MeasureUnit, PolicyDocument, StatusChange
 from policyledger.web.documents.services.errors import ReviewError
 
 logger = logging.getLogger("policyledger.web.documents")
@@ -84,6 +86,14 @@ def _move(
             raise ReviewError(refused.format(status=document.get_status_display()))
         changed = hooks.status_changed(user, document, old, new)
         PolicyDocument.objects.filter(pk=document.pk).update(status=new, version=F("version") + 1)
+        # Dated, so the periods before this moment keep counting the document as they did.
+        StatusChange.objects.create(
+            document=document,
+            old=old,
+            new=new,
+            at=timezone.now(),
+            by=user if getattr(user, "is_authenticated", False) else None,
+        )
         audit.record(
             user,
             action,

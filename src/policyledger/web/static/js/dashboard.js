@@ -59,7 +59,7 @@
       if (el) { el.textContent = shown[key]; }
     });
     var asOf = document.getElementById("as-of");
-    if (asOf) { asOf.textContent = "截至" + data.as_of_label; }
+    if (asOf) { asOf.textContent = data.period ? "截至" + data.as_of_label : "截至今日（" + data.as_of_label + "）"; }
   }
 
   // Label a bar only when it has a length; forty "0%" labels say nothing.

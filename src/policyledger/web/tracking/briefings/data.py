@@ -4,9 +4,11 @@ A briefing describes the programme *as of* the end of its period (or today, for 
 way): only documents published, tasks created, reports submitted and reports accepted before that
 moment count (``cutoff``), and a task's status and percent are those of its newest report accepted
 by then. A briefing for a past period regenerated next month therefore says the same thing, even
-if a document was published or a report accepted since (``BRIEFING_CLOSE_DAYS`` lets the office
-count what was settled a few days after the period's end; 0 by default). The .docx and .xlsx
-writers (``briefing_docx``, ``briefing_xlsx``) only render a ``Briefing``.
+if a document was published, withdrawn or restored, a task closed or a report accepted since
+(documents and tasks are read from their dated history: ``documents_as_of``, ``tasks_as_of``;
+``BRIEFING_CLOSE_DAYS`` lets the office count what was settled a few days after the period's end;
+0 by default). The .docx and .xlsx writers (``briefing_docx``, ``briefing_xlsx``) only render a
+``Briefing``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from policyledger.formats import format_date
-from policyledger.web.documents.models import PolicyDocument, Target
+from policyledger.web.documents.models import Target
+from policyledger.web.documents.services.asof import in_programme
 from policyledger.web.tracking.models import Report, ReportValue, Task, TaskStatus
 from policyledger.web.tracking.services.periods import Period
 
@@ -158,14 +161,90 @@ def cutoff(period: Period, today: dt.date | None = None) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def documents_as_of(moment: dt.datetime, document_ids: list[int] | None = None):
-    """The documents published before ``moment`` (and still published)."""
-    documents = PolicyDocument.objects.filter(
-        status=PolicyDocument.Status.PUBLISHED, published_at__lt=moment
+def warning_on(deadline: dt.date | None, status: str, day: dt.date) -> str:
+    """The warning a task had on ``day``: the same rule as the daily warning job."""
+    if not deadline or status == TaskStatus.DONE:
+        return Task.Warning.NORMAL
+    if deadline < day:
+        return Task.Warning.OVERDUE
+    if deadline <= day + dt.timedelta(days=settings.WARNING_DAYS):
+        return Task.Warning.DUE_SOON
+    return Task.Warning.NORMAL
+
+
+@dataclass
+class TaskState:
+    """A task's state as of a moment: what the dashboard counts (lighter than a ``TaskLine``)."""
+
+    pk: int
+    unit_id: int
+    unit: str
+    deadline: dt.date | None
+    status: str
+    percent: int
+    warning: str
+
+
+def accepted_as_of(period: Period, moment: dt.datetime) -> QuerySet[Report]:
+    """A task's accepted reports up to ``period`` as known at ``moment``, newest first (for a
+    subquery on ``OuterRef("pk")``)."""
+    return Report.objects.filter(
+        task=OuterRef("pk"),
+        status=Report.Status.ACCEPTED,
+        period_start__lte=period.end,
+        reviewed_at__lt=moment,
+    ).order_by("-period_start")
+
+
+def task_states(
+    period: Period, *, today: dt.date | None = None, document_ids: list[int] | None = None
+) -> tuple[dt.date, list[TaskState]]:
+    """The day described and every task's state then, as a briefing of ``period`` counts them
+    (same documents, tasks, status and warning rule), in one query."""
+    today = today or timezone.localdate()
+    as_of = min(period.end, today)
+    moment = cutoff(period, today)
+    accepted = accepted_as_of(period, moment)
+    rows = (
+        tasks_as_of(moment, documents_as_of(moment, document_ids))
+        .annotate(
+            as_of_status=Subquery(accepted.values("task_status")[:1]),
+            as_of_percent=Subquery(accepted.values("percent")[:1]),
+        )
+        .order_by()
+        .values_list(
+            "pk", "lead_unit_id", "lead_unit__name", "deadline", "as_of_status", "as_of_percent"
+        )
     )
-    if document_ids is not None:
-        documents = documents.filter(pk__in=document_ids)
-    return documents
+    states = []
+    for pk, unit_id, unit, deadline, status, percent in rows:
+        status = status or TaskStatus.NOT_STARTED
+        states.append(
+            TaskState(
+                pk,
+                unit_id,
+                unit,
+                deadline,
+                status,
+                percent or 0,
+                warning_on(deadline, status, as_of),
+            )
+        )
+    return as_of, states
+
+
+def documents_as_of(moment: dt.datetime, document_ids: list[int] | None = None):
+    """The documents in the programme at ``moment``: published before it and not withdrawn at
+    that moment (a later withdrawal or restoration does not change it)."""
+    return in_programme(moment, document_ids)
+
+
+def tasks_as_of(moment: dt.datetime, documents) -> QuerySet[Task]:
+    """The tasks of ``documents`` that existed at ``moment`` and were not closed by then (a task
+    closed later, e.g. its measure removed on re-publication, still counts before its closing)."""
+    return Task.objects.filter(
+        measure__document__in=documents.values("pk"), created_at__lt=moment
+    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
 
 
 def collect_briefing(
@@ -180,7 +259,6 @@ def collect_briefing(
     """Everything a 通报 for ``period`` says, over the published documents (or those given)."""
     today = today or timezone.localdate()
     as_of = min(period.end, today)
-    soon = as_of + dt.timedelta(days=settings.WARNING_DAYS)
     briefing = Briefing(
         period=period,
         as_of=as_of,
@@ -191,14 +269,9 @@ def collect_briefing(
     )
     moment = cutoff(period, today)
     documents = documents_as_of(moment, document_ids)
-    tasks = Task.objects.filter(measure__document__in=documents.values("pk"), created_at__lt=moment)
+    tasks = tasks_as_of(moment, documents)
 
-    accepted = Report.objects.filter(
-        task=OuterRef("pk"),
-        status=Report.Status.ACCEPTED,
-        period_start__lte=period.end,
-        reviewed_at__lt=moment,
-    ).order_by("-period_start")
+    accepted = accepted_as_of(period, moment)
     latest = Report.objects.filter(
         task=OuterRef("pk"),
         status__in=[Report.Status.SUBMITTED, Report.Status.ACCEPTED, Report.Status.RETURNED],
@@ -245,9 +318,8 @@ def collect_briefing(
     for row in rows:
         status = row["as_of_status"] or TaskStatus.NOT_STARTED
         deadline = row["deadline"]
-        # The same rule as the daily warning job, applied on the briefing date.
-        overdue = bool(deadline and deadline < as_of and status != TaskStatus.DONE)
-        due_soon = bool(deadline and not overdue and deadline <= soon and status != TaskStatus.DONE)
+        warning = warning_on(deadline, status, as_of)
+        overdue = warning == Task.Warning.OVERDUE
         doc_ids.add(row["measure__document_id"])
         briefing.tasks.append(
             TaskLine(
@@ -263,13 +335,7 @@ def collect_briefing(
                 percent=row["as_of_percent"] or 0,
                 overdue=overdue,
                 reported=bool(row["reported"]),
-                warning=(
-                    Task.Warning.OVERDUE
-                    if overdue
-                    else Task.Warning.DUE_SOON
-                    if due_soon
-                    else Task.Warning.NORMAL
-                ),
+                warning=warning,
                 latest_label=row["latest_label"] or "",
                 latest_status=status_labels.get(row["latest_status"], ""),
                 latest_narrative=row["latest_narrative"] or "",
@@ -277,8 +343,8 @@ def collect_briefing(
         )
     briefing.documents = len(doc_ids)
     briefing.units = _by_unit(briefing.tasks)
-    briefing.highlights = _highlights(period, documents, moment)
-    briefing.money_target, briefing.money_achieved = _money(period, documents, moment)
+    briefing.highlights = _highlights(period, tasks, moment)
+    briefing.money_target, briefing.money_achieved = _money(period, documents, tasks, moment)
     return briefing
 
 
@@ -297,14 +363,14 @@ def _by_unit(tasks: list[TaskLine]) -> list[UnitLine]:
     return sorted(units.values(), key=lambda u: (-u.overdue, -u.missing, -u.tasks, u.unit))
 
 
-def _highlights(period: Period, documents, moment: dt.datetime) -> list[Highlight]:
+def _highlights(period: Period, tasks, moment: dt.datetime) -> list[Highlight]:
     reports = (
         Report.objects.filter(
             status=Report.Status.ACCEPTED,
             reviewed_at__lt=moment,
             period_start__gte=period.start,
             period_start__lte=period.end,
-            task__measure__document__in=documents.values("pk"),
+            task__in=tasks.values("pk"),
         )
         .exclude(narrative="")
         .select_related("task__lead_unit", "task__measure")
@@ -349,7 +415,7 @@ def committing(targets):
     )
 
 
-def _money(period: Period, documents, moment: dt.datetime) -> tuple[float, float]:
+def _money(period: Period, documents, tasks, moment: dt.datetime) -> tuple[float, float]:
     targets = committing(Target.objects.filter(measure__document__in=documents.values("pk")))
     values = dict(targets.values_list("pk", "value"))
     total = sum(money_amount(v) for v in values.values())
@@ -359,6 +425,7 @@ def _money(period: Period, documents, moment: dt.datetime) -> tuple[float, float
     rows = (
         ReportValue.objects.filter(
             target_id__in=targets.values("pk"),
+            report__task__in=tasks.values("pk"),
             report__status=Report.Status.ACCEPTED,
             report__period_start__lte=period.end,
             report__reviewed_at__lt=moment,

@@ -1,7 +1,14 @@
-"""The dashboard's figures, each from one aggregate query over the published programme.
+"""The dashboard's figures, as of the end of a chosen month (or as of today, the default).
+
+Every figure (totals, by unit, by status and warning, the deadline timeline, committed money) is
+read from the same as-of view of the programme as the 通报 (``briefings.data.task_states``):
+the documents in the programme at that moment, the tasks open then, each task's status and percent
+from its newest report accepted by then, its warning computed on that day. A past month's figures
+therefore stay the same when reports, documents, withdrawals or closings arrive later; the default
+("截至今日") is the same definition applied to today.
 
 The number of queries is fixed (asserted in the tests), whatever the number of tasks or reports:
-the database counts, Python only shapes the result for the charts.
+one row per task is read with its as-of status, and Python counts them for the charts.
 """
 
 from __future__ import annotations
@@ -10,103 +17,123 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from policyledger.formats.targets import format_money
-from policyledger.web.documents.models import PolicyDocument, Target
-from policyledger.web.tracking.briefings.data import committing, money_amount
+from policyledger.web.documents.models import Target
+from policyledger.web.tracking.briefings.data import (
+    TaskState,
+    committing,
+    cutoff,
+    documents_as_of,
+    money_amount,
+    task_states,
+)
 from policyledger.web.tracking.models import Task, TaskStatus
+from policyledger.web.tracking.services.periods import Period, parse_period, period_containing
 from policyledger.web.tracking.services.sectors import sector_names, sector_of_target
 
-
-def programme_tasks(document_id: int | None = None) -> QuerySet[Task]:
-    tasks = Task.objects.filter(measure__document__status=PolicyDocument.Status.PUBLISHED)
-    if document_id is not None:
-        tasks = tasks.filter(measure__document_id=document_id)
-    return tasks
+MAX_PERIODS = 24
 
 
-def by_unit(tasks: QuerySet[Task]) -> list[dict[str, Any]]:
-    rows = (
-        tasks.values("lead_unit_id", "lead_unit__name")
-        .annotate(
-            total=Count("pk"),
-            done=Count("pk", filter=Q(status=TaskStatus.DONE)),
-            overdue=Count("pk", filter=Q(warning=Task.Warning.OVERDUE)),
-            progress=Avg("percent"),
+def choose_period(text: str | None, today: dt.date | None = None) -> Period | None:
+    """The month a dashboard is asked for (``2026-11``), or None for 截至今日 (also for a month
+    not yet finished, or nonsense)."""
+    today = today or timezone.localdate()
+    period = parse_period(text or "", "monthly") if text else None
+    if period is None or period.end >= today:
+        return None
+    return period
+
+
+def period_choices(today: dt.date | None = None) -> list[Period]:
+    """The finished months a dashboard can be read at, newest first."""
+    today = today or timezone.localdate()
+    out: list[Period] = []
+    period = period_containing(today, "monthly")
+    for _ in range(MAX_PERIODS):
+        period = period_containing(period.start - dt.timedelta(days=1), "monthly")
+        out.append(period)
+    return out
+
+
+def programme_states(
+    document_id: int | None = None, today: dt.date | None = None, period: Period | None = None
+) -> tuple[dt.date, list[TaskState]]:
+    """The as-of view of the programme behind the dashboard (the day described and each task's
+    state then): at ``period``'s end, or today."""
+    today = today or timezone.localdate()
+    ids = [document_id] if document_id is not None else None
+    return task_states(period or period_containing(today, "monthly"), today=today, document_ids=ids)
+
+
+def by_unit(lines: list[TaskState]) -> list[dict[str, Any]]:
+    rows: dict[int, dict[str, Any]] = {}
+    percents: dict[int, int] = defaultdict(int)
+    for t in lines:
+        row = rows.setdefault(
+            t.unit_id, {"id": t.unit_id, "name": t.unit, "total": 0, "done": 0, "overdue": 0}
         )
-        .order_by()
-    )
-    out = [
-        {
-            "id": r["lead_unit_id"],
-            "name": r["lead_unit__name"],
-            "total": r["total"],
-            "done": r["done"],
-            "overdue": r["overdue"],
-            "rate": round(100 * r["done"] / r["total"], 1) if r["total"] else 0.0,
-            "progress": round(float(r["progress"] or 0), 1),
-        }
-        for r in rows
-    ]
-    return sorted(out, key=lambda u: (-u["total"], u["name"]))
+        row["total"] += 1
+        row["done"] += t.status == TaskStatus.DONE
+        row["overdue"] += t.warning == Task.Warning.OVERDUE
+        percents[t.unit_id] += t.percent
+    for unit_id, r in rows.items():
+        r["rate"] = round(100 * r["done"] / r["total"], 1) if r["total"] else 0.0
+        r["progress"] = round(percents[unit_id] / r["total"], 1) if r["total"] else 0.0
+    return sorted(rows.values(), key=lambda u: (-u["total"], u["name"]))
 
 
-def by_status(tasks: QuerySet[Task]) -> list[dict[str, Any]]:
-    counts = dict(tasks.values_list("status").annotate(n=Count("pk")).order_by())
+def by_status(lines: list[TaskState]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = defaultdict(int)
+    for t in lines:
+        counts[t.status] += 1
     return [
         {"code": code, "label": label, "count": counts.get(code, 0)}
         for code, label in TaskStatus.choices
     ]
 
 
-def by_warning(tasks: QuerySet[Task]) -> list[dict[str, Any]]:
-    counts = dict(tasks.values_list("warning").annotate(n=Count("pk")).order_by())
+def by_warning(lines: list[TaskState]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = defaultdict(int)
+    for t in lines:
+        counts[t.warning] += 1
     return [
         {"code": code, "label": label, "count": counts.get(code, 0)}
         for code, label in Task.Warning.choices
     ]
 
 
-def deadline_timeline(tasks: QuerySet[Task], today: dt.date) -> list[dict[str, Any]]:
+def deadline_timeline(lines: list[TaskState], as_of: dt.date) -> list[dict[str, Any]]:
     """Tasks by month of their deadline: done, still open, and open past the deadline."""
-    rows = (
-        tasks.filter(deadline__isnull=False)
-        .annotate(month=TruncMonth("deadline"))
-        .values("month")
-        .annotate(
-            done=Count("pk", filter=Q(status=TaskStatus.DONE)),
-            overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(deadline__lt=today)),
-            open=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(deadline__gte=today)),
-        )
-        .order_by("month")
-    )
-    out = []
-    for r in rows:
-        month = r["month"]
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        out.append(
-            {
-                "month": f"{month:%Y-%m}",
-                "label": f"{month.year}年{month.month}月",
-                "done": r["done"],
-                "open": r["open"],
-                "overdue": r["overdue"],
-            }
-        )
-    return out
+    months: dict[dt.date, dict[str, int]] = {}
+    for t in lines:
+        if t.deadline is None:
+            continue
+        month = months.setdefault(t.deadline.replace(day=1), {"done": 0, "open": 0, "overdue": 0})
+        if t.status == TaskStatus.DONE:
+            month["done"] += 1
+        elif t.deadline < as_of:
+            month["overdue"] += 1
+        else:
+            month["open"] += 1
+    return [
+        {"month": f"{m:%Y-%m}", "label": f"{m.year}年{m.month}月", **months[m]}
+        for m in sorted(months)
+    ]
 
 
-def money_targets(document_id: int | None = None) -> list[dict[str, Any]]:
-    """Committed-money targets of published documents, each with its sector."""
+def money_targets(
+    document_id: int | None = None, today: dt.date | None = None, period: Period | None = None
+) -> list[dict[str, Any]]:
+    """Committed-money targets of the documents in the programme at ``period``'s end (or
+    today), each with its sector."""
+    today = today or timezone.localdate()
+    moment = cutoff(period or period_containing(today, "monthly"), today)
+    ids = [document_id] if document_id is not None else None
     targets = committing(
-        Target.objects.filter(measure__document__status=PolicyDocument.Status.PUBLISHED)
+        Target.objects.filter(measure__document__in=documents_as_of(moment, ids).values("pk"))
     )
-    if document_id is not None:
-        targets = targets.filter(measure__document_id=document_id)
     rows = targets.values("pk", "measure_id", "value", "text", "measure__heading", "measure__text")
     return [
         {
@@ -139,24 +166,35 @@ def by_sector(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def measures_in_sector(sector: str, document_id: int | None = None) -> list[int]:
-    return sorted({t["measure_id"] for t in money_targets(document_id) if t["sector"] == sector})
+def measures_in_sector(
+    sector: str,
+    document_id: int | None = None,
+    today: dt.date | None = None,
+    period: Period | None = None,
+) -> list[int]:
+    targets = money_targets(document_id, today, period)
+    return sorted({t["measure_id"] for t in targets if t["sector"] == sector})
 
 
-def dashboard_data(document_id: int | None = None, today: dt.date | None = None) -> dict:
+def dashboard_data(
+    document_id: int | None = None, today: dt.date | None = None, period: Period | None = None
+) -> dict:
+    """Every figure of the dashboard as of ``period``'s end (None: as of today)."""
     today = today or timezone.localdate()
-    tasks = programme_tasks(document_id)
-    units = by_unit(tasks)
-    statuses = by_status(tasks)
-    total = sum(s["count"] for s in statuses)
+    as_of, lines = programme_states(document_id, today, period)
+    units = by_unit(lines)
+    statuses = by_status(lines)
+    total = len(lines)
     done = next(s["count"] for s in statuses if s["code"] == TaskStatus.DONE)
-    progress = sum(u["progress"] * u["total"] for u in units) / total if total else 0.0
-    warnings = by_warning(tasks)
-    sectors = by_sector(money_targets(document_id))
+    progress = sum(t.percent for t in lines) / total if total else 0.0
+    warnings = by_warning(lines)
+    sectors = by_sector(money_targets(document_id, today, period))
     committed = sum(s["amount"] for s in sectors)
     return {
-        "as_of": today.isoformat(),
-        "as_of_label": f"{today.year}年{today.month}月{today.day}日",
+        "as_of": as_of.isoformat(),
+        "as_of_label": f"{as_of.year}年{as_of.month}月{as_of.day}日",
+        "period": f"{period.start:%Y-%m}" if period else "",
+        "period_label": f"截至{period.label}末" if period else "截至今日",
         "summary": {
             "tasks": total,
             "done": done,
@@ -170,6 +208,6 @@ def dashboard_data(document_id: int | None = None, today: dt.date | None = None)
         "units": units,
         "statuses": statuses,
         "warnings": warnings,
-        "timeline": deadline_timeline(tasks, today),
+        "timeline": deadline_timeline(lines, as_of),
         "sectors": sectors,
     }

@@ -19,6 +19,10 @@ from policyledger.web.tracking.services.sectors import sector_names
 PAGE_SIZE = 50
 
 
+def dashboard_label(period) -> str:
+    return f"截至{period.label}末" if period else "截至今日"
+
+
 def _allowed(request) -> None:
     permissions.require_role(request.user, permissions.ADMIN, permissions.VIEWER)
 
@@ -27,37 +31,58 @@ def _document(request) -> int | None:
     return int_or_none(request.GET.get("document"))
 
 
+def _period(request):
+    """The month asked for (``?period=2026-11``); None means 截至今日."""
+    return dashboard.choose_period(request.GET.get("period"))
+
+
+def _query(document, period) -> str:
+    parts = []
+    if document:
+        parts.append(f"document={document}")
+    if period:
+        parts.append(f"period={period.start:%Y-%m}")
+    return "&".join(parts)
+
+
 def dashboard_page(request):
     _allowed(request)
     document = _document(request)
+    period = _period(request)
+    query = _query(document, period)
     drill = reverse("tracking:dashboard_tasks")
-    period, rankings = _rankings(document)
+    ranking_period, rankings = _rankings(document, period)
     return render(
         request,
         "dashboard/dashboard.html",
         {
             "document": document,
-            "documents": PolicyDocument.objects.filter(status=PolicyDocument.Status.PUBLISHED).only(
-                "pk", "title", "short_title", "source_name"
-            ),
-            "drill": f"{drill}?document={document}" if document else drill,
-            "drill_q": bool(document),
-            "money_rows": money_panel(document),  # 资金兑现 panel (tracking.hooks)
-            "ranking_period": period,
+            "documents": PolicyDocument.objects.filter(
+                published_at__isnull=False, status=PolicyDocument.Status.PUBLISHED
+            ).only("pk", "title", "short_title", "source_name"),
+            "period": period,
+            "periods": dashboard.period_choices(),
+            "data_url": reverse("tracking:dashboard_data") + (f"?{query}" if query else ""),
+            "drill": f"{drill}?{query}" if query else drill,
+            "drill_q": bool(query),
+            # 资金兑现 (tracking.hooks) is today's state only: shown for 截至今日.
+            "money_rows": money_panel(document) if period is None else [],
+            "ranking_period": ranking_period,
             "rankings": rankings,
         },
     )
 
 
-def _rankings(document: int | None):
-    """Units ranked over the last finished month, compared with the month before it."""
+def _rankings(document: int | None, period=None):
+    """Units ranked over ``period`` (default: the last finished month), compared with the month
+    before it; both read as of their own end."""
     from django.utils import timezone
 
     from policyledger.web.tracking.briefings.data import collect_briefing
     from policyledger.web.tracking.briefings.rankings import rank_units
     from policyledger.web.tracking.services.periods import previous_period
 
-    period = previous_period(timezone.localdate(), "monthly")
+    period = period or previous_period(timezone.localdate(), "monthly")
     ids = [document] if document else None
     briefing = collect_briefing(period, document_ids=ids)
     previous = collect_briefing(previous_period(period.start, "monthly"), document_ids=ids)
@@ -66,7 +91,7 @@ def _rankings(document: int | None):
 
 def dashboard_json(request):
     _allowed(request)
-    data = dashboard.dashboard_data(_document(request))
+    data = dashboard.dashboard_data(_document(request), period=_period(request))
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
@@ -75,33 +100,46 @@ def drill_down(request):
     _allowed(request)
     f = request.GET
     document_id = _document(request)
-    tasks = dashboard.programme_tasks(document_id)
-    labels = []
+    period = _period(request)
+    # The same as-of lines as the figures, so a drill-down lists exactly the tasks counted.
+    _, lines = dashboard.programme_states(document_id, period=period)
+    labels = [dashboard_label(period)]
     unit_id = int_or_none(f.get("unit"))
     if unit_id is not None:
         unit = Unit.objects.filter(pk=unit_id).first()
-        tasks = tasks.filter(lead_unit_id=unit_id)
+        lines = [t for t in lines if t.unit_id == unit_id]
         labels.append(f"牵头单位：{unit.name if unit else '（不存在）'}")
     if f.get("status") in TaskStatus.values:
-        tasks = tasks.filter(status=f["status"])
+        lines = [t for t in lines if t.status == f["status"]]
         labels.append(f"状态：{TaskStatus(f['status']).label}")
     if f.get("warning") in Task.Warning.values:
-        tasks = tasks.filter(warning=f["warning"])
+        lines = [t for t in lines if t.warning == f["warning"]]
         labels.append(f"预警：{Task.Warning(f['warning']).label}")
     due = f.get("due", "")
     year, month = int_or_none(due[:4]), int_or_none(due[5:])
-    # Year 0 is not a date: the deadline__year lookup would raise ValueError (a 500).
+    # Year 0 is not a date (kept from when this was a deadline__year lookup).
     if len(due) == 7 and due[4] == "-" and (year or 0) >= 1 and 1 <= (month or 0) <= 12:
-        tasks = tasks.filter(deadline__year=year, deadline__month=month)
+        lines = [
+            t for t in lines if t.deadline and (t.deadline.year, t.deadline.month) == (year, month)
+        ]
         labels.append(f"完成时限：{year}年{month}月")
     if f.get("sector") in sector_names():
-        ids = dashboard.measures_in_sector(f["sector"], document_id)
-        tasks = tasks.filter(measure_id__in=ids)
+        ids = set(dashboard.measures_in_sector(f["sector"], document_id, period=period))
+        measures = dict(
+            Task.objects.filter(pk__in=[t.pk for t in lines]).values_list("pk", "measure_id")
+        )
+        lines = [t for t in lines if measures.get(t.pk) in ids]
         labels.append(f"资金领域：{f['sector']}")
+    tasks = Task.objects.filter(pk__in=[t.pk for t in lines])
     tasks = tasks.select_related("measure__document", "lead_unit").order_by(
         "deadline", "measure__document_id", "measure__order", "pk"
     )
     page = Paginator(tasks, PAGE_SIZE).get_page(f.get("page"))
+    # The rows show each task as counted (status, percent, warning as of the chosen moment).
+    states = {t.pk: t for t in lines}
+    for task in page.object_list:
+        state = states[task.pk]
+        task.status, task.percent, task.warning = state.status, state.percent, state.warning
     query = f.copy()
     query.pop("page", None)
     return render(
