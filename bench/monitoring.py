@@ -136,6 +136,9 @@ def main() -> None:
         "--medium", action="store_true", help="3 years x 100 regions x 20 categories"
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated csv")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the import's cProfile (top 30) on stderr"
+    )
     args = parser.parse_args()
     years, regions, categories = (2, 20, 10) if args.small else (10, 300, 40)
     if args.medium:
@@ -167,9 +170,20 @@ def main() -> None:
                 print(f"  imported {done:,} of {of:,} rows{share}", file=sys.stderr)
 
         db_cpu = database_cpu()
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         cpu = time.process_time()
         result = import_release(csv_path, csv_path.name, progress=progress, total_rows=total)
         cpu = time.process_time() - cpu
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         db_cpu = database_cpu() - db_cpu if db_cpu >= 0 else -1.0
         stored = IndicatorValue.objects.count()
         if stored != expected or result.values != expected:

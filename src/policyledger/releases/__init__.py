@@ -8,15 +8,17 @@ row and the column at fault, in Chinese.
 """
 
 from policyledger.releases.checks import yoy_consistent
-from policyledger.releases.model import Problem, ReleaseError, ReleaseRow, Series
-from policyledger.releases.reader import read_release, read_rows
+from policyledger.releases.model import Problem, ReleaseError, ReleaseRow, Series, ValueRow
+from policyledger.releases.reader import read_release, read_release_values, read_rows
 
 __all__ = [
     "Problem",
     "ReleaseError",
     "ReleaseRow",
     "Series",
+    "ValueRow",
     "read_release",
+    "read_release_values",
     "read_rows",
     "yoy_consistent",
 ]

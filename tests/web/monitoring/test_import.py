@@ -68,9 +68,9 @@ def test_bad_file_writes_nothing(alice):
 @pytest.mark.django_db
 def test_bad_file_after_several_written_chunks_rolls_back(alice, monkeypatch):
     # Chunks of 10 rows: the first four chunks are written before the bad row is read.
-    original = importing.read_release
+    original = importing.read_release_values
     monkeypatch.setattr(
-        importing, "read_release", lambda *a, **k: original(*a, **{**k, "chunk_size": 10})
+        importing, "read_release_values", lambda *a, **k: original(*a, **{**k, "chunk_size": 10})
     )
     data = (
         HEAD

@@ -15,11 +15,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import BinaryIO
 
 from django.db import connection, transaction
 
-from policyledger.releases import ReleaseError, ReleaseRow, read_release
+from policyledger.releases import ReleaseError, ValueRow, read_release_values
 from policyledger.releases.model import Problem, period_index, period_of
 from policyledger.web.core import audit
 from policyledger.web.core.errors import ServiceError
@@ -129,8 +130,9 @@ def import_release(
             )
             writer = _writer()
             written = new = 0
+            months: dict[int, str] = {}
             first = last = None
-            for chunk in read_release(
+            for chunk in read_release_values(
                 source,
                 filename,
                 region=region,
@@ -142,25 +144,12 @@ def import_release(
                 total_rows=total_rows,
             ):
                 new += _register(chunk, registry, source_kind, reporter_unit)
-                writer(
-                    [
-                        (
-                            registry.known[(r.region, r.name)][0],
-                            month_date(r.year, r.month).isoformat(),
-                            r.current,
-                            r.cumulative,
-                            r.yoy_current,
-                            r.yoy_cumulative,
-                            batch.pk,
-                        )
-                        for r in chunk
-                    ],
-                    registry.created,
-                )
+                rows, low, high = _value_rows(chunk, registry.known, batch.pk, months)
+                writer(rows, registry.created)
                 written += len(chunk)
-                periods = [r.period for r in chunk]
-                first = min([first, *periods]) if first is not None else min(periods)
-                last = max([last, *periods]) if last is not None else max(periods)
+                if low is not None:  # months first seen in this chunk
+                    first = low if first is None else min(first, low)
+                    last = high if last is None else max(last, high)
             batch.rows = written
             batch.first_month = month_date(*period_of(first)) if first is not None else None
             batch.last_month = month_date(*period_of(last)) if last is not None else None
@@ -184,25 +173,44 @@ def import_release(
     return ImportResult(batch, written, new, seconds, commit_seconds)
 
 
-def _register(chunk: list[ReleaseRow], registry: _Registry, source_kind: str, reporter_unit) -> int:
-    fresh: dict[tuple[str, str], ReleaseRow] = {}
+def _value_rows(
+    chunk: list[ValueRow], known: dict[tuple[str, str], tuple[int, str]], batch: int, months
+) -> tuple[list[tuple], int | None, int | None]:
+    """The value table's rows for a chunk (month as ISO text, figures as number texts), and
+    the first and last of the months not seen before in this import (None when none)."""
+    rows = []
+    append = rows.append
+    low = high = None
+    for _, region, name, _, _, period, current, cumulative, yoy_c, yoy_k in chunk:
+        month = months.get(period)
+        if month is None:
+            month = months[period] = month_date(*period_of(period)).isoformat()
+            low = period if low is None else min(low, period)
+            high = period if high is None else max(high, period)
+        append((known[region, name][0], month, current, cumulative, yoy_c, yoy_k, batch))
+    return rows, low, high
+
+
+def _register(chunk: list[ValueRow], registry: _Registry, source_kind: str, reporter_unit) -> int:
+    fresh: dict[tuple[str, str], ValueRow] = {}
+    known = registry.known
     for row in chunk:
-        key = (row.region, row.name)
-        if key not in registry.known and key not in fresh:
+        key = (row[1], row[2])
+        if key not in known and key not in fresh:
             fresh[key] = row
     if not fresh:
         return 0
     Indicator.objects.bulk_create(
         [
             Indicator(
-                region=r.region[:60],
-                name=r.name[:100],
-                category=r.category[:40],
-                unit=r.unit,
+                region=region[:60],
+                name=name[:100],
+                category=category[:40],
+                unit=unit,
                 source=source_kind,
                 reporter_unit=reporter_unit,
             )
-            for r in fresh.values()
+            for _, region, name, category, unit, *_ in fresh.values()
         ],
         batch_size=1000,
     )
@@ -256,12 +264,19 @@ def _writer() -> Callable[[list[tuple], set[int]], None]:
     # SQLite: multi-row VALUES, as many rows as its 32766 parameters allow.
     per_statement = 32766 // len(COLUMNS)
 
+    full = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * per_statement)
+
     def write_sqlite(rows: list[tuple], fresh: set[int]) -> None:
+        # Decimals go in as their text (Django registers that adapter), as NUMERIC columns take it.
         raw = connection.connection
         for start in range(0, len(rows), per_statement):
             part = rows[start : start + per_statement]
-            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(part))
-            params = [str(v) if isinstance(v, Decimal) else v for row in part for v in row]
+            marks = (
+                full
+                if len(part) == per_statement
+                else ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(part))
+            )
+            params = list(chain.from_iterable(part))
             raw.execute(f"INSERT INTO {table} ({columns}) VALUES {marks} {conflict}", params)
 
     return write_sqlite
