@@ -39,6 +39,11 @@ COLUMNS = (
 )
 
 
+# Rows checked and written at a time: fewer round trips (and indicator registrations) per file,
+# progress still reported every ~1.5% of a 1.4-million-row file.
+CHUNK_ROWS = 20_000
+
+
 class ImportError_(ServiceError):  # noqa: N801 - "ImportError" is a builtin
     code = "release_invalid"
     status = 400
@@ -142,6 +147,7 @@ def import_release(
                 history=registry.history,
                 progress=progress,
                 total_rows=total_rows,
+                chunk_size=CHUNK_ROWS,
             ):
                 new += _register(chunk, registry, source_kind, reporter_unit)
                 rows, low, high = _value_rows(chunk, registry.known, batch.pk, months)
@@ -200,20 +206,23 @@ def _register(chunk: list[ValueRow], registry: _Registry, source_kind: str, repo
             fresh[key] = row
     if not fresh:
         return 0
-    Indicator.objects.bulk_create(
-        [
-            Indicator(
-                region=region[:60],
-                name=name[:100],
-                category=category[:40],
-                unit=unit,
-                source=source_kind,
-                reporter_unit=reporter_unit,
-            )
-            for _, region, name, category, unit, *_ in fresh.values()
-        ],
-        batch_size=1000,
-    )
+    made = [
+        Indicator(
+            region=region[:60],
+            name=name[:100],
+            category=category[:40],
+            unit=unit,
+            source=source_kind,
+            reporter_unit=reporter_unit,
+        )
+        for _, region, name, category, unit, *_ in fresh.values()
+    ]
+    Indicator.objects.bulk_create(made, batch_size=1000)
+    if all(i.pk is not None for i in made):  # the ids came back (RETURNING: PostgreSQL, SQLite)
+        for key, indicator in zip(fresh, made, strict=True):
+            registry.created.add(indicator.pk)
+            registry.known[key] = (indicator.pk, indicator.unit)
+        return len(fresh)
     regions = {k[0] for k in fresh}
     for pk, region, name, unit in Indicator.objects.filter(region__in=regions).values_list(
         "pk", "region", "name", "unit"
