@@ -3,6 +3,8 @@ the same rows and the same problems, good files and bad."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -131,3 +133,86 @@ def test_quick_yoy_check_never_passes_what_the_exact_check_refuses(
     )
     if quick:
         assert yoy_consistent(Decimal(current), Decimal(previous), Decimal(yoy), Decimal(tolerance))
+
+
+def _workbook(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cells(line: str) -> list:
+    out: list = []
+    for cell in line.split(","):
+        try:
+            out.append(int(cell) if cell.lstrip("-").isdigit() else float(cell))
+        except ValueError:
+            out.append(cell or None)
+    return out
+
+
+LONG = [_cells(line) for line in GOOD.splitlines()]
+WORKBOOKS = {
+    "long table": LONG,
+    "wide release with title": [
+        ["2024年1—10月 示范市社会消费品零售总额主要指标"],
+        ["指标", "10月", None, "1—10月", None],
+        [None, "绝对量（亿元）", "同比增长（%）", "绝对量（亿元）", "同比增长（%）"],
+        ["社会消费品零售总额", 410.5, 4.8, 3950.2, 3.5],
+        ["汽车类", 60.3, -2.1, 580, 1e20],
+        [None, None, None, None, None],
+        ["注：数据为模拟"],
+    ],
+    "blank rows and columns before the table": [[], [], *[[None, None, *row] for row in LONG[:14]]],
+    "bad cells": [
+        *LONG[:5],
+        ["甲市", "汽车类", dt.datetime(2022, 5, 1), "亿元", 1.5, 2.5, None, None],
+        ["甲市", "汽车类", "2022-06", "亿元", "abc", True, "7.4%", None],
+        ["甲市", "汽车类", "2022-07", "公斤", 1, 2, None, None],
+    ],
+    "no header": [["x", 1], [2, 3]],
+}
+
+
+def _read(data: bytes, rows_of) -> tuple:
+    original = reader._xlsx_rows
+    reader._xlsx_rows = rows_of
+    try:
+        raw = list(reader.read_rows(data, "r.xlsx"))
+        try:
+            found = [r for chunk in read_release(data, "r.xlsx", region="示范市") for r in chunk]
+            return raw, "rows", found
+        except ReleaseError as error:
+            return raw, "problems", [str(p) for p in error.problems]
+    finally:
+        reader._xlsx_rows = original
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
+def test_calamine_and_openpyxl_readers_agree(name):
+    data = _workbook(WORKBOOKS[name])
+    fast = _read(data, reader._xlsx_rows)
+    reference = _read(data, reader._openpyxl_rows)
+    # The same cells (up to trailing blanks, which neither path reads) and the same outcome.
+    assert [_trim(r) for r in fast[0]] == [_trim(r) for r in reference[0]]
+    assert fast[1:] == reference[1:]
+    if name in ("long table", "wide release with title"):
+        assert fast[1] == "rows"
+
+
+def _trim(row: list[str]) -> list[str]:
+    while row and row[-1] == "":
+        row = row[:-1]
+    return row
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_alike():
+    for rows_of in (reader._xlsx_rows, reader._openpyxl_rows):
+        with pytest.raises(ReleaseError, match="无法读取该 xlsx 文件"):
+            list(rows_of(b"PK\x03\x04 not really a zip"))

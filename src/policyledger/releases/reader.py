@@ -16,6 +16,7 @@ printed tables.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 import operator
@@ -138,6 +139,39 @@ def _csv_rows(source) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(source) -> Iterator[list[str]]:
+    """The first sheet's rows from A1 on, read by calamine (Rust): ~20x faster than openpyxl on a
+    large release, same texts (``_openpyxl_rows`` is kept as the reference the tests compare)."""
+    import python_calamine
+
+    raw = _binary(source)
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(raw)
+        # skip_empty_area=False: rows and columns counted from A1, as the messages name them.
+        table = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several types for a file that is not a workbook
+        raise ReleaseError(
+            [Problem(None, "", "无法读取该 xlsx 文件：文件已损坏或不是 Excel 工作簿")]
+        ) from exc
+    finally:
+        if isinstance(source, (str, os.PathLike)):
+            raw.close()
+    for values in table:
+        yield [_clean_calamine(v) for v in values]
+
+
+def _clean_calamine(value: object) -> str:
+    """``_clean`` of the value openpyxl gives for the same cell, by the common types first."""
+    kind = type(value)
+    if kind is str:
+        return value.strip().replace("\u3000", " ") if value else ""  # type: ignore[attr-defined]
+    if kind is float:
+        return str(int(value)) if value.is_integer() else str(value)  # type: ignore[attr-defined]
+    if kind is dt.date:  # openpyxl gives a date cell as a datetime
+        value = dt.datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
+    return _clean(value)
+
+
+def _openpyxl_rows(source) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     raw = _binary(source)
