@@ -674,13 +674,31 @@ def _gap(first: int, last: int) -> str:
 def read_release(
     source: str | os.PathLike | BinaryIO | bytes,
     filename: str = "",
-    **options,
+    *,
+    region: str = "",
+    year: int | None = None,
+    month: int | None = None,
+    yoy_tolerance: Decimal = Decimal(0),
+    history: History | None = None,
+    progress: Progress | None = None,
+    total_rows: int | None = None,
+    chunk_size: int = 5000,
 ) -> Iterator[list[ReleaseRow]]:
     """Yield the checked rows of a release in chunks; raise ``ReleaseError`` naming every place at
     fault (up to 50). Once a problem is found no further chunk is yielded, so a caller writing
-    the chunks in one transaction rolls back what it wrote when the error comes. The options
-    are ``read_release_values``'s."""
-    for chunk in read_release_values(source, filename, **options):
+    the chunks in one transaction rolls back what it wrote when the error comes."""
+    for chunk in read_release_values(
+        source,
+        filename,
+        region=region,
+        year=year,
+        month=month,
+        yoy_tolerance=yoy_tolerance,
+        history=history,
+        progress=progress,
+        total_rows=total_rows,
+        chunk_size=chunk_size,
+    ):
         yield [_release_row(v) for v in chunk]
 
 
