@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/monitoring.py            # 10 years x 300 regions x 40 categories
     .venv/bin/python bench/monitoring.py --small    # 2 years x 20 regions x 10 categories
+    .venv/bin/python bench/monitoring.py --medium --profile   # 3 x 100 x 20, with cProfile
     DATABASE_URL=postgres://…/pl_monitoring_bench .venv/bin/python bench/monitoring.py
 
 Generates a long-table csv (地区, 指标, 年月, 单位, 本月, 1—N月累计, 本月同比%, 累计同比%) whose
@@ -10,13 +11,21 @@ fresh database (a SQLite file in a temporary folder, or the PostgreSQL database 
 DATABASE_URL, dropped and created), with a progress indicator on stderr; then imports a copy
 whose last row has a wrong 同比 and counts the rows it wrote. Ends with ``key: value`` lines:
 ``values_imported``, ``import_seconds``, ``bad_file_rows_written``, ``bad_file_message``.
-Measured 2026-12-06 20:45–21:15 UTC on the 2-core build machine shared with seven other sessions
-(load average 5–8), full size (1,440,000 values, 12,000 indicators, 125 MB csv):
-SQLite 102.6 s wall, 33.0 s CPU in this process (earlier run 94.7 s); PostgreSQL 81.6 s wall,
-32.7 s CPU here + 8.4 s in the PostgreSQL backend (before new indicators' rows were copied straight
-in and the value table lost its deferred foreign keys: 197.2 s wall, COMMIT alone most of the tail;
-at 72,000 values 10.3 -> 4.4 s). The CPU the import needs, ~33–41 s, fits the < 60 s target on
-an idle machine; the wall times here mostly wait for a core. The bad file wrote 0 rows each time.
+Measured 2026-12-06 on the 2-core build machine shared with other sessions, full size
+(1,440,000 values, 12,000 indicators, 125 MB csv), after the reader's fast path (number texts
+instead of a Decimal per figure, 同比 checked in floating point with the doubtful ones rechecked
+exactly), indicator ids from RETURNING and 20,000-row chunks:
+  SQLite      23:03–23:04 UTC, load average 7.6–8.2: 40.9 s wall, 13.7 s CPU in this process
+              (an earlier run of this session, before the last two changes: 94.4 s wall, 16.2 s CPU);
+  PostgreSQL  23:04–23:06 UTC, load average 8.1: 47.2 s wall, 11.3 s CPU here + 5.7 s in the
+              PostgreSQL backend (earlier run of this session: 86.9 s wall, 14.1 s CPU + 7.0 s).
+Before (20:45–21:15 UTC, load 5–8): SQLite 102.6 s wall, 33.0 s CPU; PostgreSQL 81.6 s wall,
+32.7 s CPU + 8.4 s in the backend. The bad file wrote 0 rows each time. At load 8 on 2 cores the
+wall time is still ~3–6x the CPU time, so a busier machine can still push the wall past 60 s; on
+an idle one the import needs ~14–17 s. ``--profile`` prints the import's cProfile.
+Next month's release over a registry that already holds the series (2,000 series at --medium's
+size, one month each, SQLite): 9.4 s wall / 3.7 s CPU when each series' history took two queries,
+0.8 s / 0.3 s since the history is read for all indicators at once (not part of this bench's run).
 Target: the full file in < 60 s. ``import_cpu_seconds`` is this process's CPU time for the import:
 on a shared machine the wall time also counts the waiting for a core.
 """
@@ -136,6 +145,9 @@ def main() -> None:
         "--medium", action="store_true", help="3 years x 100 regions x 20 categories"
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated csv")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the import's cProfile (top 30) on stderr"
+    )
     args = parser.parse_args()
     years, regions, categories = (2, 20, 10) if args.small else (10, 300, 40)
     if args.medium:
@@ -167,9 +179,20 @@ def main() -> None:
                 print(f"  imported {done:,} of {of:,} rows{share}", file=sys.stderr)
 
         db_cpu = database_cpu()
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         cpu = time.process_time()
         result = import_release(csv_path, csv_path.name, progress=progress, total_rows=total)
         cpu = time.process_time() - cpu
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         db_cpu = database_cpu() - db_cpu if db_cpu >= 0 else -1.0
         stored = IndicatorValue.objects.count()
         if stored != expected or result.values != expected:

@@ -60,6 +60,37 @@ def half_unit(value: Decimal) -> Decimal:
     return Decimal(5).scaleb(exponent - 1)
 
 
+# Half of the last printed digit as a float, by the number of decimals printed.
+HALF_FLOATS = tuple(5 * 10.0 ** (-places - 1) for places in range(30))
+
+
+def places_of(text: str) -> int:
+    """Decimals printed in a plain number's text: ``"12.50"`` -> 2, ``"12"`` -> 0."""
+    dot = text.find(".")
+    return len(text) - dot - 1 if dot >= 0 else 0
+
+
+def half_float(text: str) -> float:
+    """Half of the last printed digit of a plain number's text, as a float (0.0 past 29
+    decimals: no quick check can pass then without a tolerance)."""
+    places = places_of(text)
+    return HALF_FLOATS[places] if places < len(HALF_FLOATS) else 0.0
+
+
+def yoy_surely_consistent(current: float, previous: float, yoy: float, half: float) -> bool:
+    """A quick check in floating point that is only ever True where ``yoy_consistent`` is True:
+    the exact rate lies within the 同比's own rounding ``half`` (plus tolerance) with a margin
+    far above any float error. False means "not sure": ask ``yoy_consistent``."""
+    if previous <= 0.0:
+        return False
+    rate = current / previous * 100.0 - 100.0
+    gap = rate - yoy
+    if gap < 0.0:
+        gap = -gap
+    # Each float here is within 1e-15 of its decimal (relative); 1e-12 is a wide margin.
+    return gap + (abs(rate) + abs(yoy) + 200.0 + half) * 1e-12 < half
+
+
 def yoy_bounds(current: Decimal, previous: Decimal) -> tuple[Decimal, Decimal] | None:
     """The range of 同比 % that the printed ``current`` and ``previous`` allow, or None when the
     base is not positive (no growth rate can be checked). A base read back from the database has

@@ -30,6 +30,13 @@ class ReleaseRow(NamedTuple):
         return period_index(self.year, self.month)
 
 
+# A checked row as ``read_release_values`` yields it: (line, region, name, category, unit,
+# period index (year * 12 + month - 1), 本月, 累计, 本月同比%, 累计同比%), the four figures as
+# number texts that Decimal() reads (as printed, or normalised when printed with thousands
+# separators or a percent sign), None when blank.
+ValueRow = tuple[int, str, str, str, str, int, str | None, str | None, str | None, str | None]
+
+
 def period_index(year: int, month: int) -> int:
     return year * 12 + month - 1
 

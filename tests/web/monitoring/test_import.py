@@ -39,6 +39,14 @@ def _tenths(v: int) -> str:
     return f"{'-' if v < 0 else ''}{abs(v) // 10}.{abs(v) % 10}"
 
 
+@pytest.fixture(params=["one by one", "all at once"])
+def history_reads(request, monkeypatch):
+    """What the database holds for a series, read per series or (after 0 series) for all."""
+    if request.param == "all at once":
+        monkeypatch.setattr(importing._Registry, "BULK_AFTER", 0)
+    return request.param
+
+
 @pytest.mark.django_db
 def test_import_writes_indicators_and_decimal_values(alice):
     data = (HEAD + series() + series(name="餐饮收入") + series(region="乙县", unit="万元")).encode()
@@ -68,9 +76,9 @@ def test_bad_file_writes_nothing(alice):
 @pytest.mark.django_db
 def test_bad_file_after_several_written_chunks_rolls_back(alice, monkeypatch):
     # Chunks of 10 rows: the first four chunks are written before the bad row is read.
-    original = importing.read_release
+    original = importing.read_release_values
     monkeypatch.setattr(
-        importing, "read_release", lambda *a, **k: original(*a, **{**k, "chunk_size": 10})
+        importing, "read_release_values", lambda *a, **k: original(*a, **{**k, "chunk_size": 10})
     )
     data = (
         HEAD
@@ -83,7 +91,7 @@ def test_bad_file_after_several_written_chunks_rolls_back(alice, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_registered_unit_and_missing_month_checked_against_the_database(alice):
+def test_registered_unit_and_missing_month_checked_against_the_database(alice, history_reads):
     import_release((HEAD + series(months=12)).encode(), "2023.csv", user=alice)
     wide = "2024年3月 甲市\n指标,本月（万元）,1—3月累计（万元）\n汽车类,1,3\n"
     with pytest.raises(ImportError_) as info:
@@ -98,7 +106,9 @@ def test_registered_unit_and_missing_month_checked_against_the_database(alice):
 
 
 @pytest.mark.django_db
-def test_next_month_checked_against_last_year_in_the_database_and_reimport_replaces(alice):
+def test_next_month_checked_against_last_year_in_the_database_and_reimport_replaces(
+    alice, history_reads
+):
     import_release((HEAD + series(months=12)).encode(), "2023.csv", user=alice)
     # January 2023 was 100.0 (亿元); 110.0 is +10.0%.
     wide = "2024年1月 甲市\n指标,本月（亿元）,同比增长%,1—1月累计（亿元）,同比增长%\n汽车类,110.0,12.0,110.0,10.0\n"
@@ -131,7 +141,7 @@ def test_cli_import_with_progress(tmp_path):
 
 
 @pytest.mark.django_db
-def test_reimport_over_existing_values_upserts_and_delete_cascades(alice):
+def test_reimport_over_existing_values_upserts_and_delete_cascades(alice, history_reads):
     import_release((HEAD + series(months=12)).encode(), "a.csv", user=alice)
     revised = series(months=12).replace("2023-05,亿元,104.0", "2023-05,亿元,104.1")
     import_release((HEAD + revised).encode(), "b.csv", user=alice)
@@ -143,7 +153,7 @@ def test_reimport_over_existing_values_upserts_and_delete_cascades(alice):
 
 
 @pytest.mark.django_db
-def test_base_from_the_database_keeps_the_rounding_of_its_series(alice):
+def test_base_from_the_database_keeps_the_rounding_of_its_series(alice, history_reads):
     # January 2023 printed 10.0; the database gives it back as 10.0000. 11.0 against 10.0 allows
     # 8.96% to 11.06% once both are rounded, so a printed 11.0% is consistent.
     lines = [f"甲市,小类,2023-{m:02d},亿元,10.0,{10 * m}.0,," for m in range(1, 13)]
@@ -151,3 +161,45 @@ def test_base_from_the_database_keeps_the_rounding_of_its_series(alice):
     january = "2024年1月\n指标,本月（亿元）,同比增长%\n小类,11.0,11.0\n"
     import_release(january.encode(), "m.csv", user=alice, region="甲市")
     assert IndicatorValue.objects.count() == 13
+
+
+@pytest.mark.django_db
+def test_next_month_for_many_series_reads_the_history_at_once_with_the_same_verdicts(
+    alice, monkeypatch
+):
+    names = [f"商品{i:02d}类" for i in range(8)]
+    import_release(
+        (HEAD + "".join(series(name=n, months=13) for n in names)).encode(), "a.csv", user=alice
+    )
+    nxt = {n: series(name=n, months=14).splitlines()[-1] for n in names}  # 2024-02
+    nxt[names[2]] = nxt[names[2]].replace("2024-02", "2024-04")  # a gap against the database
+    fields = nxt[names[5]].split(",")
+    fields[6] = "99.9"  # 本月同比 against February 2023 in the database
+    nxt[names[5]] = ",".join(fields)
+    data = (HEAD + "\n".join(nxt.values()) + "\n").encode()
+    outcomes = []
+    for bulk_after in (100, 3):
+        monkeypatch.setattr(importing._Registry, "BULK_AFTER", bulk_after)
+        queries = []
+        monkeypatch.setattr(importing._Registry, "_load_all", _spy(queries))
+        with pytest.raises(ImportError_) as info:
+            import_release(data, "b.csv", user=alice)
+        outcomes.append(info.value.message)
+        assert bool(queries) == (bulk_after == 3)
+    assert outcomes[0] == outcomes[1]
+    assert "缺少2024年2月至2024年3月的数据（已有至2024年1月）" in outcomes[0]
+    assert "同比99.9%与数值不符" in outcomes[0]
+    good = (HEAD + "\n".join(series(name=n, months=14).splitlines()[-1] for n in names)).encode()
+    import_release(good, "c.csv", user=alice)
+    assert IndicatorValue.objects.count() == 8 * 14
+
+
+_load_all = importing._Registry._load_all
+
+
+def _spy(calls: list):
+    def load_all(self, period):
+        calls.append(period)
+        return _load_all(self, period)
+
+    return load_all
