@@ -33,7 +33,10 @@ def png_size(blob: bytes) -> tuple[int, int]:
 
 def pictures(content: bytes) -> tuple[Document, list[bytes]]:
     document = Document(io.BytesIO(content))
-    blobs = [shape._inline.graphic.graphicData.pic.blipFill.blip.embed for shape in document.inline_shapes]
+    blobs = [
+        shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        for shape in document.inline_shapes
+    ]
     return document, [document.part.related_parts[rid].blob for rid in blobs]
 
 
@@ -84,7 +87,9 @@ def test_analysis_docx_has_growth_and_target_charts(market, alice, login):
 def test_evaluation_and_year_end_docx_have_charts(market, alice, login, programme):
     link(alice)
     client = login(alice)
-    document, blobs = pictures(client.get(f"/monitoring/evaluation/{programme}/report.docx").content)
+    document, blobs = pictures(
+        client.get(f"/monitoring/evaluation/{programme}/report.docx").content
+    )
     assert len(blobs) == 1 and png_size(blobs[0]) == charts.SIZE_PX  # money by sector
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "海州区" in cells  # the district table
@@ -98,9 +103,11 @@ def test_evaluation_and_year_end_docx_have_charts(market, alice, login, programm
 def test_without_a_cjk_font_the_charts_are_left_out_with_a_note(market, alice, login, monkeypatch):
     link(alice)
     monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    content = login(alice).get(
-        "/monitoring/analysis/report.docx", {"region": "示范市", "month": "2024-10"}
-    ).content
+    content = (
+        login(alice)
+        .get("/monitoring/analysis/report.docx", {"region": "示范市", "month": "2024-10"})
+        .content
+    )
     document, blobs = pictures(content)
     assert blobs == []
     texts = [p.text for p in document.paragraphs]
@@ -114,9 +121,11 @@ def test_charts_render_into_the_pdf_pages(market, alice, login, tmp_path):
     from pypdf import PdfReader
 
     link(alice)
-    content = login(alice).get(
-        "/monitoring/analysis/report.docx", {"region": "示范市", "month": "2024-10"}
-    ).content
+    content = (
+        login(alice)
+        .get("/monitoring/analysis/report.docx", {"region": "示范市", "month": "2024-10"})
+        .content
+    )
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("soffice not installed")

@@ -35,8 +35,15 @@ def campaign():
         end = START + dt.timedelta(weeks=state["weeks"]) - dt.timedelta(days=3)
         return [
             ProgrammeResult(
-                key="test:1", kind="消费券活动", name="测试活动", region=REGION, start=START,
-                end=end, sectors=state["sectors"], planned=Decimal(1000), committed=Decimal(0),
+                key="test:1",
+                kind="消费券活动",
+                name="测试活动",
+                region=REGION,
+                start=START,
+                end=end,
+                sectors=state["sectors"],
+                planned=Decimal(1000),
+                committed=Decimal(0),
                 paid=Decimal(0),
             )  # fmt: skip
         ]
@@ -61,7 +68,8 @@ def weekly_series(
         value = base * math.exp(trend * i + rng.gauss(0, noise)) * (1 + (lift if i >= 0 else 0))
         rows.append(
             IndicatorWeekValue(
-                indicator=indicator, week=FIRST + dt.timedelta(weeks=i),
+                indicator=indicator,
+                week=FIRST + dt.timedelta(weeks=i),
                 current=Decimal(str(round(value, 2))),
             )  # fmt: skip
         )
@@ -249,4 +257,4 @@ def test_weekly_csv_is_all_or_nothing(alice, weekly_indicator):
     assert "第3行" in caught.value.message and "不小于0" in caught.value.message
     assert IndicatorWeekValue.objects.get().current == Decimal("5200")
     with pytest.raises(weekly.WeeklyError, match="表头"):
-        weekly.import_weekly_csv("a,b\n".encode(), alice)
+        weekly.import_weekly_csv(b"a,b\n", alice)

@@ -71,7 +71,8 @@ def test_admin_registers_a_merchant_with_its_district(staff, client):
     form = client.get("/admin/vouchers/merchant/add/").content.decode()
     assert 'name="district"' in form
     response = client.post(
-        "/admin/vouchers/merchant/add/", {"name": "东海水晶城", "sector": "零售", "district": "东海县"}
+        "/admin/vouchers/merchant/add/",
+        {"name": "东海水晶城", "sector": "零售", "district": "东海县"},
     )
     assert response.status_code == 302, response.content[:800]
     assert Merchant.objects.get(name="东海水晶城").district == "东海县"

@@ -87,7 +87,9 @@ WEEK = r"^(\d{4}-\d{2}-\d{2}|\d{4}-W\d{2})$"
 
 class WeekValueIn(Schema):
     indicator_id: int = Field(..., ge=1, le=MAX_ID)
-    week: str = Field(..., pattern=WEEK, description="周：该周周一的日期（2026-11-02）或ISO周（2026-W45）")
+    week: str = Field(
+        ..., pattern=WEEK, description="周：该周周一的日期（2026-11-02）或ISO周（2026-W45）"
+    )
     current: Decimal = Field(..., ge=0, description="本周值（指标单位），如本周销售额")
 
 

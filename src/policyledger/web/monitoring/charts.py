@@ -19,8 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
-from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import StrMethodFormatter  # noqa: E402
 
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.4, 150
 SIZE_PX = (round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI))  # (960, 510)
@@ -93,7 +93,9 @@ def target_path(
     """An indicator's actual against its target path, month by month."""
     figure, axes = _figure()
     labels = [f"{m}月" for m in months]
-    axes.plot(labels, [_f(v) for v in path], color=GREY, linestyle="--", marker="", label="目标路径")
+    axes.plot(
+        labels, [_f(v) for v in path], color=GREY, linestyle="--", marker="", label="目标路径"
+    )
     axes.plot(labels, [_f(v) for v in actual], color=BLUE, marker="o", markersize=3, label="实际")
     axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 1,200,000 not 1.2e6
     axes.legend(prop={"family": cjk_font(), "size": 8}, frameon=False)

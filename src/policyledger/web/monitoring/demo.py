@@ -152,7 +152,9 @@ def seed(today: dt.date | None = None, stdout=print) -> None:
             value=Decimal("8"), target=target, text=text,
         )  # fmt: skip
     weekly = seed_weekly(today)
-    stdout(f"市场监测：{REGION}重点监测企业{len(WEEKLY)}个行业{WEEKS}周的周度销售额（模拟数据）{weekly}条")
+    stdout(
+        f"市场监测：{REGION}重点监测企业{len(WEEKLY)}个行业{WEEKS}周的周度销售额（模拟数据）{weekly}条"
+    )
     stdout(
         f"市场监测：导入{result.values}条模拟数据（{REGION}及{len(NEIGHBOURS)}个邻市，24个月），"
         "访问 /monitoring/"

@@ -143,7 +143,7 @@ def _chart(document, draw, caption: str) -> None:
 
 
 def _target_charts(document, links, limit: int = 3) -> None:
-    for n, link in enumerate(links[:limit], start=1):
+    for link in links[:limit]:
         points = path_of(link)
         _chart(
             document,
@@ -235,8 +235,10 @@ def render_evaluation_docx(
             lambda: charts.grouped_bars(
                 "分行业政府资金与带动消费（元）",
                 [s.sector for s in r.by_sector],
-                [("政府资金", [s.government for s in r.by_sector]),
-                 ("带动消费", [s.bills for s in r.by_sector])],
+                [
+                    ("政府资金", [s.government for s in r.by_sector]),
+                    ("带动消费", [s.bills for s in r.by_sector]),
+                ],
             ),  # fmt: skip
             "图：分行业政府资金与带动消费",
         )
@@ -357,8 +359,11 @@ def render_year_end_docx(report, *, issuer: str = DEFAULT_ISSUER) -> bytes:
             lambda: charts.grouped_bars(
                 "各项目资金（元）",
                 [r.name for r in results],
-                [("计划", [r.planned for r in results]), ("已承诺", [r.committed for r in results]),
-                 ("已拨付", [r.paid for r in results])],
+                [
+                    ("计划", [r.planned for r in results]),
+                    ("已承诺", [r.committed for r in results]),
+                    ("已拨付", [r.paid for r in results]),
+                ],
             ),  # fmt: skip
             "图：各项目计划、已承诺与已拨付资金",
         )

@@ -67,7 +67,9 @@ def campaign_results() -> list[ProgrammeResult]:
             )
             for row in live.values("merchant__district")
             .annotate(
-                n=Count("pk"), bills=Sum("bill_amount"), face=Sum("face_value"),
+                n=Count("pk"),
+                bills=Sum("bill_amount"),
+                face=Sum("face_value"),
                 merchants=Count("merchant", distinct=True),
                 people=Count("voucher__owner", distinct=True),
             )  # fmt: skip

@@ -94,7 +94,9 @@ class Effect:
         """The estimate with its unit, for tables ("不作估计" without one)."""
         if self.estimate is None:
             return "不作估计"
-        return f"{self.estimate:+}%（周度）" if self.basis == "weekly" else f"{self.estimate}个百分点"
+        return (
+            f"{self.estimate:+}%（周度）" if self.basis == "weekly" else f"{self.estimate}个百分点"
+        )
 
     @property
     def summary(self) -> str:
