@@ -258,3 +258,20 @@ def test_weekly_csv_is_all_or_nothing(alice, weekly_indicator):
     assert IndicatorWeekValue.objects.get().current == Decimal("5200")
     with pytest.raises(weekly.WeeklyError, match="表头"):
         weekly.import_weekly_csv(b"a,b\n", alice)
+
+
+def test_cli_imports_weekly_csv_or_names_the_row(alice, weekly_indicator, tmp_path):
+    from click.testing import CliRunner
+
+    from policyledger.cli import main
+
+    good = tmp_path / "weekly.csv"
+    good.write_text("地区,指标,周,本周值\n示范市,重点监测企业餐饮销售额,2025-W10,5200\n")
+    out = CliRunner().invoke(main, ["monitoring", "import-weekly", str(good), "--user", "alice"])
+    assert out.exit_code == 0, out.output
+    assert "已导入1条周度数值" in out.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("地区,指标,周,本周值\n示范市,重点监测企业餐饮销售额,2025-03-04,5200\n")
+    out = CliRunner().invoke(main, ["monitoring", "import-weekly", str(bad), "--user", "alice"])
+    assert out.exit_code == 1 and "第2行" in out.output and "不是周一" in out.output
+    assert IndicatorWeekValue.objects.count() == 1

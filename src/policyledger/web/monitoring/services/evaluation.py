@@ -145,8 +145,15 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values) / len(values)).quantize(Decimal("0.01")) if values else None
 
 
+# Voucher sectors under the names the statistics use for their categories.
+SECTOR_ALIASES = {"家电": ("家用电器",)}
+
+
 def _matches(sector: str, category: str) -> bool:
-    return bool(sector and category) and (sector in category or category in sector)
+    if not (sector and category):
+        return False
+    names = (sector, *SECTOR_ALIASES.get(sector, ()))
+    return any(name in category for name in names) or category in sector
 
 
 def _slope(values: list[Decimal]) -> Decimal:
