@@ -74,6 +74,17 @@ def test_campaign_evaluation_prints_method_with_its_estimate(seeded, login, alic
         check=True, capture_output=True, timeout=180,
     )  # fmt: skip
     assert (tmp_path / "evaluation.pdf").stat().st_size > 10_000
+    from pypdf import PdfReader
+
+    from policyledger.web.monitoring import charts
+
+    reader = PdfReader(tmp_path / "evaluation.pdf")
+    assert len(reader.pages) >= 2
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    assert "分区县情况" in text and "前提假设" in text
+    if charts.available():
+        pictures = {im.name for page in reader.pages for im in page.images}
+        assert len(pictures) == 1  # money by sector
 
 
 def test_no_estimate_without_data_says_why(seeded):

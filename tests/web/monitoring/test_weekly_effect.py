@@ -101,6 +101,9 @@ def test_known_ten_percent_lift_is_recovered_exactly(campaign):
     assert "双重差分" in effect.method and "周度" in effect.method
     assert "+10.0%" in effect.summary and effect.short == "+10.0%（周度）"
     assert any("平行趋势" in a for a in effect.assumptions)
+    assert (
+        effect.periods == "比较期：活动期间2025-03-03至2025-04-27（8周），活动前2025-01-06起8周。"
+    )
 
 
 def test_lift_is_recovered_within_tolerance_with_noise(campaign):

@@ -260,7 +260,7 @@ def render_evaluation_docx(
     effect = evaluation.effect
     house.paragraph(document, effect.summary)
     if effect.basis_note:
-        house.paragraph(document, f"数据：{effect.basis_note}")
+        house.paragraph(document, f"数据：{effect.basis_note}{effect.periods}")
     house.paragraph(document, f"方法：{effect.method}")
     if evaluation.simulated:
         house.paragraph(

@@ -99,6 +99,23 @@ class Effect:
         )
 
     @property
+    def periods(self) -> str:
+        """The two stretches of time compared, in words."""
+        if self.basis == "weekly" and self.weeks_during:
+            n, last = len(self.weeks_during), self.weeks_during[-1] + dt.timedelta(days=6)
+            return (
+                f"比较期：活动期间{self.weeks_during[0]:%Y-%m-%d}至{last:%Y-%m-%d}（{n}周），"
+                f"活动前{self.weeks_before[0]:%Y-%m-%d}起{n}周。"
+            )
+        if self.months_during:
+            n = len(self.months_during)
+            return (
+                f"比较期：活动期间{self.months_during[0]:%Y年%m月}起{n}个月，"
+                f"活动前{self.months_before[0]:%Y年%m月}起{n}个月。"
+            )
+        return ""
+
+    @property
     def summary(self) -> str:
         """The estimate in one sentence with the figures it comes from, or why there is none."""
         if self.estimate is None:
