@@ -143,3 +143,12 @@ def test_charts_render_into_the_pdf_pages(market, alice, login, tmp_path):
     assert len(images) == 2 and {size for _, size in images} == {charts.SIZE_PX}
     text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
     assert "消费市场运行情况" in text and "目标路径" in text
+
+
+def test_year_end_docx_with_a_published_document(published, alice, login):
+    """The per-document table fits the text block (it overflowed by a float's rounding before)."""
+    response = login(alice).get(f"/monitoring/evaluation/year/{dt.date.today().year}.docx")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert published.title in cells
