@@ -81,6 +81,12 @@ def test_analysis_docx_has_growth_and_target_charts(market, alice, login):
     _, again = pictures(client.get("/monitoring/analysis/report.docx", params).content)
     assert again == blobs
     assert b"Software" not in blobs[0] and b"Creation Time" not in blobs[0]
+    # The picture's paragraph is not held to the body's exact line height (that clips it).
+    from docx.enum.text import WD_LINE_SPACING
+
+    holders = [p for p in document.paragraphs if p._p.xpath(".//pic:pic")]
+    assert len(holders) == 2
+    assert all(p.paragraph_format.line_spacing_rule == WD_LINE_SPACING.SINGLE for p in holders)
 
 
 @needs_font

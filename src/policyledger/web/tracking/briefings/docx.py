@@ -460,6 +460,8 @@ def picture(document, png: bytes, *, width_cm: float = TEXT_WIDTH_CM, caption: s
     holder = document.add_paragraph()
     holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
     holder.paragraph_format.first_line_indent = Pt(0)
+    # The body's exact line height would clip the picture to one line: single spacing grows.
+    holder.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     holder.add_run().add_picture(io.BytesIO(png), width=Cm(min(width_cm, TEXT_WIDTH_CM)))
     if caption:
         _paragraph(document, caption, size=TABLE_PT + 1, centre=True, after=6)
