@@ -238,6 +238,16 @@ def test_bad_weekly_item_saves_nothing_and_names_it(bob, weekly_indicator):
     assert not IndicatorWeekValue.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["1e17", "-0.01", "NaN"])
+def test_out_of_range_weekly_value_is_a_clear_400(bob, weekly_indicator, value):
+    body = {
+        "values": [{"indicator_id": weekly_indicator.pk, "week": "2025-03-03", "current": value}]
+    }
+    response = api_post(bob, body)
+    assert response.status_code in (400, 422)
+    assert not IndicatorWeekValue.objects.exists()
+
+
 def test_monthly_indicator_refuses_weekly_values(bob, weekly_indicator):
     Indicator.objects.filter(pk=weekly_indicator.pk).update(frequency=Indicator.Frequency.MONTHLY)
     body = {"values": [{"indicator_id": weekly_indicator.pk, "week": "2025-03-03", "current": "1"}]}

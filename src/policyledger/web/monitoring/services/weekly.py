@@ -23,6 +23,7 @@ from policyledger.web.monitoring.services.posting import indicators_for
 
 MAX_ITEMS = 5000
 CSV_HEADER = ["地区", "指标", "周", "本周值"]
+LIMIT = Decimal(10) ** 16  # the column holds 20 digits, 4 after the point
 
 
 class WeeklyError(ServiceError):
@@ -66,7 +67,9 @@ def _amount(value) -> Decimal:
         raise ValueError(f"“{value}”不是数值") from error
     if not amount.is_finite() or amount < 0:
         raise ValueError("本周值须为不小于0的数")
-    return amount
+    if amount >= LIMIT:
+        raise ValueError(f"本周值过大（须小于{LIMIT:,}）")
+    return amount.quantize(Decimal("0.0001"))
 
 
 def _save(user, rows: list[tuple[Indicator, dt.date, Decimal]]) -> WeeklyResult:
