@@ -74,6 +74,17 @@ def test_campaign_evaluation_prints_method_with_its_estimate(seeded, login, alic
         check=True, capture_output=True, timeout=180,
     )  # fmt: skip
     assert (tmp_path / "evaluation.pdf").stat().st_size > 10_000
+    from pypdf import PdfReader
+
+    from policyledger.web.monitoring import charts
+
+    reader = PdfReader(tmp_path / "evaluation.pdf")
+    assert len(reader.pages) >= 2
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    assert "分区县情况" in text and "前提假设" in text
+    if charts.available():
+        pictures = {im.name for page in reader.pages for im in page.images}
+        assert len(pictures) == 1  # money by sector
 
 
 def test_no_estimate_without_data_says_why(seeded):
@@ -115,3 +126,34 @@ def test_year_end_report_lists_programmes_targets_and_method(seeded, login, alic
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert seeded.name in cells
     assert any("社会消费品零售总额" in c for c in cells)
+
+
+def test_demo_weekly_figures_and_districts(seeded, login, alice):
+    from policyledger.web.monitoring.models import IndicatorWeekValue
+
+    weekly = Indicator.objects.filter(region=demo.REGION, frequency=Indicator.Frequency.WEEKLY)
+    assert weekly.count() == len(demo.WEEKLY) and all(i.simulated for i in weekly)
+    assert IndicatorWeekValue.objects.filter(indicator__in=weekly).count() == 26 * len(demo.WEEKLY)
+    key = f"vouchers:{seeded.pk}"
+    found = evaluation.evaluate(key)
+    # The demo campaign has only just begun: one week is too few, so the months are used, and
+    # the page says so.
+    assert found.effect.basis == "monthly" and "周数太少" in found.effect.basis_note
+    assert found.effect.estimate is not None
+    assert [(d.district, d.redeemed) for d in found.result.districts] == [("海州区", 4)]
+    page = login(alice).get(f"/monitoring/evaluation/{key}/").content.decode()
+    assert "周数太少" in page and 'id="by-district"' in page and "海州区" in page
+
+
+def test_demo_weekly_series_give_the_lift_once_the_campaign_has_run(seeded):
+    """The same generator, run as if the campaign had started eight weeks ago, gives about +10%."""
+    from policyledger.web.monitoring.models import IndicatorWeekValue
+
+    IndicatorWeekValue.objects.all().delete()
+    today = dt.date.today()
+    demo.seed_weekly(today, campaign_start=today - dt.timedelta(weeks=8))
+    result = tracking_hooks.programme(f"vouchers:{seeded.pk}")
+    result.start = today - dt.timedelta(weeks=8)
+    effect = evaluation.weekly_effect(result, demo.REGION)
+    assert effect.estimate is not None, effect.reason
+    assert abs(effect.estimate - 10) <= 2

@@ -162,6 +162,16 @@ def test_analysis_docx_structure_and_renders_through_libreoffice(market, alice, 
     )  # fmt: skip
     pdf = tmp_path / "analysis.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000
+    from pypdf import PdfReader
+
+    from policyledger.web.monitoring import charts
+
+    reader = PdfReader(pdf)
+    assert len(reader.pages) >= 2  # masthead, four sections, a table and a chart
+    if charts.available():
+        assert len(document.inline_shapes) == 1  # categories ranked by growth (no target linked)
+        # LibreOffice may list a page's resources on every page: count distinct pictures.
+        assert len({im.name for page in reader.pages for im in page.images}) == 1
     pdftotext = shutil.which("pdftotext")
     if pdftotext:
         text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True).stdout

@@ -70,8 +70,10 @@ def staff(make_user):
 
 @pytest.fixture
 def make_merchant(db, make_user):
-    def make(name: str = "海州饭店", sector: str = "餐饮", clerk: str | None = None):
-        m = Merchant.objects.create(name=name, sector=sector)
+    def make(
+        name: str = "海州饭店", sector: str = "餐饮", clerk: str | None = None, district: str = ""
+    ):
+        m = Merchant.objects.create(name=name, sector=sector, district=district)
         if clerk:
             m.users.add(make_user(clerk))
         return m

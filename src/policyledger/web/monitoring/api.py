@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from policyledger.web.core.api_schemas import MAX_ID
 from policyledger.web.monitoring.models import Indicator
 from policyledger.web.monitoring.services.posting import indicators_for, post_values
+from policyledger.web.monitoring.services.weekly import post_weekly
 
 router = Router(tags=["消费市场监测"])
 
@@ -79,3 +80,35 @@ def post(request, body: ValuesIn):
     """监测企业报送月度数值：与导入文件同样校验（同比、缺月、单位），全部成功或全部不保存。"""
     result = post_values(request.auth, [v.dict() for v in body.values])
     return 201, {"values": result.values, "batch_id": result.batch.pk}
+
+
+WEEK = r"^(\d{4}-\d{2}-\d{2}|\d{4}-W\d{2})$"
+
+
+class WeekValueIn(Schema):
+    indicator_id: int = Field(..., ge=1, le=MAX_ID)
+    week: str = Field(
+        ..., pattern=WEEK, description="周：该周周一的日期（2026-11-02）或ISO周（2026-W45）"
+    )
+    current: Decimal = Field(..., ge=0, description="本周值（指标单位），如本周销售额")
+
+
+class WeekValuesIn(Schema):
+    values: list[WeekValueIn] = Field(..., min_length=1, max_length=5000)
+
+
+class WeekPostedOut(Schema):
+    values: int
+    first_week: str
+    last_week: str
+
+
+@router.post("/weekly-values", response={201: WeekPostedOut})
+def post_week_values(request, body: WeekValuesIn):
+    """重点监测企业报送周度数值（周度指标）：全部成功或全部不保存，同一周再报送则覆盖。"""
+    result = post_weekly(request.auth, [v.dict() for v in body.values])
+    return 201, {
+        "values": result.values,
+        "first_week": result.first_week.isoformat(),
+        "last_week": result.last_week.isoformat(),
+    }

@@ -54,3 +54,30 @@ def import_command(path: str, region: str, year, month, tolerance: str) -> None:
     click.echo(
         f"已导入{result.values}条数值，新登记指标{result.new_indicators}个，用时{result.seconds:.1f}秒"
     )
+
+
+@monitoring.command("import-weekly")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="导入人（管理员，或指标报送单位的填报人）")
+def import_weekly_command(path: str, username: str) -> None:
+    """导入重点监测企业周度数据（csv：地区,指标,周,本周值），全部成功或全部不写入。"""
+    from pathlib import Path
+
+    from policyledger.web.core.cli import setup_django
+
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import PermissionDenied
+
+    from policyledger.web.monitoring.services.weekly import WeeklyError, import_weekly_csv
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise click.ClickException(f"没有用户{username}")
+    try:
+        result = import_weekly_csv(Path(path).read_bytes(), user)
+    except (WeeklyError, PermissionDenied) as error:
+        for problem in getattr(error, "extra", {}).get("problems", []) or [str(error)]:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from error
+    click.echo(f"已导入{result.values}条周度数值（{result.first_week}至{result.last_week}所在周）")

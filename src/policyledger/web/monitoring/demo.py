@@ -10,7 +10,7 @@ import logging
 import random
 from decimal import Decimal
 
-from policyledger.web.monitoring.models import Indicator, IndicatorTarget
+from policyledger.web.monitoring.models import Indicator, IndicatorTarget, IndicatorWeekValue
 from policyledger.web.monitoring.services.importing import import_release
 from policyledger.web.monitoring.services.targets import link_target
 
@@ -31,6 +31,44 @@ SERIES = [
     ("粮油、食品类", "粮油食品", 210, 55, False),
     ("服装、鞋帽、针纺织品类", "服装鞋帽针纺织品", 120, 25, False),
 ]
+
+
+# Monitored enterprises' weekly sales (万元), 模拟数据: (name, category, base, voucher sector).
+WEEKLY = [
+    ("重点监测企业餐饮销售额", "餐饮", 5200, True),
+    ("重点监测企业汽车销售额", "汽车", 9800, True),
+    ("重点监测企业家电销售额", "家用电器和音像器材", 3100, True),
+    ("重点监测企业石油及制品销售额", "石油及制品", 4400, False),
+    ("重点监测企业通讯器材销售额", "通讯器材", 1900, False),
+]
+WEEKS = 26
+
+
+def seed_weekly(today: dt.date, *, campaign_start: dt.date | None = None, seed: int = 14) -> int:
+    """26 weeks of generated weekly sales up to this week for the demo city's monitored
+    enterprises; the voucher sectors 10% higher from the campaign's first week (模拟数据)."""
+    rng = random.Random(f"weekly{seed}")
+    monday = today - dt.timedelta(days=today.weekday())
+    weeks = [monday - dt.timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    start = campaign_start or today - dt.timedelta(days=1)
+    lifted_from = start - dt.timedelta(days=start.weekday())
+    rows = []
+    for name, category, base, voucher in WEEKLY:
+        indicator, _ = Indicator.objects.get_or_create(
+            region=REGION, name=name,
+            defaults={"category": category, "unit": "万元", "simulated": True,
+                      "frequency": Indicator.Frequency.WEEKLY,
+                      "source": Indicator.Source.ENTERPRISE},
+        )  # fmt: skip
+        for index, week in enumerate(weeks):
+            value = Decimal(base) * (1 + Decimal(index) / 500)  # about 0.2% a week
+            value *= 1 + Decimal(rng.randint(-15, 15)) / 1000
+            if voucher and week >= lifted_from:
+                value *= Decimal("1.10")
+            rows.append(IndicatorWeekValue(indicator=indicator, week=week,
+                                           current=value.quantize(Decimal("0.01"))))  # fmt: skip
+    IndicatorWeekValue.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _months(last: dt.date, count: int) -> list[tuple[int, int]]:
@@ -113,6 +151,10 @@ def seed(today: dt.date | None = None, stdout=print) -> None:
             admin, indicator=total, year=today.year, kind=IndicatorTarget.Kind.GROWTH,
             value=Decimal("8"), target=target, text=text,
         )  # fmt: skip
+    weekly = seed_weekly(today)
+    stdout(
+        f"市场监测：{REGION}重点监测企业{len(WEEKLY)}个行业{WEEKS}周的周度销售额（模拟数据）{weekly}条"
+    )
     stdout(
         f"市场监测：导入{result.values}条模拟数据（{REGION}及{len(NEIGHBOURS)}个邻市，24个月），"
         "访问 /monitoring/"

@@ -18,6 +18,7 @@ class Indicator(models.Model):
 
     class Frequency(models.TextChoices):
         MONTHLY = "monthly", "月度"
+        WEEKLY = "weekly", "周度"
 
     name = models.CharField("指标", max_length=100)
     region = models.CharField("地区", max_length=60)
@@ -93,6 +94,30 @@ class IndicatorValue(models.Model):
         ordering = ["indicator", "month"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "month"], name="value_indicator_month"),
+        ]
+
+
+class IndicatorWeekValue(models.Model):
+    """One weekly indicator (a monitored enterprise's sales 本周销售额) for one week, Monday to Sunday.
+
+    Weekly figures come from 重点监测企业 through the API or a csv; the statistics bureau publishes
+    months only. The evaluation uses them for the campaign's weeks against the weeks before.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="week_values")
+    week = models.DateField("周（周一）")
+    current = models.DecimalField("本周值", max_digits=20, decimal_places=4)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    posted_at = models.DateTimeField("报送时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "指标周度数值"
+        verbose_name_plural = "指标周度数值"
+        ordering = ["indicator", "week"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "week"], name="weekvalue_indicator_week"),
         ]
 
 

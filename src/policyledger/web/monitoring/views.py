@@ -207,7 +207,11 @@ def _evaluation(request, key: str):
 
 def evaluation_page(request, key: str):
     found = _evaluation(request, key)
-    return render(request, "monitoring/evaluation.html", {"e": found, "r": found.result})
+    return render(
+        request,
+        "monitoring/evaluation.html",
+        {"e": found, "r": found.result, "tolerance": evaluation_service.PRETREND_TOLERANCE},
+    )
 
 
 def evaluation_docx(request, key: str):

@@ -91,6 +91,18 @@ class SectorResult:
 
 
 @dataclass
+class DistrictResult:
+    """One district (区县) of a programme: where the merchants that redeemed stand."""
+
+    district: str  # "未登记" for merchants without one
+    redeemed: int = 0
+    bills: Decimal = Decimal(0)  # bills paid (yuan)
+    government: Decimal = Decimal(0)  # government money in the redeemed vouchers (yuan)
+    merchants: int = 0
+    people: int = 0  # distinct residents who redeemed there
+
+
+@dataclass
 class ProgrammeResult:
     key: str  # "vouchers:12": unique across providers
     kind: str  # 消费券活动, 补贴项目 …
@@ -113,6 +125,7 @@ class ProgrammeResult:
     by_district: list[tuple[str, int, Decimal]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     measure_id: int | None = None
+    districts: list[DistrictResult] = field(default_factory=list)
 
     @property
     def leverage(self) -> Decimal | None:

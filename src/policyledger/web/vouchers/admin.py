@@ -1,8 +1,9 @@
-"""Staff: mark residents verified (实名) after checking their identity."""
+"""Staff: mark residents verified (实名) after checking their identity; register merchants with
+their sector and district (区县)."""
 
 from django.contrib import admin, messages
 
-from .models import ResidentProfile
+from .models import Merchant, ResidentProfile
 from .services.errors import VoucherError
 from .services.residents import mark_verified
 
@@ -30,3 +31,12 @@ class ResidentProfileAdmin(admin.ModelAdmin):
         for profile in queryset.select_related("user"):
             mark_verified(profile.user, verified=False)
         self.message_user(request, "已撤销实名标记")
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("name", "sector", "district", "flagged")
+    list_filter = ("sector", "district", "flagged")
+    search_fields = ("name", "district")
+    fields = ("name", "sector", "district", "users")
+    filter_horizontal = ("users",)

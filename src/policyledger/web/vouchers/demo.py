@@ -35,6 +35,14 @@ MERCHANTS = [
     ("花果山景区", "文旅", "merchant_travel"),
     ("连云港苏宁家电", "家电", "merchant_appliance"),
 ]
+# Each demo merchant's 区县 (for the evaluation's breakdown by district).
+DISTRICTS = {
+    "海州老街饭店": "海州区",
+    "新浦苏果超市": "海州区",
+    "赣榆汽车城": "赣榆区",
+    "花果山景区": "连云区",
+    "连云港苏宁家电": "连云区",
+}
 
 
 def _user(username: str, first_name: str = "", **extra):
@@ -100,7 +108,11 @@ def seed(*, quantity_scale: float = 1.0, stdout=print) -> Campaign:
             residents.append(user)
         merchants = []
         for name, sector, clerk in MERCHANTS:
-            merchant, _ = Merchant.objects.get_or_create(name=name, defaults={"sector": sector})
+            merchant, _ = Merchant.objects.get_or_create(
+                name=name, defaults={"sector": sector, "district": DISTRICTS[name]}
+            )
+            if not merchant.district:
+                Merchant.objects.filter(pk=merchant.pk).update(district=DISTRICTS[name])
             merchant.users.add(_user(clerk, name))
             merchants.append(merchant)
         _user("voucher_admin", "消费券管理员", is_staff=True)

@@ -31,6 +31,8 @@ class ResidentProfile(models.Model):
 class Merchant(models.Model):
     name = models.CharField("商户名称", max_length=100)
     sector = models.CharField("行业", max_length=20)
+    # 区县 where the shop stands, for the evaluation's breakdown by district; blank = not given.
+    district = models.CharField("所在区县", max_length=30, blank=True, db_index=True)
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="voucher_merchants", blank=True, verbose_name="店员"
     )

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from policyledger.web.tracking.hooks import ProgrammeResult, SectorResult
+from policyledger.web.tracking.hooks import DistrictResult, ProgrammeResult, SectorResult
 from policyledger.web.vouchers.models import Batch, Campaign, Redemption, Settlement, Voucher
 
 ZERO = Decimal(0)
+UNREGISTERED = "未登记"
 
 
 def campaign_results() -> list[ProgrammeResult]:
@@ -55,6 +56,29 @@ def campaign_results() -> list[ProgrammeResult]:
             )  # fmt: skip
             .order_by("merchant__sector")
         ]
+        districts = [
+            DistrictResult(
+                district=row["merchant__district"] or UNREGISTERED,
+                redeemed=row["n"],
+                bills=row["bills"] or ZERO,
+                government=((row["face"] or ZERO) * share).quantize(Decimal("0.01")),
+                merchants=row["merchants"],
+                people=row["people"],
+            )
+            for row in live.values("merchant__district")
+            .annotate(
+                n=Count("pk"),
+                bills=Sum("bill_amount"),
+                face=Sum("face_value"),
+                merchants=Count("merchant", distinct=True),
+                people=Count("voucher__owner", distinct=True),
+            )  # fmt: skip
+            .order_by("merchant__district")
+        ]
+        notes = []
+        missing = next((d for d in districts if d.district == UNREGISTERED), None)
+        if missing is not None:
+            notes.append(f"有{missing.merchants}家核销商户未登记所在区县，列为“{UNREGISTERED}”。")
         people = Voucher.objects.filter(campaign=campaign, owner__isnull=False).aggregate(
             n=Count("owner", distinct=True, filter=Q(owner__isnull=False))
         )["n"]
@@ -78,7 +102,8 @@ def campaign_results() -> list[ProgrammeResult]:
                 merchants=totals["merchants"],
                 people=people,
                 by_sector=by_sector,
-                notes=["商户未登记所在区县，暂不能按区县分列。"],
+                notes=notes,
+                districts=districts,
                 measure_id=campaign.measure_id,
             )
         )

@@ -413,3 +413,56 @@ def _borders():
         element.set(qn("w:color"), "000000")
         borders.append(element)
     return borders
+
+
+# ---------------------------------------------------------------------------------------------
+# The house style as a public kit, for other reports in the same style (monitoring's 运行分析 and
+# 绩效评价报告). Added beside the private names, which this module keeps using.
+
+
+def set_defaults(document) -> None:
+    """Normal style: 仿宋-like body font, 三号, the house line spacing."""
+    _set_defaults(document)
+
+
+def set_page(document) -> None:
+    """A4, GB/T 9704 margins, page numbers in the footer."""
+    _set_page(document)
+
+
+def header_block(document, masthead) -> None:
+    """The red masthead; ``masthead`` has ``issuer`` and ``doc_number``."""
+    _header_block(document, masthead)
+
+
+def paragraph(document, text: str, **style):
+    """A body paragraph (keywords: font, size, bold, centre, indent, before, after)."""
+    return _paragraph(document, text, **style)
+
+
+def ordinal(n: int) -> str:
+    """一, 二, 三 … for headings."""
+    return _ordinal(n)
+
+
+def signature(document, signed) -> None:
+    """Issuer and date, right-aligned; ``signed`` has ``issuer`` and ``issued_on``."""
+    _signature(document, signed)
+
+
+def table(document, columns, rows, *, left_columns: set[int]) -> None:
+    """A bordered table: ``columns`` is [(header, width in cm)], ``rows`` lists of text."""
+    _table(document, columns, rows, left_columns=left_columns)
+
+
+def picture(document, png: bytes, *, width_cm: float = TEXT_WIDTH_CM, caption: str = ""):
+    """A centred picture (PNG bytes) no wider than the text block, with an optional caption."""
+    holder = document.add_paragraph()
+    holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    holder.paragraph_format.first_line_indent = Pt(0)
+    # The body's exact line height would clip the picture to one line: single spacing grows.
+    holder.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    holder.add_run().add_picture(io.BytesIO(png), width=Cm(min(width_cm, TEXT_WIDTH_CM)))
+    if caption:
+        _paragraph(document, caption, size=TABLE_PT + 1, centre=True, after=6)
+    return holder
