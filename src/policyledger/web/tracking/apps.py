@@ -19,3 +19,7 @@ class TrackingConfig(AppConfig):
         account_hooks.on_units_merged(unit_merge.move_reminders)
         document_hooks.set_progress(rollup.progress_by_measure, rollup.progress_by_document)
         account_hooks.set_unit_detail(units.unit_detail)
+
+        from policyledger.web.tracking.services import audit_view
+
+        audit_view.register_labels()
