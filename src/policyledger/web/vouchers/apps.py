@@ -20,3 +20,9 @@ class VouchersConfig(AppConfig):
         from policyledger.web.vouchers.programmes import campaign_results
 
         programmes.register("vouchers", campaign_results)
+
+        # Its users without a platform role land on, and navigate, their own pages.
+        from policyledger.web.accounts import hooks as account_hooks
+        from policyledger.web.vouchers.web_common import own_links
+
+        account_hooks.add_own_links(own_links)
