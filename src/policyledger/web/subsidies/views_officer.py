@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import ProgrammeForm, WhatIfForm
-from .models import Application, Objection, PaymentBatch, Programme, RuleVersion, yuan
+from .models import Application, Objection, PaymentBatch, Programme, RuleVersion, money, yuan
 from .rollup import all_measures
 from .services import applications as svc
 from .services import auto, notices, payment, programmes
@@ -41,9 +41,9 @@ def manage_list(request):
         rows.append(
             {
                 "p": p,
-                "budget": yuan(p.budget_fen),
-                "committed": yuan(p.committed_fen),
-                "paid": yuan(p.paid_fen),
+                "budget": money(p.budget_fen),
+                "committed": money(p.committed_fen),
+                "paid": money(p.paid_fen),
                 "share": round(p.committed_fen * 100 / p.budget_fen) if p.budget_fen else 0,
             }
         )
@@ -163,10 +163,10 @@ def manage_detail(request, pk: int):
     versions = list(programme.rules.all())
     ctx = {
         "p": programme,
-        "budget": yuan(programme.budget_fen),
-        "committed": yuan(programme.committed_fen),
-        "paid": yuan(programme.paid_fen),
-        "available": yuan(programme.available_fen),
+        "budget": money(programme.budget_fen),
+        "committed": money(programme.committed_fen),
+        "paid": money(programme.paid_fen),
+        "available": money(programme.available_fen),
         "caps": programme.region_caps.all(),
         "versions": versions,
         "tables": {v.pk: _table_view(v.jdm) for v in versions[:3]},
@@ -301,9 +301,7 @@ def review(request, number: str):
             if app.status == S.QUEUED:
                 messages.warning(request, f"资金不足，申请{app.number}已按提交顺序排队")
             else:
-                messages.success(
-                    request, f"申请{app.number}审核通过，核定{yuan(app.awarded_fen)}元"
-                )
+                messages.success(request, f"申请{app.number}审核通过，核定{money(app.awarded_fen)}")
         elif action == "return":
             svc.return_for_changes(request.user, app, reason)
             messages.success(request, f"申请{app.number}已退回补正")

@@ -1,0 +1,92 @@
+"""Money on the subsidy pages is typed the way people write it (600万) and read by the one amount
+parser (``parse_yuan`` on ``formats.amounts.parse_amount``): programme budget and caps, the budget
+change, the calculator, the what-if and imported amounts. Bad input is a Chinese error beside its
+field, the typed text stays, nothing is written; amounts are shown through the one formatter."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from policyledger.web.subsidies.models import Programme
+from policyledger.web.subsidies.services.calculator import parse_yuan
+from policyledger.web.subsidies.services.errors import InvalidInput
+
+FORM = {
+    "name": "六百万家电补贴",
+    "kind": Programme.Kind.RATE,
+    "budget": "600万",
+    "rate_percent": "10",
+    "min_award": "",
+    "max_award": "2,000元",
+    "manual_over": "0.5万",
+    "sectors": "家电",
+    "exclusion_group": "",
+    "notice_days": "5",
+    "overflow": Programme.Overflow.REFUSE,
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "fen"),
+    [("600万", 6_000_000_00), ("1,000万元", 10_000_000_00), ("135.50", 135_50),
+     ("1.5亿", 150_000_000_00), ("３５９９", 3599_00), ("3，599.50", 3599_50)],
+)  # fmt: skip
+def test_parse_yuan_reads_amounts_as_people_write_them(typed, fen):
+    assert parse_yuan(typed) == fen
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("六百万", "应为数字"), ("1e30", "过大"), ("1E+12345678", "过大"), ("-5", "不能为负"),
+     ("-600万", "不能为负"), ("0.001", "两位小数"), ("NaN", "应为数字"), ("", "应为数字")],
+)  # fmt: skip
+def test_parse_yuan_refuses_bad_amounts_in_chinese(typed, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse_yuan(typed, "资金总额")
+
+
+def test_programme_form_accepts_600wan(login, alice, published):
+    client = login(alice)
+    response = client.post("/subsidies/manage/new", FORM)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    programme = Programme.objects.get(name="六百万家电补贴")
+    assert programme.budget_fen == 6_000_000_00
+    assert programme.max_award_fen == 2000_00 and programme.manual_over_fen == 5000_00
+    detail = client.get(f"/subsidies/manage/{programme.pk}/").content.decode()
+    assert "资金总额 <strong>600万元</strong>" in detail
+    assert "600万元" in client.get("/subsidies/manage/").content.decode()
+    # The budget change takes 600万 too.
+    client.post(f"/subsidies/manage/{programme.pk}/action", {"action": "budget", "budget": "800万"})
+    programme.refresh_from_db()
+    assert programme.budget_fen == 8_000_000_00
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [("budget", "六百万", "资金总额应为数字"), ("budget", "1e30", "资金总额过大"),
+     ("max_award", "-2000", "单笔上限不能为负"), ("manual_over", "abc", "人工复核金额应为数字")],
+)  # fmt: skip
+def test_programme_form_refuses_bad_money_beside_the_field(
+    login, alice, published, field, typed, message
+):
+    response = login(alice).post("/subsidies/manage/new", {**FORM, field: typed})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in " ".join(form.errors[field]), form.errors
+    assert f'value="{typed}"' in response.content.decode()
+    assert not Programme.objects.exists()
+
+
+def test_calculator_takes_wan_and_explains_bad_amounts(make_programme):
+    make_programme("节能家电补贴", sectors=["家电"])
+    ok = Client().get(
+        "/subsidies/calculator/", {"applicant_kind": "person", "sector": "家电", "amount": "0.36万"}
+    )
+    assert ok.status_code == 200 and "节能家电补贴" in ok.content.decode()
+    bad = Client().get(
+        "/subsidies/calculator/", {"applicant_kind": "person", "sector": "家电", "amount": "三千"}
+    )
+    assert bad.status_code == 200
+    assert "购买金额应为数字" in " ".join(bad.context["form"].errors["amount"])
+    assert 'value="三千"' in bad.content.decode()
