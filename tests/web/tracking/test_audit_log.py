@@ -180,7 +180,7 @@ def test_every_row_reads_in_chinese_with_names_and_money(login, alice, history):
         assert not RAW.search(re.sub(r"<[^>]+>", "", row)), row
         for label in re.findall(r"<b>(.*?)</b>", row):
             assert CHINESE.search(label), f"field label not in Chinese: {label}"
-    assert "提交报送" in table and "审核通过报送" in table and "变更牵头单位" in table
+    assert "提交报送" in table and "采纳报送" in table and "更换牵头单位" in table
     assert "<b>牵头单位</b>：市商务局 → 市市场监管局" in table
     assert "<b>指标完成值</b>：— → 1000万元：600万元" in table
     assert "合并单位" in table and "各县区人民政府" in table
@@ -199,11 +199,11 @@ def test_only_administrators_may_read_or_export(login, alice, bob, dave, carol):
 def test_filters_by_user_action_kind_object_type_and_dates(login, alice, bob, history):
     client = login(alice)
     by_bob = _table(_log(client, user=bob.pk))
-    assert "提交报送" in by_bob and "变更牵头单位" not in by_bob
+    assert "提交报送" in by_bob and "更换牵头单位" not in by_bob
     units_only = _table(_log(client, action="unit"))
     assert "合并单位" in units_only and "提交报送" not in units_only
     one = _table(_log(client, action="task.lead_unit"))
-    assert "变更牵头单位" in one and "合并单位" not in one
+    assert "更换牵头单位" in one and "合并单位" not in one
     reports = _table(_log(client, type="report"))
     assert "提交报送" in reports and "合并单位" not in reports
     today = timezone.localdate()
@@ -259,7 +259,7 @@ def test_export_writes_the_same_lines_as_text(login, alice, history):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("时间", "操作人", "操作", "对象类型", "对象", "变更内容")
     actions = {r[2] for r in rows[1:]}
-    assert actions == {"提交报送", "审核通过报送"}
+    assert actions == {"提交报送", "采纳报送"}
     changes = "\n".join(r[5] or "" for r in rows[1:])
     assert "指标完成值：— → 1000万元：600万元" in changes
     assert all(isinstance(c, str) for r in rows[1:] for c in r if c is not None)

@@ -111,28 +111,28 @@ ACTIONS = {
     "document.publish": "发布文件",
     "document.settings": "修改文件设置",
     "document.measure_level": "重新拆分措施",
-    "document.delete": "删除文件",
+    "document.delete": "删除导入",
     "document.withdraw": "撤回文件",
     "document.restore": "恢复文件",
     "document.reopen": "退回修改文件",
     "measure.edit": "修改措施",
     "measure.merge": "合并措施",
     "measure.split": "拆分措施",
-    "measure.unit_resolved": "确认措施责任单位",
+    "measure.unit_resolved": "匹配单位",
     "task.create": "生成任务",
     "task.update": "更新任务",
     "task.close": "关闭任务",
     "task.reopen": "重新打开任务",
     "task.edit": "修改任务",
-    "task.lead_unit": "变更牵头单位",
+    "task.lead_unit": "更换牵头单位",
     "task.progress": "更新任务进度",
     "report.draft": "保存报送草稿",
     "report.submit": "提交报送",
-    "report.accept": "审核通过报送",
+    "report.accept": "采纳报送",
     "report.return": "退回报送",
-    "report.batch_accept": "批量审核通过",
-    "reminder.send": "发送催报",
-    "reminder.escalate": "督办（抄送分管领导）",
+    "report.batch_accept": "批量采纳报送",
+    "reminder.send": "催报",
+    "reminder.escalate": "督办",
 }
 OBJECT_TYPES = {
     "unit": "责任单位",
@@ -262,7 +262,7 @@ def _datetime(value: str) -> str | None:
     except ValueError:
         return None
     if "T" not in value:
-        return f"{moment:%Y年%-m月%-d日}"
+        return value  # a date: 2023-06-30, with its year
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
