@@ -90,3 +90,52 @@ def test_calculator_takes_wan_and_explains_bad_amounts(make_programme):
     assert bad.status_code == 200
     assert "购买金额应为数字" in " ".join(bad.context["form"].errors["amount"])
     assert 'value="三千"' in bad.content.decode()
+
+
+def _fen_column(jdm: dict) -> tuple[str, str]:
+    for node in jdm["nodes"]:
+        if node.get("type") != "decisionTableNode":
+            continue
+        for col in node["content"]["inputs"] + node["content"]["outputs"]:
+            if str(col.get("field") or "").endswith("_fen"):
+                return node["id"], col["id"]
+    raise AssertionError("the default rule has no money column")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("2,500元", "250000"), ("0.5万", "500000"), ("[1万..2万]", "[1000000..2000000]"),
+     ("250000", "250000")],
+)  # fmt: skip
+def test_rule_editor_money_cells_take_amounts_with_their_unit(
+    make_programme, login, alice, typed, stored
+):
+    from policyledger.web.subsidies.models import RuleVersion
+
+    programme = make_programme(sectors=["家电"], max_award_yuan=2000)
+    v1 = programme.rules.get()
+    node, column = _fen_column(v1.jdm)
+    login(alice).post(
+        f"/subsidies/manage/{programme.pk}/action",
+        {"action": "edit_rule", "version": v1.pk, f"cell|{node}|0|{column}": typed,
+         "effective_from": "2026-07-01"},
+    )  # fmt: skip
+    v2 = RuleVersion.objects.get(programme=programme, number=2)
+    table = next(n for n in v2.jdm["nodes"] if n["id"] == node)
+    assert table["content"]["rules"][0][column] == stored
+
+
+def test_rule_editor_refuses_a_bad_amount_in_a_money_cell(make_programme, login, alice):
+    from policyledger.web.subsidies.models import RuleVersion
+
+    programme = make_programme(sectors=["家电"], max_award_yuan=2000)
+    v1 = programme.rules.get()
+    node, column = _fen_column(v1.jdm)
+    response = login(alice).post(
+        f"/subsidies/manage/{programme.pk}/action",
+        {"action": "edit_rule", "version": v1.pk, f"cell|{node}|0|{column}": "0.001元",
+         "effective_from": "2026-07-01"},
+        follow=True,
+    )  # fmt: skip
+    assert "最多到分" in response.content.decode()
+    assert RuleVersion.objects.filter(programme=programme).count() == 1
