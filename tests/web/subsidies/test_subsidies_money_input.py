@@ -139,3 +139,17 @@ def test_rule_editor_refuses_a_bad_amount_in_a_money_cell(make_programme, login,
     )  # fmt: skip
     assert "最多到分" in response.content.decode()
     assert RuleVersion.objects.filter(programme=programme).count() == 1
+
+
+def test_whatif_upload_reads_amounts_with_units_and_names_bad_cells(make_programme):
+    from policyledger.web.subsidies.services import whatif
+    from policyledger.web.subsidies.services.errors import ImportRefused
+
+    programme = make_programme(sectors=[])
+    csv = '开票金额（元）,区县\n0.1万,甲区\n"3,000元",乙区\n'
+    pop = whatif.population(programme, "upload", data=csv.encode(), filename="a.csv")
+    assert list(pop["price_fen"]) == [1000_00, 3000_00]
+    bad = "开票金额（元）,区县\n六百元,甲区\n"
+    with pytest.raises(ImportRefused) as refused:
+        whatif.population(programme, "upload", data=bad.encode(), filename="a.csv")
+    assert any("第2行" in e and "六百元" in e for e in refused.value.errors)
