@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from policyledger.formats.cells import write_cell
@@ -124,7 +124,12 @@ def lines(rows) -> list[Line]:
 
 def choices() -> dict[str, Any]:
     """The filters' options: actions by kind, object types, and the users seen in the log."""
-    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    # Staff accounts (the ones whose work is audited), not every resident of the voucher pages.
+    users = (
+        get_user_model()
+        .objects.filter(Q(profile__isnull=False) | Q(is_superuser=True) | Q(is_staff=True))
+        .order_by("username")
+    )
     return {
         "actions": sorted(audit.ACTIONS.items()),
         "object_types": sorted(audit.OBJECT_TYPES.items(), key=lambda kv: kv[1]),
