@@ -153,3 +153,21 @@ def test_whatif_upload_reads_amounts_with_units_and_names_bad_cells(make_program
     with pytest.raises(ImportRefused) as refused:
         whatif.population(programme, "upload", data=bad.encode(), filename="a.csv")
     assert any("第2行" in e and "六百元" in e for e in refused.value.errors)
+
+
+def test_budget_change_refused_beside_the_field_with_the_typed_text(make_programme, login, alice):
+    programme = make_programme(budget_yuan=100_000)
+    client = login(alice)
+    response = client.post(
+        f"/subsidies/manage/{programme.pk}/action",
+        {"action": "budget", "budget": "六百万"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert 'value="六百万"' in page
+    assert '<span class="error-text" role="alert">资金总额应为数字' in page
+    programme.refresh_from_db()
+    assert programme.budget_fen == 100_000_00
+    # Shown once: the next visit has an empty field again.
+    again = client.get(f"/subsidies/manage/{programme.pk}/").content.decode()
+    assert 'value="六百万"' not in again

@@ -184,6 +184,8 @@ def manage_detail(request, pk: int):
         "payable": len(notices.payable(programme)),
         "clause": clause_html(programme),
         "yuan": yuan,
+        # A refused budget change: the typed text and the error, shown beside the field once.
+        "budget_form": request.session.pop(f"subsidies-budget-{programme.pk}", None),
     }
     return render(request, "subsidies/manage_detail.html", ctx)
 
@@ -201,7 +203,12 @@ def manage_action(request, pk: int):
             Programme.objects.filter(pk=pk).update(status=Programme.Status.CLOSED)
             messages.success(request, "项目已结束受理")
         elif action == "budget":
-            programmes.set_budget(programme, parse_yuan(request.POST.get("budget", ""), "资金总额"))
+            typed = request.POST.get("budget", "")[:40]
+            try:
+                programmes.set_budget(programme, parse_yuan(typed, "资金总额"))
+            except SubsidyError as exc:
+                request.session[f"subsidies-budget-{pk}"] = {"value": typed, "error": exc.message}
+                raise
             messages.success(request, "资金总额已修改")
         elif action == "notice":
             notice = notices.publish_notice(request.user, programme)
