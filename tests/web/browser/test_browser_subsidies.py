@@ -60,7 +60,7 @@ def test_applicant_and_officer_flow(programme, officer, open_session, shots, tmp
     resident.page.fill("input[name=amount]", "3599")
     resident.page.click("#calc button[type=submit]")
     resident.page.wait_for_selector("#offers .offer")
-    assert "359.90 元" in resident.page.inner_text("#offers")
+    assert "359.90元" in resident.page.inner_text("#offers")
     shots(resident, "subsidies-calculator")
 
     resident.go("/subsidies/register/")

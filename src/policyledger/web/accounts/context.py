@@ -9,7 +9,14 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     role = permissions.role_of(user)
     if role is None:
-        return {"nav_role": None}
+        if user is None or not user.is_authenticated:
+            return {"nav_role": None}
+        from policyledger.web.accounts import hooks
+
+        return {
+            "nav_role": None,
+            "nav_own_links": [(label, url) for _, label, url in hooks.own_links(user)],
+        }
     from policyledger.web.core.models import Notification
 
     return {

@@ -78,3 +78,41 @@ def task_reader() -> TaskReader:
     if not _task_reader:
         raise LookupError("no app registered the access rule for one task")
     return _task_reader[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Users without a platform role (residents, merchants' clerks, voucher administrators, subsidy
+# applicants): the apps that serve them say which of their pages are that user's, so the login
+# lands there and the navigation shows them instead of the staff pages.
+# ---------------------------------------------------------------------------------------------
+
+OwnLinks = Callable[[Any], list[tuple[int, str, str]]]
+"""``provider(user)`` -> ``[(priority, label, url)]``; the lowest priority is where they land."""
+
+_own_links: list[OwnLinks] = []
+
+
+def add_own_links(provider: OwnLinks) -> OwnLinks:
+    if provider not in _own_links:
+        _own_links.append(provider)
+    return provider
+
+
+def own_links(user) -> list[tuple[int, str, str]]:
+    """The pages of a user without a platform role, most useful first (no duplicates)."""
+    links: list[tuple[int, str, str]] = []
+    for provider in _own_links:
+        links.extend(provider(user))
+    seen: set[str] = set()
+    out = []
+    for link in sorted(links, key=lambda link: link[0]):
+        if link[2] not in seen:
+            seen.add(link[2])
+            out.append(link)
+    return out
+
+
+def landing(user) -> str | None:
+    """Where a user without a platform role starts: their most useful page."""
+    links = own_links(user)
+    return links[0][2] if links else None

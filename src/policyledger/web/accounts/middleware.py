@@ -14,7 +14,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from policyledger.web.accounts import permissions
+from policyledger.web.accounts import hooks, permissions
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -33,6 +33,6 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         ):
             return None
         if request.path == "/":
-            # A resident's (or a clerk's) home is the voucher pages.
-            return redirect("vouchers:home")
+            # A resident's, a clerk's or an applicant's home is their own page.
+            return redirect(hooks.landing(user) or "vouchers:home")
         raise PermissionDenied("此页面仅供工作人员使用")

@@ -26,6 +26,14 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        """Staff start on the platform's home; a resident, a clerk, a voucher administrator or
+        an applicant on their own page (``hooks.landing``)."""
+        user = self.request.user
+        if user.is_authenticated and permissions.role_of(user) is None:
+            return hooks.landing(user) or super().get_default_redirect_url()
+        return super().get_default_redirect_url()
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Change one's own password (old password, new one twice, checked by the validators); the

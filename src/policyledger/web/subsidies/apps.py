@@ -15,3 +15,9 @@ class SubsidiesConfig(AppConfig):
 
         hooks.add_money_source(for_task_page)
         hooks.add_money_measures(measure_ids)
+
+        # Its users without a platform role land on, and navigate, their own pages.
+        from policyledger.web.accounts import hooks as account_hooks
+        from policyledger.web.subsidies.web_common import own_links
+
+        account_hooks.add_own_links(own_links)

@@ -6,6 +6,29 @@ from django import forms
 from django.conf import settings
 
 from .models import Applicant, Programme
+from .services.calculator import parse_yuan
+from .services.errors import InvalidInput
+
+
+class MoneyForm(forms.Form):
+    """A form whose money fields (``money_fields``: name -> what it is) are checked by the one
+    parser (``parse_yuan``: 600万, 1,000万元, 135.50): a bad amount is an error beside its field
+    and the typed text stays in the form. The pages read the amounts with ``parse_yuan`` too."""
+
+    money_fields: dict[str, str] = {}
+
+    def clean(self):
+        data = super().clean()
+        for name, what in self.money_fields.items():
+            value = (data.get(name) or "").strip()
+            if not value:
+                continue
+            try:
+                parse_yuan(value, what)
+            except InvalidInput as exc:
+                self.add_error(name, exc.message)
+        return data
+
 
 MAGIC = {
     b"%PDF": "application/pdf",
@@ -40,7 +63,8 @@ class BankForm(forms.Form):
     bank = forms.CharField(label="开户行", max_length=200)
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(MoneyForm):
+    money_fields = {"amount": "开票金额"}
     amount = forms.CharField(label="开票金额（元）", max_length=20, required=False)
     participants = forms.IntegerField(label="参与商户数", min_value=0, required=False)
     invoice_code = forms.CharField(label="发票代码", max_length=20, required=False)
@@ -65,7 +89,13 @@ class ApplyForm(forms.Form):
         return data
 
 
-class ProgrammeForm(forms.Form):
+class ProgrammeForm(MoneyForm):
+    money_fields = {
+        "budget": "资金总额",
+        "min_award": "单笔下限",
+        "max_award": "单笔上限",
+        "manual_over": "人工复核金额",
+    }
     name = forms.CharField(label="项目名称", max_length=200)
     kind = forms.ChoiceField(label="类型", choices=Programme.Kind.choices)
     budget = forms.CharField(label="资金总额（元）", max_length=20)
@@ -94,7 +124,8 @@ class ObjectionForm(forms.Form):
     )
 
 
-class CalculatorForm(forms.Form):
+class CalculatorForm(MoneyForm):
+    money_fields = {"amount": "购买金额"}
     applicant_kind = forms.ChoiceField(
         label="我是",
         choices=[
@@ -108,7 +139,8 @@ class CalculatorForm(forms.Form):
     participants = forms.IntegerField(label="组织活动参与商户数", min_value=0, required=False)
 
 
-class WhatIfForm(forms.Form):
+class WhatIfForm(MoneyForm):
+    money_fields = {"budget": "资金总额", "max_award": "单笔上限", "min_award": "单笔下限"}
     """测算: a population and the scenario's rate, caps and budget (yuan as text, never float)."""
 
     SOURCES = [

@@ -16,6 +16,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+def money(fen: int | None) -> str:
+    """12345 -> '123.45元', 10_000_000_00 -> '1,000万元': fen through the one money formatter
+    (``formats.format_money``), for pages and messages."""
+    if fen is None:
+        return ""
+    from decimal import Decimal
+
+    from policyledger.formats import format_money
+
+    return format_money(Decimal(int(fen)) / 100)
+
+
 def yuan(fen: int | None) -> str:
     """12345 -> '123.45' (for display; never used in arithmetic)."""
     if fen is None:

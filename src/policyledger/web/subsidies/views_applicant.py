@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import ApplyForm, BankForm, sniff
-from .models import Application, Material, Programme, yuan
+from .models import Application, Material, Programme, money
 from .services import applicants as applicant_service
 from .services import applications as svc
 from .services.calculator import parse_yuan
@@ -97,7 +97,7 @@ def apply(request, pk: int):
             form.add_error(None, exc.message)
         else:
             messages.success(
-                request, f"申请已提交，编号{app.number}，测算金额{yuan(app.amount_fen)}元"
+                request, f"申请已提交，编号{app.number}，测算金额{money(app.amount_fen)}"
             )
             return redirect("subsidies:application", number=app.number)
     return render(request, "subsidies/apply.html", {"programme": programme, "form": form})
@@ -113,8 +113,8 @@ def application(request, number: str):
         "materials": app.materials.all(),
         "officer": is_officer(request.user),
         "reader": is_reader(request.user),
-        "amount": yuan(app.amount_fen),
-        "awarded": yuan(app.awarded_fen),
+        "amount": money(app.amount_fen),
+        "awarded": money(app.awarded_fen),
         "objections": app.objections.all() if is_reader(request.user) else [],
     }
     return render(request, "subsidies/application.html", ctx)

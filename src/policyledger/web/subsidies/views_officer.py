@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import ProgrammeForm, WhatIfForm
-from .models import Application, Objection, PaymentBatch, Programme, RuleVersion, yuan
+from .models import Application, Objection, PaymentBatch, Programme, RuleVersion, money, yuan
 from .rollup import all_measures
 from .services import applications as svc
 from .services import auto, notices, payment, programmes
@@ -41,9 +41,9 @@ def manage_list(request):
         rows.append(
             {
                 "p": p,
-                "budget": yuan(p.budget_fen),
-                "committed": yuan(p.committed_fen),
-                "paid": yuan(p.paid_fen),
+                "budget": money(p.budget_fen),
+                "committed": money(p.committed_fen),
+                "paid": money(p.paid_fen),
                 "share": round(p.committed_fen * 100 / p.budget_fen) if p.budget_fen else 0,
             }
         )
@@ -163,10 +163,10 @@ def manage_detail(request, pk: int):
     versions = list(programme.rules.all())
     ctx = {
         "p": programme,
-        "budget": yuan(programme.budget_fen),
-        "committed": yuan(programme.committed_fen),
-        "paid": yuan(programme.paid_fen),
-        "available": yuan(programme.available_fen),
+        "budget": money(programme.budget_fen),
+        "committed": money(programme.committed_fen),
+        "paid": money(programme.paid_fen),
+        "available": money(programme.available_fen),
         "caps": programme.region_caps.all(),
         "versions": versions,
         "tables": {v.pk: _table_view(v.jdm) for v in versions[:3]},
@@ -184,6 +184,8 @@ def manage_detail(request, pk: int):
         "payable": len(notices.payable(programme)),
         "clause": clause_html(programme),
         "yuan": yuan,
+        # A refused budget change: the typed text and the error, shown beside the field once.
+        "budget_form": request.session.pop(f"subsidies-budget-{programme.pk}", None),
     }
     return render(request, "subsidies/manage_detail.html", ctx)
 
@@ -201,7 +203,12 @@ def manage_action(request, pk: int):
             Programme.objects.filter(pk=pk).update(status=Programme.Status.CLOSED)
             messages.success(request, "项目已结束受理")
         elif action == "budget":
-            programmes.set_budget(programme, parse_yuan(request.POST.get("budget", ""), "资金总额"))
+            typed = request.POST.get("budget", "")[:40]
+            try:
+                programmes.set_budget(programme, parse_yuan(typed, "资金总额"))
+            except SubsidyError as exc:
+                request.session[f"subsidies-budget-{pk}"] = {"value": typed, "error": exc.message}
+                raise
             messages.success(request, "资金总额已修改")
         elif action == "notice":
             notice = notices.publish_notice(request.user, programme)
@@ -301,9 +308,7 @@ def review(request, number: str):
             if app.status == S.QUEUED:
                 messages.warning(request, f"资金不足，申请{app.number}已按提交顺序排队")
             else:
-                messages.success(
-                    request, f"申请{app.number}审核通过，核定{yuan(app.awarded_fen)}元"
-                )
+                messages.success(request, f"申请{app.number}审核通过，核定{money(app.awarded_fen)}")
         elif action == "return":
             svc.return_for_changes(request.user, app, reason)
             messages.success(request, f"申请{app.number}已退回补正")

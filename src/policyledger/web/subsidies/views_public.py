@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .forms import CalculatorForm, ObjectionForm, RegisterForm
-from .models import Application, Notice, yuan
+from .models import Application, Notice, money, yuan
 from .services import applicants as applicant_service
 from .services import notices as notice_service
 from .services.calculator import calculate, parse_yuan
@@ -45,7 +45,7 @@ def calculator(request):
     return render(
         request,
         "subsidies/calculator.html",
-        {"form": form, "offers": offers, "incomplete": incomplete, "total": yuan(total)},
+        {"form": form, "offers": offers, "incomplete": incomplete, "total": money(total)},
     )
 
 

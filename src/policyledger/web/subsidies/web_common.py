@@ -51,3 +51,18 @@ def application_for(user, number: str) -> Application:
     if mine is None or app.applicant_id != mine.pk:
         raise Http404("申请不存在")
     return app
+
+
+def own_links(user) -> list[tuple[int, str, str]]:
+    """The subsidy pages of a user without a platform role (accounts.hooks.add_own_links): an
+    applicant lands on their applications; everyone sees the calculator and the notices."""
+    from django.urls import reverse
+
+    links = []
+    if applicant_of(user) is not None:
+        links.append((2, "我的申请", reverse("subsidies:mine")))
+    links += [
+        (4, "政策计算器", reverse("subsidies:calculator")),
+        (4, "公示", reverse("subsidies:notices")),
+    ]
+    return links

@@ -22,3 +22,7 @@ class TrackingConfig(AppConfig):
         account_hooks.set_rows_rule("tasks", access.visible_tasks)
         account_hooks.set_rows_rule("reports", access.visible_reports)
         account_hooks.set_task_reader(access.may_read_task)
+
+        from policyledger.web.tracking.services import audit_view
+
+        audit_view.register_labels()

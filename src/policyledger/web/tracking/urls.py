@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policyledger.web.tracking import chasing_views, views
+from policyledger.web.tracking import audit_views, chasing_views, views
 from policyledger.web.tracking.briefings import views as briefing_views
 from policyledger.web.tracking.dashboard import views as dashboard_views
 
@@ -31,6 +31,8 @@ urlpatterns = [
     ),
     path("tracking/attachments/<int:pk>/", views.attachment, name="attachment"),
     path("tracking/bulk/", views.bulk_update, name="bulk"),
+    path("tracking/audit/", audit_views.audit_page, name="audit"),
+    path("tracking/audit/log.xlsx", audit_views.audit_xlsx, name="audit_xlsx"),
     path("tracking/warnings/", views.warnings_page, name="warnings"),
     path("tracking/chasing/", chasing_views.chasing_page, name="chasing"),
     path("tracking/chasing/send/", chasing_views.send_reminders, name="chasing_send"),

@@ -17,3 +17,9 @@ class VouchersConfig(AppConfig):
         hooks.add_spending_source(verified_spending_by_region)
         # The evaluation (monitoring) reads the campaigns' results through the same hooks.
         hooks.add_programme_source(campaign_results)
+
+        # Its users without a platform role land on, and navigate, their own pages.
+        from policyledger.web.accounts import hooks as account_hooks
+        from policyledger.web.vouchers.web_common import own_links
+
+        account_hooks.add_own_links(own_links)

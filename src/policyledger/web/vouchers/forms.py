@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django import forms
 
+from policyledger.web.core.forms import AmountField
+
 from .models import SECTORS, Campaign
 from .services.campaigns import BatchSpec
 
@@ -13,6 +15,11 @@ BATCH_ROWS = 3
 
 
 class CampaignForm(forms.ModelForm):
+    # Money is typed the way people write it (600万) and parsed by the one amount parser.
+    budget = AmountField(label="预算（元）", min_value=Decimal("0.01"), max_value=10**11)
+    merchant_daily_cap = AmountField(
+        label="单商户日补贴上限（元）", required=False, max_value=10**11
+    )
     sectors = forms.MultipleChoiceField(
         label="适用行业", choices=[(s, s) for s in SECTORS], widget=forms.CheckboxSelectMultiple
     )
@@ -45,11 +52,11 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for i in range(1, BATCH_ROWS + 1):
             req = i == 1
-            self.fields[f"b{i}_threshold"] = forms.DecimalField(
-                label=f"批次{i} 满（元）", required=req, min_value=0
+            self.fields[f"b{i}_threshold"] = AmountField(
+                label=f"批次{i} 满（元）", required=req, max_value=10**8
             )
-            self.fields[f"b{i}_face"] = forms.DecimalField(
-                label=f"批次{i} 减（元）", required=req, min_value=Decimal("0.01")
+            self.fields[f"b{i}_face"] = AmountField(
+                label=f"批次{i} 减（元）", required=req, min_value=Decimal("0.01"), max_value=10**8
             )
             self.fields[f"b{i}_quantity"] = forms.IntegerField(
                 label=f"批次{i} 数量", required=req, min_value=1

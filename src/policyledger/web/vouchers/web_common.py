@@ -85,3 +85,20 @@ def cached_campaign(pk: int) -> Campaign:
     if ttl > 0:
         _cache[pk] = (time.monotonic() + ttl, campaign)
     return campaign
+
+
+def own_links(user) -> list[tuple[int, str, str]]:
+    """The voucher pages of a user without a platform role (accounts.hooks.add_own_links): a
+    voucher administrator lands on 活动管理, a clerk on the counter, a resident on the campaigns."""
+    from django.urls import reverse
+
+    links = []
+    if user.is_staff or user.is_superuser:
+        links += [
+            (0, "活动管理", reverse("vouchers:manage")),
+            (0, "风险审核", reverse("vouchers:review")),
+        ]
+    if user.voucher_merchants.exists():
+        links.append((1, "商户核销", reverse("vouchers:merchant")))
+    links += [(3, "消费券活动", reverse("vouchers:home")), (3, "我的券", reverse("vouchers:mine"))]
+    return links

@@ -23,6 +23,7 @@ from policyledger.web.tracking import hooks as tracking_hooks
 from ..models import Applicant, Application, Programme, yuan
 from . import applicants as applicant_service
 from . import applications as svc
+from .calculator import parse_yuan
 from .errors import ImportRefused, InvalidInput, NotAllowed, SubsidyError
 
 log = logging.getLogger("policyledger.subsidies.auto")
@@ -200,7 +201,7 @@ def parse_rows(data: bytes, filename: str, *, need_amount: bool) -> list[Row]:
                     err("invoice_number", svc.invoice_taken_error(earlier).message)
         if "amount" in cols:
             try:
-                amount = Decimal(get("amount").replace(",", ""))
+                amount = Decimal(parse_yuan(get("amount"))) / 100  # 600万 too
                 if (
                     not amount.is_finite()
                     or amount <= 0
@@ -209,7 +210,7 @@ def parse_rows(data: bytes, filename: str, *, need_amount: bool) -> list[Row]:
                 ):
                     raise InvalidOperation
                 row.amount_fen = int(amount * 100)
-            except (InvalidOperation, ValueError):
+            except (InvalidOperation, ValueError, InvalidInput):
                 err("amount", f"应为大于0、最多两位小数的金额，实际“{get('amount')}”")
         if "figure" in cols and get("figure"):
             try:

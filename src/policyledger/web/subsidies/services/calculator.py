@@ -15,6 +15,8 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from policyledger.formats.amounts import parse_amount
+
 from ..models import Programme, RuleVersion
 from .errors import InvalidInput
 
@@ -43,16 +45,30 @@ class Offer:
 
 
 def parse_yuan(text: Any, what: str = "金额") -> int:
-    """'3,599.50' → 359950 fen; a clear Chinese error for anything else (no float)."""
+    """'3,599.50' → 359950 fen, '600万' → 600000000 fen, through the project's one amount parser
+    (``formats.amounts.parse_amount``); a clear Chinese error for anything else (no float)."""
     if isinstance(text, float):
         raise InvalidInput(f"{what}请用文本或整数填写")
+    raw = str(text if text is not None else "").strip()
     try:
-        value = Decimal(str(text).replace(",", "").replace("，", "").strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{what}应为数字，如 3599.00") from None
-    if not value.is_finite() or value < 0:
+        value = parse_amount(raw)
+    except ValueError:
+        # Exponent forms (1E+30) are no amount anyone types; say "too large" for the huge ones.
+        try:
+            number = Decimal(raw.replace(",", ""))
+        except InvalidOperation:
+            number = None
+        # Compare exponents, not values: abs() of 1E+12345678 overflows the decimal context.
+        if (
+            number is not None
+            and not number.is_nan()
+            and (number.is_infinite() or number.adjusted() >= 12)
+        ):
+            raise InvalidInput(f"{what}过大") from None
+        raise InvalidInput(f"{what}应为数字，如 3599.00 或 600万") from None
+    if value < 0:
         raise InvalidInput(f"{what}不能为负")
-    # The size check comes first: quantize() of 1E+30 raises InvalidOperation (a 500).
+    # The size check comes first: quantize() of a huge value raises InvalidOperation (a 500).
     if value > Decimal("1e12"):
         raise InvalidInput(f"{what}过大")
     if value != value.quantize(Decimal("0.01")):

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+
+from policyledger.formats.amounts import parse_amount
 
 from ..models import Programme, RuleVersion
 from .errors import NotAllowed, RuleProblem
@@ -207,6 +210,36 @@ def _jsonable(value):
     return value
 
 
+# An amount written with its unit inside a cell expression: 600万, 2,000元, 1.5亿元, >= 3000元.
+_AMOUNT_WITH_UNIT = re.compile(
+    r"(?<!\w)(?<!\d\.)\d[\d,]*(?:\.\d+)?\s*(?:(?:千万|百万|十万|千|万|亿)元?|元)"
+)
+
+
+def fen_cell(text: str) -> str:
+    """A cell of a money column (``*_fen``) with every amount written with its unit (600万,
+    2,000元) turned into fen through the one amount parser: ``">= 600万"`` -> ``">= 600000000"``.
+    Bare numbers are fen already and stay as they are."""
+
+    def fen(match: re.Match) -> str:
+        value = parse_amount(match.group(0)) * 100
+        if value != value.to_integral_value():
+            raise RuleProblem(f"金额“{match.group(0)}”最多到分")
+        return str(int(value))
+
+    try:
+        return _AMOUNT_WITH_UNIT.sub(fen, text)
+    except ValueError as exc:
+        raise RuleProblem(str(exc)) from None
+
+
+def _cell_text(column: dict | None, text: str | None) -> str:
+    text = (text or "").strip()
+    if column is not None and str(column.get("field") or "").endswith("_fen"):
+        return fen_cell(text)
+    return text
+
+
 def edit_tables(jdm: dict, cells: dict[str, str], new_rows: dict[str, dict[str, str]]) -> dict:
     """A copy of ``jdm`` with decision-table cells replaced: ``cells`` maps
     "<node id>|<row index>|<column id>" to the new text; ``new_rows`` maps a node id to a new row
@@ -223,10 +256,10 @@ def edit_tables(jdm: dict, cells: dict[str, str], new_rows: dict[str, dict[str, 
             row = node["content"]["rules"][int(row_text)]
         except (KeyError, ValueError, IndexError):
             raise RuleProblem(f"决策表中没有这个单元格：{key}") from None
-        columns = {c["id"] for c in node["content"]["inputs"] + node["content"]["outputs"]}
+        columns = {c["id"]: c for c in node["content"]["inputs"] + node["content"]["outputs"]}
         if column not in columns and column != "_description":
             raise RuleProblem(f"决策表「{node.get('name')}」没有列 {column}")
-        row[column] = (text or "").strip()
+        row[column] = _cell_text(columns.get(column), text)
     for node_id, values in new_rows.items():
         if not any(v.strip() for k, v in values.items() if k != "_description"):
             continue
@@ -235,7 +268,7 @@ def edit_tables(jdm: dict, cells: dict[str, str], new_rows: dict[str, dict[str, 
             raise RuleProblem(f"没有决策表 {node_id}")
         content = node["content"]
         row = {
-            c["id"]: (values.get(c["id"]) or "").strip()
+            c["id"]: _cell_text(c, values.get(c["id"]))
             for c in content["inputs"] + content["outputs"]
         }
         row["_id"] = f"r{len(content['rules']) + 1}"

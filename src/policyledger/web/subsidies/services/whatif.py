@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..models import Application, Programme, yuan
+from .calculator import parse_yuan
 from .errors import ImportRefused, InvalidInput, SubsidyError
 
 K = Programme.Kind
@@ -163,7 +164,7 @@ def population_from_upload(programme: Programme, data: bytes, filename: str) -> 
         value = get(need)
         if need == "amount":
             try:
-                amount = Decimal(value.replace(",", ""))
+                amount = Decimal(parse_yuan(value)) / 100  # 600万 too
                 if (
                     not amount.is_finite()
                     or amount <= 0
@@ -173,7 +174,7 @@ def population_from_upload(programme: Programme, data: bytes, filename: str) -> 
                 if amount > Decimal("1e10"):
                     raise InvalidOperation
                 amounts.append(int(amount * 100))
-            except (InvalidOperation, ValueError):
+            except (InvalidOperation, ValueError, InvalidInput):
                 err("amount", f"应为大于0、最多两位小数的金额（元），实际“{value}”")
                 amounts.append(0)
         else:

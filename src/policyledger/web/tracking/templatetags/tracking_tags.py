@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import template
 
 from policyledger.formats import format_money
 from policyledger.web.accounts.models import Unit
+from policyledger.web.core import audit
 from policyledger.web.tracking.models import Task, TaskStatus
 
 register = template.Library()
@@ -35,10 +36,9 @@ def money(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        # Decimal(str(x)): exact for Decimal, int and text; a float keeps the digits it prints.
-        yuan = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
+        yuan = Decimal(str(value))  # exact: Decimal fields stay Decimal, never float
+    except (TypeError, ValueError, ArithmeticError):
+        return "" if value is None else str(value)
     if not yuan.is_finite():
         return str(value)
     return format_money(yuan)
@@ -88,37 +88,10 @@ def percent_of(achieved, target) -> str:
         return ""
 
 
-_ACTIONS = {
-    "document.upload": "上传文件",
-    "document.parsed": "解析完成",
-    "document.parse_failed": "解析失败",
-    "document.settings": "修改文件设置",
-    "document.publish": "发布文件",
-    "measure.edit": "修改措施",
-    "measure.merge": "合并措施",
-    "measure.split": "拆分措施",
-    "measure.unit_resolved": "匹配单位",
-    "task.create": "生成任务",
-    "task.progress": "更新任务进度",
-    "task.edit": "修改任务",
-    "report.draft": "保存报送草稿",
-    "report.submit": "提交报送",
-    "report.accept": "采纳报送",
-    "report.return": "退回报送",
-    "report.batch_accept": "批量采纳报送",
-    "task.lead_unit": "更换牵头单位",
-    "reminder.send": "催报",
-    "reminder.escalate": "督办",
-    "unit.edit": "修改单位",
-    "unit.merge": "合并单位",
-    "document.delete": "删除导入",
-    "document.withdraw": "撤回文件",
-}
-
-
 @register.filter
 def action_label(action: str) -> str:
-    return _ACTIONS.get(action, action)
+    """The Chinese name of an audited action, from the one registry (core.audit)."""
+    return audit.action_label(action)
 
 
 @register.filter

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from policyledger.formats import amounts as formats_amounts
+
 from ..models import Campaign, LedgerEntry, Merchant, Redemption, Settlement, Voucher
 from . import codes
 from .errors import InvalidCode, KeyReused, RedeemRefused, RefundRefused, SetupError
@@ -30,12 +32,15 @@ class RedeemOutcome:
 
 
 def parse_amount(text) -> Decimal:
+    """The bill as the clerk typed it (135.50, 1,280元, 1.2万) through the one amount parser."""
     try:
-        value = Decimal(str(text).strip().replace(",", "").replace("元", ""))
+        value = formats_amounts.parse_amount(str(text))
     except (InvalidOperation, ValueError) as exc:
-        raise RedeemRefused("消费金额格式不正确") from exc
-    if not value.is_finite() or value <= 0 or value > Decimal("10000000"):
+        raise RedeemRefused("消费金额格式不正确，请填写数字，如 135.50") from exc
+    if value <= 0:
         raise RedeemRefused("消费金额须为正数")
+    if value > Decimal("10000000"):
+        raise RedeemRefused("消费金额过大")
     return value.quantize(Decimal("0.01"))
 
 
