@@ -72,6 +72,9 @@ def sniff_attachment(data: bytes) -> str | None:
     return None
 
 
+# Where the administrators' daily digest of submissions points: the review queue, submitted ones.
+SUBMITTED_QUEUE = "/tracking/reports/?status=submitted"
+
 ALLOWED_ATTACHMENTS = "PDF、图片（PNG/JPEG/GIF/WebP）或 Excel（.xlsx）"
 
 
@@ -184,10 +187,14 @@ def _save_report(
         task_id=task.pk,
     )
     if not draft:
-        notify.notify_admins(
+        # One digest a day per administrator (issue 11), not one row per submission; it links
+        # to the review queue of submitted reports, which lists every item the digest counts.
+        notify.digest_admins(
+            "report.submitted",
+            "新的进展报送",
             f"{task.lead_unit.name}提交了“{task.measure.heading or task.measure.number}”"
             f"{period.label}的进展",
-            f"/tracking/reports/{report.pk}/",
+            SUBMITTED_QUEUE,
         )
     return report, created
 
