@@ -736,11 +736,13 @@ class CpuSampler(threading.Thread):
         return used["app"], used["db"]
 
 
-def _client(job: tuple[int, list[tuple[str, int, str]]]) -> tuple[int, int, list[int]]:
-    """One client process: POST each (key, task, period) in order; returns counts and statuses."""
+def _client(job: tuple[int, list[tuple[str, int, str]]]) -> tuple[int, int, list[int], float]:
+    """One client process: POST each (key, task, period) in order; returns counts, statuses and
+    the CPU seconds the client itself used (it shares the machine's cores with the server)."""
     import http.client
 
     port, work = job
+    cpu = time.process_time()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     ok = 0
     statuses = []
@@ -772,10 +774,12 @@ def _client(job: tuple[int, list[tuple[str, int, str]]]) -> tuple[int, int, list
         statuses.append(response.status)
         ok += response.status == 201
     conn.close()
-    return ok, len(work), statuses
+    return ok, len(work), statuses, time.process_time() - cpu
 
 
-def run_load(port: int, work: list[tuple[str, int, str]], clients: int) -> tuple[float, list[int]]:
+def run_load(
+    port: int, work: list[tuple[str, int, str]], clients: int
+) -> tuple[float, list[int], float]:
     chunks = [work[i::clients] for i in range(clients)]
     # Not multiprocessing.Pool: its map() waits for ever when a client process dies; the
     # executor raises BrokenProcessPool at once.
@@ -787,8 +791,8 @@ def run_load(port: int, work: list[tuple[str, int, str]], clients: int) -> tuple
         except BrokenProcessPool as exc:
             raise guard.BenchFailed(f"a load client process died: {exc}") from None
         elapsed = time.perf_counter() - start
-    statuses = [s for _, _, ss in results for s in ss]
-    return elapsed, statuses
+    statuses = [s for _, _, ss, _ in results for s in ss]
+    return elapsed, statuses, sum(c for *_, c in results)
 
 
 def serve_load(
@@ -805,11 +809,11 @@ def serve_load(
     warm = 4 * args.workers
     try:
         # Open every worker's database connection before anything is timed.
-        _, warm_statuses = run_load(port, baseline_pairs[:warm], args.workers)
-        single_s, single_statuses = run_load(port, baseline_pairs[warm:], 1)
+        _, warm_statuses, _ = run_load(port, baseline_pairs[:warm], args.workers)
+        single_s, single_statuses, _ = run_load(port, baseline_pairs[warm:], 1)
         sampler = CpuSampler(proc.pid, url)
         sampler.start()
-        load_s, statuses = run_load(port, work, args.clients)
+        load_s, statuses, client_cpu = run_load(port, work, args.clients)
         app_cpu, db_cpu = sampler.stop()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -824,6 +828,7 @@ def serve_load(
         "accepted": statuses.count(201) + single_statuses.count(201) + warm_statuses.count(201),
         "app_ms": app_cpu * 1000 / n,
         "db_ms": db_cpu * 1000 / n,
+        "client_ms": client_cpu * 1000 / n,
         "load_average": os.getloadavg()[0],
     }
 
@@ -916,6 +921,8 @@ def bench_submissions(args: argparse.Namespace, url: str, var: Path, data: dict)
             f"    server CPU per request: {per_request * 1000:.1f} ms (gunicorn workers "
             f"{r['app_ms']:.1f}, their PostgreSQL backends {r['db_ms']:.1f}); {cores} idle cores "
             f"would serve about {cores / per_request:.0f} req/s before the clients' own CPU; "
+            f"client CPU per request {r['client_ms']:.1f} ms (with it, about "
+            f"{cores * 1000 / (per_request * 1000 + r['client_ms']):.0f} req/s); "
             f"load average at the end {r['load_average']:.1f}"
         )
     if len(results) == 2:
@@ -954,6 +961,7 @@ def bench_submissions(args: argparse.Namespace, url: str, var: Path, data: dict)
     FIGURES.update(
         submissions_per_s=rate,
         submission_server_cpu_ms=last["app_ms"] + last["db_ms"],
+        submission_client_cpu_ms=last["client_ms"],
         submissions_lost_or_duplicated=0 if ok else "MISMATCH",
     )
     if len(results) == 2:

@@ -6,6 +6,7 @@ row lock, so concurrent submissions never lose or duplicate a report.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import math
@@ -21,6 +22,7 @@ from django.utils import timezone
 from policyledger.formats.cells import control_characters
 from policyledger.web.accounts import permissions
 from policyledger.web.core import audit, notify
+from policyledger.web.core.compiled import Compiled
 from policyledger.web.core.errors import ConflictError as SharedConflict
 from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import Target
@@ -113,6 +115,18 @@ def _report_snapshot(report: Report, values: dict[int, float] | None = None) -> 
     return data
 
 
+# The report row of a task and period, locked; built once per connection (core.compiled).
+_LOCKED_REPORT = Compiled(
+    lambda task_id, start: (
+        Report.objects.select_for_update()
+        .filter(task_id=task_id, period_start=start)
+        .order_by()[:1]
+    ),
+    -987654321,
+    dt.date(1901, 2, 3),
+)
+
+
 def _save_report(
     user,
     task: Task,
@@ -131,11 +145,7 @@ def _save_report(
     # (task, period_start) is unique: [:1] and no ordering. first() ordered by the model's
     # ordering, which joined the task and measure tables into this FOR UPDATE (locking their rows
     # too, so submissions for other periods of the task waited) and cost more to build than to run.
-    found = (
-        Report.objects.select_for_update()
-        .filter(task=task, period_start=period.start)
-        .order_by()[:1]
-    )
+    found = _LOCKED_REPORT.fetch(task.pk, period.start)
     report = found[0] if found else None
     created = report is None
     if created:
