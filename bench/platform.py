@@ -99,6 +99,7 @@ import time
 import urllib.parse
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from decimal import Decimal
 from pathlib import Path
 
 import guard  # noqa: E402  (sibling script, not a package)
@@ -319,7 +320,7 @@ def load_programme(args: argparse.Namespace) -> dict:
                 ReportValue(
                     report=r,
                     target=target_of[r.task.measure_id],
-                    achieved=float(r.percent) * 10_000,
+                    achieved=Decimal(r.percent * 10_000),
                 )
                 for r in reports
             ],

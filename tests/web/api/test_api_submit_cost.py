@@ -5,6 +5,8 @@ administrators, and still with its audit row, its values and one notification pe
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from api_helpers import ApiClient, issue
 from django.db import connection, reset_queries
@@ -68,23 +70,23 @@ def test_submission_queries_are_bounded_and_in_one_transaction(admins, alice, bo
     body, sqls = _submit(client, task, values={str(target.pk): 10.5})
     assert len(sqls) <= NEW_REPORT_QUERIES, "\n".join(sqls)
     assert _transactions(sqls) == (1, 1), "\n".join(sqls)
-    assert body["values"] == [{"target_id": target.pk, "achieved": 10.5}]
+    assert body["values"] == [{"target_id": target.pk, "achieved": "10.5"}]
     assert body["attachments"] == [] and body["version"] == 2
 
     body, sqls = _submit(client, task, percent=60, values={str(target.pk): 20.0})
     assert len(sqls) <= RESUBMISSION_QUERIES, "\n".join(sqls)
     assert _transactions(sqls) == (1, 1), "\n".join(sqls)
-    assert body["values"] == [{"target_id": target.pk, "achieved": 20.0}]
+    assert body["values"] == [{"target_id": target.pk, "achieved": "20"}]
     assert body["percent"] == 60 and body["version"] == 3
 
     report = Report.objects.get(task=task)
-    assert [(v.target_id, v.achieved) for v in report.values.all()] == [(target.pk, 20.0)]
+    assert [(v.target_id, v.achieved) for v in report.values.all()] == [(target.pk, Decimal(20))]
     entries = list(AuditLog.objects.filter(action="report.submit", task_id_ref=task.pk))
     assert len(entries) == 2
     first, second = sorted(entries, key=lambda e: e.pk)
-    assert first.before is None and first.after["values"] == {str(target.pk): 10.5}
-    assert second.before["values"] == {str(target.pk): 10.5}
-    assert second.after["values"] == {str(target.pk): 20.0} and second.after["percent"] == 60
+    assert first.before is None and first.after["values"] == {str(target.pk): "10.5"}
+    assert second.before["values"] == {str(target.pk): "10.5"}
+    assert second.after["values"] == {str(target.pk): "20"} and second.after["percent"] == 60
     # Each submission reached every administrator (alice and the extra ones), nobody else, in
     # one digest row per administrator that counts both.
     notified = Notification.objects.filter(digest="report.submitted")

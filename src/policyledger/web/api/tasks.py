@@ -4,6 +4,7 @@ reports of a task, including submitting one (the reporter's main write)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -100,7 +101,8 @@ class HistoryPage(Schema):
     offset: int
 
 
-Achieved = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+# A JSON number or a decimal string ("12345678.90"); stored as Decimal to 4 places, never float.
+Achieved = Annotated[Decimal, Field(allow_inf_nan=False, ge=-(10**15), le=10**15)]
 TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

@@ -3,6 +3,7 @@ ids, status codes as their labels, target values named by their target."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policyledger.formats import format_money
@@ -67,7 +68,13 @@ def readable(entries) -> list[tuple[Any, list[tuple[str, str, str]]]]:
 
     def amount(target_id: int, value: Any) -> str:
         name, kind = targets.get(target_id, ("指标", ""))
-        if not isinstance(value, int | float):
+        # Exact decimal text since achieved values are Decimal ("10.5"); numbers in older rows.
+        if isinstance(value, str):
+            try:
+                value = Decimal(value)
+            except InvalidOperation:
+                return f"{name}：{value}"
+        if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
             return f"{name}：{value}"
         if kind == Target.Kind.MONEY:
             return f"{name}：{format_money(value)}"

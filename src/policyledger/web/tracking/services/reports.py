@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import math
 import zipfile
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -103,7 +103,7 @@ def check_attachment(upload: Upload) -> str:
     return kind
 
 
-def _report_snapshot(report: Report, values: dict[int, float] | None = None) -> dict:
+def _report_snapshot(report: Report, values: dict[int, Decimal] | None = None) -> dict:
     """The audited state of a report; ``values`` (target id -> achieved) when already known."""
     data = audit.snapshot(
         report,
@@ -111,7 +111,8 @@ def _report_snapshot(report: Report, values: dict[int, float] | None = None) -> 
     )
     if values is None:
         values = {v.target_id: v.achieved for v in report.values.all()}
-    data["values"] = {str(k): v for k, v in values.items()}
+    # Exact decimal text in the audit log's JSON, never a float.
+    data["values"] = {str(k): achieved_text(v) for k, v in values.items()}
     return data
 
 
@@ -132,7 +133,7 @@ def _save_report(
     task: Task,
     period: Period,
     changes: dict,
-    values: dict[int, float],
+    values: dict[int, Decimal],
     checked: list[tuple[Upload, str]],
     expected_version: int | None,
     draft: bool,
@@ -152,7 +153,7 @@ def _save_report(
         report = Report(
             task=task, period_label=period.label, period_start=period.start, period_end=period.end
         )
-        old_values: dict[int, float] = {}
+        old_values: dict[int, Decimal] = {}
         before = None
     else:
         if expected_version is not None and report.version != expected_version:
@@ -209,11 +210,29 @@ def _save_report(
     return report, created
 
 
-def _finite(value: object) -> bool:
+# ReportValue.achieved: 4 decimal places, |value| <= 10^15 (the API's documented range).
+ACHIEVED_PLACES = Decimal("0.0001")
+ACHIEVED_LIMIT = Decimal(10) ** 15
+
+
+def achieved_decimal(value: object) -> Decimal | None:
+    """An achieved value as the Decimal stored (4 places, rounded half up), or None when it is
+    no finite number within range. A float becomes the decimal its text shows (0.1 -> 0.1)."""
+    if isinstance(value, bool):
+        return None
     try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return False
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    if not number.is_finite() or abs(number) > ACHIEVED_LIMIT:
+        return None
+    return number.quantize(ACHIEVED_PLACES, rounding=ROUND_HALF_UP)
+
+
+def achieved_text(value: Decimal) -> str:
+    """A stored achieved value as exact decimal text without trailing zeros: "10.5", "8000000"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def submit_report(
@@ -224,7 +243,7 @@ def submit_report(
     task_status: str,
     percent: int,
     narrative: str,
-    values: dict[int, float] | None = None,
+    values: dict[int, Decimal | str | int | float] | None = None,
     attachments: list[Upload] | None = None,
     expected_version: int | None = None,
     draft: bool = False,
@@ -248,10 +267,11 @@ def submit_report(
     if bad := control_characters(narrative or ""):
         raise ReportError(control_message("进展情况", bad))
     checked = [(u, check_attachment(u)) for u in attachments or []]
-    values = values or {}
-    # NaN and infinity pass float() but not the database (NOT NULL, JSON in the audit log).
-    if not all(_finite(v) for v in values.values()):
+    # Decimal end to end (never float): NaN, infinity and out-of-range values are refused.
+    exact = {k: achieved_decimal(v) for k, v in (values or {}).items()}
+    if any(v is None for v in exact.values()):
         raise ReportError("完成值须为数字，且不能超出数值范围")
+    values = exact
     if values:
         target_ids = set(
             Target.objects.filter(measure_id=task.measure_id).values_list("pk", flat=True)
@@ -266,7 +286,7 @@ def submit_report(
     }
     if not draft:
         changes |= {"submitted_by": user, "submitted_at": timezone.now()}
-    values = {int(k): float(v) for k, v in values.items()}
+    values = {int(k): v for k, v in values.items()}
     # Two first submissions for one task and period can both find no row and both insert; the
     # unique constraint refuses the second, which then runs again and updates the winner's row.
     # Retrying the whole transaction costs nothing in the usual case, where a savepoint around

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 
 from policyledger.formats import format_money
@@ -31,9 +33,12 @@ def _number(value: float) -> str:
 def money(value) -> str:
     """Yuan in Chinese convention through the one helper (formats.format_money): 1,000万元, 135.50元."""
     try:
-        yuan = float(value)
-    except (TypeError, ValueError):
+        # Decimal, never float: a stored achieved value prints to the fen as it was entered.
+        yuan = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (TypeError, ValueError, InvalidOperation):
         return "" if value is None else str(value)
+    if not yuan.is_finite():
+        return str(value)
     return format_money(yuan)
 
 
