@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from policyledger.web.core.models import Notification
 from policyledger.web.tracking.services.periods import parse_period
 from policyledger.web.tracking.services.reports import accept_report, return_report, submit_report
@@ -142,3 +144,40 @@ def test_administrators_get_one_digest_a_day_of_submissions(alice, bob, tasks, c
     assert sorted(counts.values_list("count", flat=True)) == [1, 3]
     newest = counts.order_by("-digest_day").first()
     assert newest.text == "市商务局提交了“活跃夜间经济”2022年9月的进展"
+
+
+def test_the_unread_digest_index_migration_keeps_the_newest_of_two(bob, clock, now):
+    """Digests made twice by a race before the unique index existed: the migration's first step
+    keeps the newest unread and marks the older one read, so the index can be created."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import IntegrityError, connection, transaction
+
+    migration = importlib.import_module(
+        "policyledger.web.core.migrations.0003_notification_one_unread_digest"
+    )
+    day = dt.date(2022, 9, 20)
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute('DROP INDEX "notification_one_unread_digest"')
+    with clock(now):
+        old = Notification.objects.create(user=bob, text="旧", digest="x", digest_day=day)
+    with clock(now + dt.timedelta(minutes=1)):
+        new = Notification.objects.create(user=bob, text="新", digest="x", digest_day=day)
+        other = Notification.objects.create(user=bob, text="另一类", digest="y", digest_day=day)
+    migration.keep_one_unread_digest(apps, None)
+    assert set(Notification.objects.filter(read=False).values_list("pk", flat=True)) == {
+        new.pk,
+        other.pk,
+    }
+    assert Notification.objects.get(pk=old.pk).read
+    # With the index back, a second unread digest of the same key is refused. (PostgreSQL
+    # builds no index over rows with deferred foreign-key checks pending: run them first.)
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'CREATE UNIQUE INDEX "notification_one_unread_digest" ON "tracking_notification"'
+            ' ("user_id", "digest", "digest_day") WHERE (NOT "read" AND NOT ("digest" = \'\'))'
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(user=bob, text="重复", digest="x", digest_day=day)

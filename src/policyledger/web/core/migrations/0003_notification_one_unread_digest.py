@@ -4,6 +4,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def keep_one_unread_digest(apps, schema_editor):
+    """Before the index: two unread digests of one user, kind and day (two first events of a day
+    at once, before ON CONFLICT) keep the newest unread; the older ones are marked read."""
+    Notification = apps.get_model("core", "Notification")
+    seen = set()
+    rows = (
+        Notification.objects.filter(read=False)
+        .exclude(digest="")
+        .order_by("-created_at", "-id")
+        .values_list("pk", "user_id", "digest", "digest_day")
+    )
+    older = []
+    for pk, user_id, digest, day in rows.iterator():
+        key = (user_id, digest, day)
+        if key in seen:
+            older.append(pk)
+        seen.add(key)
+    Notification.objects.filter(pk__in=older).update(read=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -12,6 +32,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(keep_one_unread_digest, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='notification',
             constraint=models.UniqueConstraint(condition=models.Q(('read', False), models.Q(('digest', ''), _negated=True)), fields=('user', 'digest', 'digest_day'), name='notification_one_unread_digest'),
