@@ -121,7 +121,7 @@ def test_report_submit_accept_moves_task(alice, bob, tasks, api):
     report = submitted.json()
     assert report["period_label"] == "2022年9月"
     assert report["status"] == "submitted" and report["submitted_by"] == "bob"
-    assert report["values"] == [{"target_id": target.pk, "achieved": 8_000_000.0}]
+    assert report["values"] == [{"target_id": target.pk, "achieved": "8000000"}]
 
     # A resubmission with a stale version is refused; the current version updates the same row.
     again = reporter.post(

@@ -5,6 +5,8 @@ administrators, and still with its audit row, its values and one notification pe
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from api_helpers import ApiClient, issue
 from django.db import connection, reset_queries
@@ -68,26 +70,27 @@ def test_submission_queries_are_bounded_and_in_one_transaction(admins, alice, bo
     body, sqls = _submit(client, task, values={str(target.pk): 10.5})
     assert len(sqls) <= NEW_REPORT_QUERIES, "\n".join(sqls)
     assert _transactions(sqls) == (1, 1), "\n".join(sqls)
-    assert body["values"] == [{"target_id": target.pk, "achieved": 10.5}]
+    assert body["values"] == [{"target_id": target.pk, "achieved": "10.5"}]
     assert body["attachments"] == [] and body["version"] == 2
 
     body, sqls = _submit(client, task, percent=60, values={str(target.pk): 20.0})
     assert len(sqls) <= RESUBMISSION_QUERIES, "\n".join(sqls)
     assert _transactions(sqls) == (1, 1), "\n".join(sqls)
-    assert body["values"] == [{"target_id": target.pk, "achieved": 20.0}]
+    assert body["values"] == [{"target_id": target.pk, "achieved": "20"}]
     assert body["percent"] == 60 and body["version"] == 3
 
     report = Report.objects.get(task=task)
-    assert [(v.target_id, v.achieved) for v in report.values.all()] == [(target.pk, 20.0)]
+    assert [(v.target_id, v.achieved) for v in report.values.all()] == [(target.pk, Decimal(20))]
     entries = list(AuditLog.objects.filter(action="report.submit", task_id_ref=task.pk))
     assert len(entries) == 2
     first, second = sorted(entries, key=lambda e: e.pk)
-    assert first.before is None and first.after["values"] == {str(target.pk): 10.5}
-    assert second.before["values"] == {str(target.pk): 10.5}
-    assert second.after["values"] == {str(target.pk): 20.0} and second.after["percent"] == 60
-    # Each submission notified every administrator (alice and the extra ones), nobody else.
-    notified = Notification.objects.filter(link=f"/tracking/reports/{report.pk}/")
-    assert notified.count() == 2 * (1 + admins)
+    assert first.before is None and first.after["values"] == {str(target.pk): "10.5"}
+    assert second.before["values"] == {str(target.pk): "10.5"}
+    assert second.after["values"] == {str(target.pk): "20"} and second.after["percent"] == 60
+    # Each submission reached every administrator (alice and the extra ones), nobody else, in
+    # one digest row per administrator that counts both.
+    notified = Notification.objects.filter(digest="report.submitted")
+    assert sorted(notified.values_list("count", flat=True)) == [2] * (1 + admins)
     assert set(notified.values_list("user_id", flat=True)) == {
         alice.pk,
         *(u.pk for u in _admin_users_now()),
@@ -120,7 +123,7 @@ def test_notifications_skip_inactive_admins_and_keep_the_time(alice, bob, tasks)
 @pytest.mark.postgres
 def test_concurrent_first_submissions_through_the_api(transactional_db, bob, tasks):
     """Eight clients send the first report of one task and period at once, with a value: one
-    report, one value row, eight versions, eight audit rows and eight notifications."""
+    report, one value row, eight versions, eight audit rows and one digest counting eight."""
     import threading
 
     from policyledger.web.core.models import AuditLog, Notification
@@ -158,7 +161,12 @@ def test_concurrent_first_submissions_through_the_api(transactional_db, bob, tas
     value = ReportValue.objects.get(report=report)
     assert value.achieved == report.percent
     assert AuditLog.objects.filter(action="report.submit", task_id_ref=task.pk).count() == 8
-    assert Notification.objects.filter(link=f"/tracking/reports/{report.pk}/").count() == 8
+    digest = Notification.objects.get(digest="report.submitted")
+    assert (
+        digest.count == 8
+        and len(digest.lines) == 8
+        and digest.text.startswith("新的进展报送（今日8条）：")
+    )
 
 
 def test_python_visibility_check_agrees_with_visible_tasks(people, tasks, units):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from policyledger.web.core.models import Notification
 from policyledger.web.tracking.services.periods import parse_period
 from policyledger.web.tracking.services.reports import accept_report, return_report, submit_report
@@ -94,3 +96,88 @@ def test_task_history_reads_in_chinese_with_names_not_ids(
     assert "<b>完成进度</b>：0% → 60%" in history
     assert "<b>状态</b>：未启动 → 推进中" in history
     assert "values" not in history and "lead_unit" not in history
+
+
+def test_administrators_get_one_digest_a_day_of_submissions(alice, bob, tasks, clock, now):
+    """Issue 11: three submissions make one unread row per active administrator saying three,
+    linking to the review queue; a new day starts a new row; a deactivated one gets none."""
+    from policyledger.web.accounts.services import create_user
+
+    other = create_user("erin", "x" * 12, role="admin")
+    gone = create_user("frank", "x" * 12, role="admin")
+    gone.is_active = False
+    gone.save()
+    a, b, c = (tasks[(n, "市商务局")] for n in ("一、", "三、", "一、"))
+    with clock(now):
+        _submit(bob, a)
+        _submit(bob, b)
+        submit_report(
+            bob,
+            c,
+            parse_period("2022年10月", "monthly"),
+            task_status="in_progress",
+            percent=20,
+            narrative="",
+        )
+    rows = list(Notification.objects.filter(digest="report.submitted").order_by("user_id"))
+    assert [(n.user_id, n.count, n.read) for n in rows] == [
+        (alice.pk, 3, False),
+        (other.pk, 3, False),
+    ]
+    for row in rows:
+        assert row.text == "新的进展报送（今日3条）：市商务局提交了“发放消费券”2022年10月的进展"
+        assert row.lines == [
+            "市商务局提交了“发放消费券”2022年10月的进展",
+            "市商务局提交了“活跃夜间经济”2022年9月的进展",
+            "市商务局提交了“发放消费券”2022年9月的进展",
+        ]
+        assert row.link == "/tracking/reports/?status=submitted"
+    assert not Notification.objects.filter(user=gone).exists()
+    assert not Notification.objects.filter(user=bob).exists()
+    # A draft tells nobody; the next day starts a new digest.
+    with clock(now + dt.timedelta(days=1)):
+        submit_report(
+            bob, b, SEPTEMBER, task_status="in_progress", percent=30, narrative="", draft=True
+        )
+        _submit(bob, b)
+    counts = Notification.objects.filter(user=alice, digest="report.submitted")
+    assert sorted(counts.values_list("count", flat=True)) == [1, 3]
+    newest = counts.order_by("-digest_day").first()
+    assert newest.text == "市商务局提交了“活跃夜间经济”2022年9月的进展"
+
+
+def test_the_unread_digest_index_migration_keeps_the_newest_of_two(bob, clock, now):
+    """Digests made twice by a race before the unique index existed: the migration's first step
+    keeps the newest unread and marks the older one read, so the index can be created."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import IntegrityError, connection, transaction
+
+    migration = importlib.import_module(
+        "policyledger.web.core.migrations.0003_notification_one_unread_digest"
+    )
+    day = dt.date(2022, 9, 20)
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute('DROP INDEX "notification_one_unread_digest"')
+    with clock(now):
+        old = Notification.objects.create(user=bob, text="旧", digest="x", digest_day=day)
+    with clock(now + dt.timedelta(minutes=1)):
+        new = Notification.objects.create(user=bob, text="新", digest="x", digest_day=day)
+        other = Notification.objects.create(user=bob, text="另一类", digest="y", digest_day=day)
+    migration.keep_one_unread_digest(apps, None)
+    assert set(Notification.objects.filter(read=False).values_list("pk", flat=True)) == {
+        new.pk,
+        other.pk,
+    }
+    assert Notification.objects.get(pk=old.pk).read
+    # With the index back, a second unread digest of the same key is refused. (PostgreSQL
+    # builds no index over rows with deferred foreign-key checks pending: run them first.)
+    connection.check_constraints()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'CREATE UNIQUE INDEX "notification_one_unread_digest" ON "tracking_notification"'
+            ' ("user_id", "digest", "digest_day") WHERE (NOT "read" AND NOT ("digest" = \'\'))'
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(user=bob, text="重复", digest="x", digest_day=day)

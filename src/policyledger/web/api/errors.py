@@ -116,7 +116,7 @@ def _message(error: dict[str, Any]) -> str:
         return "为必填项"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "应为整数"
-    if kind in ("float_parsing", "float_type", "finite_number"):
+    if kind in ("float_parsing", "float_type", "finite_number", "decimal_parsing", "decimal_type"):
         return "应为有限的数字"
     if kind in ("bool_parsing", "bool_type"):
         return "应为 true 或 false"

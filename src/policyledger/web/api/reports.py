@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
@@ -21,13 +22,18 @@ from policyledger.web.core.api_schemas import (
 )
 from policyledger.web.tracking.models import Report
 from policyledger.web.tracking.services import reports as services
+from policyledger.web.tracking.services.reports import achieved_text
 
 router = Router(tags=["进展报送"])
 
 
 class ValueOut(Schema):
     target_id: int
-    achieved: float
+    achieved: str = Field(
+        ...,
+        description='完成值：精确的十进制数字字符串（最多4位小数，如 "10.5"、"8000000"）',
+        examples=["10.5"],
+    )
 
 
 class AttachmentOut(Schema):
@@ -91,7 +97,7 @@ def _username(user) -> str | None:
 
 
 def report_out(
-    r: Report, values: dict[int, float] | None = None, attachments: list | None = None
+    r: Report, values: dict[int, Decimal] | None = None, attachments: list | None = None
 ) -> dict[str, Any]:
     """The API's view of a report; ``values`` and ``attachments`` when the caller has them."""
     if values is None:
@@ -110,7 +116,7 @@ def report_out(
         "task_status_label": r.get_task_status_display(),
         "percent": r.percent,
         "narrative": r.narrative,
-        "values": [{"target_id": k, "achieved": v} for k, v in values.items()],
+        "values": [{"target_id": k, "achieved": achieved_text(v)} for k, v in values.items()],
         "attachments": [
             {
                 "id": a.pk,

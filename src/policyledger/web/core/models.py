@@ -34,6 +34,15 @@ class Notification(models.Model):
             models.Index(fields=["user", "read"]),
             models.Index(fields=["user", "digest", "digest_day"]),
         ]
+        constraints = [
+            # One unread digest per user, kind and day: notify.digest_admins adds to it with
+            # INSERT ... ON CONFLICT, so concurrent first events of a day never make two rows.
+            models.UniqueConstraint(
+                fields=["user", "digest", "digest_day"],
+                condition=models.Q(read=False) & ~models.Q(digest=""),
+                name="notification_one_unread_digest",
+            ),
+        ]
 
 
 class AppendOnlyError(Exception):

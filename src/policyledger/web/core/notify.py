@@ -25,6 +25,7 @@ def set_admin_users(provider: Callable[[], QuerySet]) -> None:
     global _admin_users
     _admin_users = provider
     _notify_admins_sql.cache_clear()
+    _digest_admins_sql.cache_clear()
 
 
 def admin_users() -> QuerySet:
@@ -41,6 +42,7 @@ def notify(users: Iterable, text: str, link: str = "") -> int:
 
 
 DIGEST_LINES = 20
+DIGEST_INDEX = "notification_one_unread_digest"
 
 
 def digest(users: Iterable, kind: str, title: str, line: str, link: str = "") -> int:
@@ -110,6 +112,69 @@ def _notify_admins_sql(vendor: str) -> tuple[str, tuple]:
     table = ops.quote_name(Notification._meta.db_table)
     return (
         f"INSERT INTO {table} ({columns}) SELECT admins.pk, %s, %s, %s, %s FROM ({admins}) admins",
+        tuple(params),
+    )
+
+
+def digest_admins(kind: str, title: str, line: str, link: str = "") -> None:
+    """``digest`` for every active administrator, in one statement whatever their number.
+
+    The busiest write (a report submitted) tells the administrators: one row per administrator
+    and day, counting the submissions, instead of one row per submission. One
+    INSERT ... SELECT ... ON CONFLICT DO UPDATE picks the administrators (the database reads them
+    as it writes, so a new or deactivated one counts at once), starts today's digest or adds to
+    it; the partial unique index on unread digests makes two concurrent first submissions of the
+    day add to one row, never make two. The row reads as ``digest`` leaves it.
+    """
+    sql, params = _digest_admins_sql(connection.vendor)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [line[:500], link, now, kind, today, line, *params] + [title, line, line, DIGEST_LINES],
+        )
+
+
+@functools.cache
+def _digest_admins_sql(vendor: str) -> tuple[str, tuple]:
+    # Built once per process (and database kind), not per request.
+    ops = connection.ops
+    admins, params = admin_users().values("pk").query.sql_with_params()
+    table = ops.quote_name(Notification._meta.db_table)
+    if vendor == "postgresql":
+        new_lines = "jsonb_build_array(%s::text)"
+        text = "left(%s || '（今日' || (n.\"count\" + 1) || '条）：' || %s, 500)"
+        lines = (
+            "(SELECT jsonb_agg(x.e ORDER BY x.i) FROM jsonb_array_elements("
+            ' jsonb_build_array(%s::text) || coalesce(n."lines", jsonb_build_array(n."text"))'
+            ") WITH ORDINALITY AS x(e, i) WHERE x.i <= %s)"
+        )
+    else:  # SQLite: JSON as text
+        new_lines = "json_array(%s)"
+        text = "substr(%s || '（今日' || (n.\"count\" + 1) || '条）：' || %s, 1, 500)"
+        lines = (
+            "(SELECT json_group_array(v) FROM (SELECT v FROM ("
+            " SELECT -1 AS k, %s AS v UNION ALL"
+            ' SELECT key, value FROM json_each(coalesce(n."lines", json_array(n."text")))'
+            ") ORDER BY k LIMIT %s))"
+        )
+    # The conflict target is the index ``notification_one_unread_digest`` (core/models.py), its
+    # condition written as Django writes it into the index (SQLite wants the very same words).
+    (unique,) = (c for c in Notification._meta.constraints if c.name == DIGEST_INDEX)
+    condition = unique._get_condition_sql(Notification, connection.schema_editor())
+    condition = condition.replace("%", "%%")
+    return (
+        f"INSERT INTO {table} AS n"
+        ' ("user_id", "text", "link", "read", "created_at", "digest", "digest_day", "count",'
+        ' "lines")'
+        f" SELECT admins.pk, %s, %s, false, %s, %s, %s, 1, {new_lines}"
+        # WHERE true: SQLite's parser needs it before ON CONFLICT after a SELECT.
+        f" FROM ({admins}) admins WHERE true ORDER BY admins.pk"
+        f' ON CONFLICT ("user_id", "digest", "digest_day") WHERE {condition}'
+        f' DO UPDATE SET "count" = n."count" + 1, "text" = {text}, "lines" = {lines},'
+        ' "link" = CASE WHEN n."link" = excluded."link" THEN n."link" ELSE \'\' END,'
+        ' "created_at" = excluded."created_at"',
         tuple(params),
     )
 

@@ -150,7 +150,9 @@ class ReportValue(models.Model):
     target = models.ForeignKey(
         "documents.Target", on_delete=models.CASCADE, related_name="achievements"
     )
-    achieved = models.FloatField("完成值")
+    # Decimal, never float (money is among them): 20 digits with 4 decimals hold the API's range
+    # (|value| <= 10^15, 千万亿) to the fen and beyond, and percentages or ratios to 4 places.
+    achieved = models.DecimalField("完成值", max_digits=20, decimal_places=4)
 
     class Meta:
         verbose_name = "指标完成值"

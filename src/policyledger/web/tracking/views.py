@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
@@ -232,8 +233,9 @@ def report_form(request, pk: int):
             if raw:
                 try:
                     # Money is typed the way people write it: 600万, 1.5亿, 135.50元.
-                    values[t.pk] = float(parse_amount(raw)) if t.kind == "money" else float(raw)
-                except ValueError:
+                    # Decimal, never float; the service refuses NaN, infinity and out of range.
+                    values[t.pk] = parse_amount(raw) if t.kind == "money" else Decimal(raw)
+                except (ValueError, InvalidOperation):
                     errors.append(
                         f"指标“{t.text or t.pk}”的完成值须为数字"
                         + ("（金额可写 600万、1.5亿）" if t.kind == "money" else "")
@@ -287,7 +289,7 @@ def report_form(request, pk: int):
 def _form_context(task, period, existing, targets, posted) -> dict:
     values = {}
     if existing is not None:
-        values = {v.target_id: v.achieved for v in existing.values.all()}
+        values = {v.target_id: reports.achieved_text(v.achieved) for v in existing.values.all()}
     rows = []
     for t in targets:
         value = posted.get(f"target-{t.pk}", "") if posted is not None else values.get(t.pk, "")

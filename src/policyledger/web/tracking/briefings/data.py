@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -109,7 +110,7 @@ class Briefing:
     units: list[UnitLine] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)
     money_target: float = 0.0
-    money_achieved: float = 0.0
+    money_achieved: Decimal = Decimal(0)  # ReportValue.achieved: Decimal, never float
     # Units ranked by completion rate and 报送及时率 (briefings.rankings), filled by the caller.
     rankings: list = field(default_factory=list)
 
@@ -415,13 +416,13 @@ def committing(targets):
     )
 
 
-def _money(period: Period, documents, tasks, moment: dt.datetime) -> tuple[float, float]:
+def _money(period: Period, documents, tasks, moment: dt.datetime) -> tuple[float, Decimal]:
     targets = committing(Target.objects.filter(measure__document__in=documents.values("pk")))
     values = dict(targets.values_list("pk", "value"))
     total = sum(money_amount(v) for v in values.values())
     # The newest accepted figure per task and target up to the period's end (a measure with two
     # lead units has two tasks reporting against the same target; their figures add up).
-    achieved: dict[tuple[int, int], float] = {}
+    achieved: dict[tuple[int, int], Decimal] = {}
     rows = (
         ReportValue.objects.filter(
             target_id__in=targets.values("pk"),
@@ -435,4 +436,4 @@ def _money(period: Period, documents, tasks, moment: dt.datetime) -> tuple[float
     )
     for task_id, target_id, value in rows:
         achieved[(task_id, target_id)] = value
-    return total, sum(achieved.values())
+    return total, sum(achieved.values(), Decimal(0))

@@ -6,11 +6,12 @@ row lock, so concurrent submissions never lose or duplicate a report.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
-import math
 import zipfile
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -21,6 +22,7 @@ from django.utils import timezone
 from policyledger.formats.cells import control_characters
 from policyledger.web.accounts import permissions
 from policyledger.web.core import audit, notify
+from policyledger.web.core.compiled import Compiled
 from policyledger.web.core.errors import ConflictError as SharedConflict
 from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import Target
@@ -72,6 +74,9 @@ def sniff_attachment(data: bytes) -> str | None:
     return None
 
 
+# Where the administrators' daily digest of submissions points: the review queue, submitted ones.
+SUBMITTED_QUEUE = "/tracking/reports/?status=submitted"
+
 ALLOWED_ATTACHMENTS = "PDF、图片（PNG/JPEG/GIF/WebP）或 Excel（.xlsx）"
 
 
@@ -98,7 +103,7 @@ def check_attachment(upload: Upload) -> str:
     return kind
 
 
-def _report_snapshot(report: Report, values: dict[int, float] | None = None) -> dict:
+def _report_snapshot(report: Report, values: dict[int, Decimal] | None = None) -> dict:
     """The audited state of a report; ``values`` (target id -> achieved) when already known."""
     data = audit.snapshot(
         report,
@@ -106,8 +111,21 @@ def _report_snapshot(report: Report, values: dict[int, float] | None = None) -> 
     )
     if values is None:
         values = {v.target_id: v.achieved for v in report.values.all()}
-    data["values"] = {str(k): v for k, v in values.items()}
+    # Exact decimal text in the audit log's JSON, never a float.
+    data["values"] = {str(k): achieved_text(v) for k, v in values.items()}
     return data
+
+
+# The report row of a task and period, locked; built once per connection (core.compiled).
+_LOCKED_REPORT = Compiled(
+    lambda task_id, start: (
+        Report.objects.select_for_update()
+        .filter(task_id=task_id, period_start=start)
+        .order_by()[:1]
+    ),
+    -987654321,
+    dt.date(1901, 2, 3),
+)
 
 
 def _save_report(
@@ -115,7 +133,7 @@ def _save_report(
     task: Task,
     period: Period,
     changes: dict,
-    values: dict[int, float],
+    values: dict[int, Decimal],
     checked: list[tuple[Upload, str]],
     expected_version: int | None,
     draft: bool,
@@ -128,18 +146,14 @@ def _save_report(
     # (task, period_start) is unique: [:1] and no ordering. first() ordered by the model's
     # ordering, which joined the task and measure tables into this FOR UPDATE (locking their rows
     # too, so submissions for other periods of the task waited) and cost more to build than to run.
-    found = (
-        Report.objects.select_for_update()
-        .filter(task=task, period_start=period.start)
-        .order_by()[:1]
-    )
+    found = _LOCKED_REPORT.fetch(task.pk, period.start)
     report = found[0] if found else None
     created = report is None
     if created:
         report = Report(
             task=task, period_label=period.label, period_start=period.start, period_end=period.end
         )
-        old_values: dict[int, float] = {}
+        old_values: dict[int, Decimal] = {}
         before = None
     else:
         if expected_version is not None and report.version != expected_version:
@@ -184,19 +198,41 @@ def _save_report(
         task_id=task.pk,
     )
     if not draft:
-        notify.notify_admins(
+        # One digest a day per administrator (issue 11), not one row per submission; it links
+        # to the review queue of submitted reports, which lists every item the digest counts.
+        notify.digest_admins(
+            "report.submitted",
+            "新的进展报送",
             f"{task.lead_unit.name}提交了“{task.measure.heading or task.measure.number}”"
             f"{period.label}的进展",
-            f"/tracking/reports/{report.pk}/",
+            SUBMITTED_QUEUE,
         )
     return report, created
 
 
-def _finite(value: object) -> bool:
+# ReportValue.achieved: 4 decimal places, |value| <= 10^15 (the API's documented range).
+ACHIEVED_PLACES = Decimal("0.0001")
+ACHIEVED_LIMIT = Decimal(10) ** 15
+
+
+def achieved_decimal(value: object) -> Decimal | None:
+    """An achieved value as the Decimal stored (4 places, rounded half up), or None when it is
+    no finite number within range. A float becomes the decimal its text shows (0.1 -> 0.1)."""
+    if isinstance(value, bool):
+        return None
     try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return False
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    if not number.is_finite() or abs(number) > ACHIEVED_LIMIT:
+        return None
+    return number.quantize(ACHIEVED_PLACES, rounding=ROUND_HALF_UP)
+
+
+def achieved_text(value: Decimal) -> str:
+    """A stored achieved value as exact decimal text without trailing zeros: "10.5", "8000000"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def submit_report(
@@ -207,7 +243,7 @@ def submit_report(
     task_status: str,
     percent: int,
     narrative: str,
-    values: dict[int, float] | None = None,
+    values: dict[int, Decimal | str | int | float] | None = None,
     attachments: list[Upload] | None = None,
     expected_version: int | None = None,
     draft: bool = False,
@@ -231,10 +267,11 @@ def submit_report(
     if bad := control_characters(narrative or ""):
         raise ReportError(control_message("进展情况", bad))
     checked = [(u, check_attachment(u)) for u in attachments or []]
-    values = values or {}
-    # NaN and infinity pass float() but not the database (NOT NULL, JSON in the audit log).
-    if not all(_finite(v) for v in values.values()):
+    # Decimal end to end (never float): NaN, infinity and out-of-range values are refused.
+    exact = {k: achieved_decimal(v) for k, v in (values or {}).items()}
+    if any(v is None for v in exact.values()):
         raise ReportError("完成值须为数字，且不能超出数值范围")
+    values = exact
     if values:
         target_ids = set(
             Target.objects.filter(measure_id=task.measure_id).values_list("pk", flat=True)
@@ -249,7 +286,7 @@ def submit_report(
     }
     if not draft:
         changes |= {"submitted_by": user, "submitted_at": timezone.now()}
-    values = {int(k): float(v) for k, v in values.items()}
+    values = {int(k): v for k, v in values.items()}
     # Two first submissions for one task and period can both find no row and both insert; the
     # unique constraint refuses the second, which then runs again and updates the winner's row.
     # Retrying the whole transaction costs nothing in the usual case, where a savepoint around
