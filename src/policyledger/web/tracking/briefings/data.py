@@ -26,7 +26,7 @@ from django.utils import timezone
 from policyledger.formats import format_date
 from policyledger.web.documents.models import Target
 from policyledger.web.documents.services.asof import in_programme
-from policyledger.web.tracking.models import Report, ReportValue, Task, TaskStatus
+from policyledger.web.tracking.models import Report, ReportValue, Task, TaskClosing, TaskStatus
 from policyledger.web.tracking.services.periods import Period
 
 MAX_HIGHLIGHTS = 8
@@ -240,11 +240,27 @@ def documents_as_of(moment: dt.datetime, document_ids: list[int] | None = None):
 
 
 def tasks_as_of(moment: dt.datetime, documents) -> QuerySet[Task]:
-    """The tasks of ``documents`` that existed at ``moment`` and were not closed by then (a task
-    closed later, e.g. its measure removed on re-publication, still counts before its closing)."""
-    return Task.objects.filter(
-        measure__document__in=documents.values("pk"), created_at__lt=moment
-    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+    """The tasks of ``documents`` that existed at ``moment`` and were open then, read from their
+    dated closings (``TaskClosing``): the last closing or reopening before ``moment`` decides, so
+    a task closed in October and reopened in December is out of November only. A task with no
+    closing history (none recorded) falls back to ``closed_at``."""
+    last = (
+        TaskClosing.objects.filter(task=OuterRef("pk"), at__lt=moment)
+        .order_by("-at", "-pk")
+        .values("closed")[:1]
+    )
+    return (
+        Task.objects.filter(measure__document__in=documents.values("pk"), created_at__lt=moment)
+        .annotate(
+            closed_then=Subquery(last),
+            has_closings=Exists(TaskClosing.objects.filter(task=OuterRef("pk"))),
+        )
+        .filter(
+            Q(closed_then=False)
+            | Q(closed_then__isnull=True, has_closings=True)
+            | Q(has_closings=False) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+        )
+    )
 
 
 def collect_briefing(
