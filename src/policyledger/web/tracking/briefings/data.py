@@ -110,6 +110,10 @@ class Briefing:
     highlights: list[Highlight] = field(default_factory=list)
     money_target: float = 0.0
     money_achieved: float = 0.0
+    # 资金兑现 from the registered money sources (subsidy programmes, voucher campaigns) as of the
+    # briefing's moment: committed and paid, integer fen.
+    money_committed_fen: int = 0
+    money_paid_fen: int = 0
     # Units ranked by completion rate and 报送及时率 (briefings.rankings), filled by the caller.
     rankings: list = field(default_factory=list)
 
@@ -361,7 +365,26 @@ def collect_briefing(
     briefing.units = _by_unit(briefing.tasks)
     briefing.highlights = _highlights(period, tasks, moment)
     briefing.money_target, briefing.money_achieved = _money(period, documents, tasks, moment)
+    briefing.money_committed_fen, briefing.money_paid_fen = sourced_money(documents, moment)
     return briefing
+
+
+def sourced_money(documents, moment: dt.datetime) -> tuple[int, int]:
+    """Committed and paid fen of the registered money sources (``tracking.hooks``) against the
+    measures of ``documents``, as they stood at ``moment``."""
+    from policyledger.web.documents.models import Measure
+    from policyledger.web.tracking import hooks
+
+    ids = hooks.measures_with_money()
+    if not ids:
+        return 0, 0
+    measures = Measure.objects.filter(pk__in=ids, document__in=documents.values("pk"))
+    committed = paid = 0
+    for measure_id in measures.order_by("pk").values_list("pk", flat=True):
+        for row in hooks.money_for_measure(measure_id, as_of=moment):
+            committed += int(row.get("committed_fen") or 0)
+            paid += int(row.get("paid_fen") or 0)
+    return committed, paid
 
 
 def _by_unit(tasks: list[TaskLine]) -> list[UnitLine]:
