@@ -112,10 +112,14 @@ def summary(request):
     "/dashboard",
     response={200: dict[str, Any], **ERRORS},
     summary="仪表盘数据（管理员、领导）",
-    description="与仪表盘页面相同的数据：按单位、状态、预警、完成时限、资金领域汇总。",
+    description=(
+        "与仪表盘页面相同的数据：按单位、状态、预警、完成时限、资金领域汇总，资金兑现（已承诺、"
+        "已拨付，分）。period=2026-11 为截至该月末的状态（与同期通报一致），不填为截至今日；"
+        "格式不正确或尚未开始的月份返回 400 bad_period。"
+    ),
 )
-def dashboard(request, document: OptionalId = None):
+def dashboard(request, document: OptionalId = None, period: str = ""):
     permissions.require_role(caller(request), permissions.ADMIN, permissions.VIEWER)
-    from policyledger.web.tracking.dashboard.data import dashboard_data
+    from policyledger.web.tracking.dashboard.data import dashboard_data, strict_period
 
-    return dashboard_data(document)
+    return dashboard_data(document, period=strict_period(period))

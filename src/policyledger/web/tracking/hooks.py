@@ -4,9 +4,14 @@ One registration style: ``add_<thing>(source)`` appends a callable (once; it ret
 also decorate), and tracking (or an app that reads through tracking) calls the readers below.
 The higher apps register from their ``AppConfig.ready()``.
 
-- ``add_money_source(source)``: ``source(measure_id)`` returns a dict of money figures for a
-  measure (or None): the subsidies app registers what its programmes committed and paid against the
-  measure's money target, and the task page shows it (template tag ``measure_money``).
+- ``add_money_source(source)``: ``source(measure_id, as_of=None)`` returns a dict of money
+  figures for a measure (or None) as they stood at the moment ``as_of`` (None: now): the subsidies
+  app registers what its programmes committed and paid against the measure's money target, the
+  vouchers app what its campaigns did; the task page (template tag ``measure_money``), the
+  dashboard's 资金兑现 panel and the 通报 show it. A row has display strings (``title``,
+  ``target``, ``budget``, ``committed``, ``paid``, ``committed_percent``, ``paid_percent``,
+  ``url``) and the integer fen ``target_fen`` (or None), ``committed_fen``, ``paid_fen``; a past
+  moment's figures are read from the source's dated rows, so they do not change later.
 - ``add_money_measures(source)``: ``source()`` returns the ids of the measures a higher app has
   money figures for, so the dashboard asks ``money_for_measure`` only for those.
 - ``add_spending_source(source)``: ``source()`` returns government money (fen) spent through a
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-MoneySource = Callable[[int], dict[str, Any] | None]
+MoneySource = Callable[..., dict[str, Any] | None]  # source(measure_id, as_of=None)
 
 _money_sources: list[MoneySource] = []
 
@@ -37,10 +42,13 @@ def add_money_source(source: MoneySource) -> MoneySource:
     return source
 
 
-def money_for_measure(measure_id: int | None) -> list[dict[str, Any]]:
+def money_for_measure(
+    measure_id: int | None, as_of: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every registered source's figures for the measure at ``as_of`` (None: now)."""
     if measure_id is None:
         return []
-    return [row for source in _money_sources if (row := source(measure_id))]
+    return [row for source in _money_sources if (row := source(measure_id, as_of=as_of))]
 
 
 SpendingSource = Callable[[], dict[str, int]]

@@ -83,6 +83,30 @@ class Task(models.Model):
         return f"{self.measure} — {self.lead_unit}"
 
 
+class TaskClosing(models.Model):
+    """One closing or reopening of a task, with its time: what a past period's 通报 and dashboard
+    read to know whether the task was open then (``briefings.data.tasks_as_of``). ``Task.closed_at``
+    only says whether it is closed now (it is cleared when the task is reopened)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="closings")
+    closed = models.BooleanField("关闭")  # False: reopened
+    reason = models.CharField("关闭原因", max_length=20, choices=ClosedReason.choices, blank=True)
+    at = models.DateTimeField("时间", db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "任务关闭记录"
+        verbose_name_plural = "任务关闭记录"
+        ordering = ["task_id", "at", "id"]
+        indexes = [models.Index(fields=["task", "at"], name="taskclosing_task_at")]
+
+    def __str__(self) -> str:
+        word = "关闭" if self.closed else "重新开启"
+        return f"任务{self.task_id}{word} @ {self.at:%Y-%m-%d %H:%M}"
+
+
 class Report(models.Model):
     """Progress on a task for one reporting period; at most one per task and period."""
 

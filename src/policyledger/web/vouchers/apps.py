@@ -17,6 +17,12 @@ class VouchersConfig(AppConfig):
         hooks.add_spending_source(verified_spending_by_region)
         # The evaluation (monitoring) reads the campaigns' results through the same hooks.
         hooks.add_programme_source(campaign_results)
+        # The campaigns' committed/paid money against the measure that funds them (task page,
+        # dashboard, 通报), now or as of a past month's end.
+        from policyledger.web.vouchers.money import measure_ids, measure_money
+
+        hooks.add_money_source(measure_money)
+        hooks.add_money_measures(measure_ids)
 
         # Its users without a platform role land on, and navigate, their own pages.
         from policyledger.web.accounts import hooks as account_hooks

@@ -177,3 +177,76 @@ def test_control_closed_tasks_counted_forever_without_the_closing_date(
     monkeypatch.setattr(briefing_data, "tasks_as_of", ignoring_closing)
     with clock(dt.datetime(2022, 11, 20, 9, 0, tzinfo=finance.closed_at.tzinfo)):
         assert finance.pk in {t.pk for t in collect_briefing(OCTOBER).tasks}
+
+
+DECEMBER = parse_period("2022年12月", "monthly")
+
+
+def _restore_finance_as_lead(alice, document, deadline, now, clock):
+    """Reopen and republish with 市财政局 leading measure 一、 again (on 2022-12-05): its closed
+    task is reopened, ``closed_at`` cleared."""
+    from policyledger.web.documents.services import lifecycle, review
+    from policyledger.web.documents.services.publish import publish
+
+    with clock(_at(now, 12, 5)):
+        lifecycle.reopen_document(alice, document.pk, "牵头单位恢复")
+        m1 = document.measures.get(number="一、")
+        review.edit_measure(
+            alice, m1.pk, m1.version, heading=m1.heading, text=m1.text,
+            lead_units=["市商务局", "市财政局"], support_units=[], deadline=deadline, weight=None,
+        )  # fmt: skip
+        document.refresh_from_db()
+        publish(alice, document.pk, document.version)
+
+
+@pytest.fixture
+def closed_then_reopened(closed_by_republish, people, clock, now):
+    from policyledger.web.tracking.models import Task, TaskClosing
+
+    finance, first = closed_by_republish
+    _restore_finance_as_lead(
+        people["alice"], finance.measure.document, finance.deadline, now, clock
+    )
+    reopened = Task.objects.get(pk=finance.pk)
+    assert reopened.closed_at is None
+    assert list(TaskClosing.objects.filter(task=finance).values_list("closed", flat=True)) == [
+        True,
+        False,
+    ]
+    return reopened, first
+
+
+def test_a_task_closed_in_october_and_reopened_in_december_is_out_of_november_only(
+    closed_then_reopened, clock, now
+):
+    finance, first = closed_then_reopened
+    with clock(dt.datetime(2023, 1, 10, 9, 0, tzinfo=now.tzinfo)):
+        briefings = {p: collect_briefing(p) for p in (SEPTEMBER, OCTOBER, NOVEMBER, DECEMBER)}
+    ids = {p: {t.pk for t in b.tasks} for p, b in briefings.items()}
+    assert finance.pk in ids[SEPTEMBER]
+    assert finance.pk not in ids[OCTOBER]
+    assert finance.pk not in ids[NOVEMBER]
+    assert finance.pk in ids[DECEMBER]
+    assert _figures(briefings[SEPTEMBER]) == _figures(first)
+    assert len(ids[NOVEMBER]) == len(ids[SEPTEMBER]) - 1
+
+
+def test_control_with_closed_at_only_a_reopened_task_counts_in_the_months_it_was_closed(
+    closed_then_reopened, clock, now, monkeypatch
+):
+    """The guard matters: the old rule (``Task.closed_at``, cleared on reopening) counts the task
+    again in November, when it was closed."""
+    from django.db.models import Q
+
+    from policyledger.web.tracking.models import Task
+
+    finance, _ = closed_then_reopened
+
+    def closed_at_only(moment, documents):
+        return Task.objects.filter(
+            measure__document__in=documents.values("pk"), created_at__lt=moment
+        ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+
+    monkeypatch.setattr(briefing_data, "tasks_as_of", closed_at_only)
+    with clock(dt.datetime(2023, 1, 10, 9, 0, tzinfo=now.tzinfo)):
+        assert finance.pk in {t.pk for t in collect_briefing(NOVEMBER).tasks}

@@ -27,7 +27,7 @@ from django.utils import timezone
 from policyledger.formats import format_date
 from policyledger.web.documents.models import Target
 from policyledger.web.documents.services.asof import in_programme
-from policyledger.web.tracking.models import Report, ReportValue, Task, TaskStatus
+from policyledger.web.tracking.models import Report, ReportValue, Task, TaskClosing, TaskStatus
 from policyledger.web.tracking.services.periods import Period
 
 MAX_HIGHLIGHTS = 8
@@ -111,6 +111,10 @@ class Briefing:
     highlights: list[Highlight] = field(default_factory=list)
     money_target: float = 0.0
     money_achieved: Decimal = Decimal(0)  # ReportValue.achieved: Decimal, never float
+    # 资金兑现 from the registered money sources (subsidy programmes, voucher campaigns) as of the
+    # briefing's moment: committed and paid, integer fen.
+    money_committed_fen: int = 0
+    money_paid_fen: int = 0
     # Units ranked by completion rate and 报送及时率 (briefings.rankings), filled by the caller.
     rankings: list = field(default_factory=list)
 
@@ -241,11 +245,27 @@ def documents_as_of(moment: dt.datetime, document_ids: list[int] | None = None):
 
 
 def tasks_as_of(moment: dt.datetime, documents) -> QuerySet[Task]:
-    """The tasks of ``documents`` that existed at ``moment`` and were not closed by then (a task
-    closed later, e.g. its measure removed on re-publication, still counts before its closing)."""
-    return Task.objects.filter(
-        measure__document__in=documents.values("pk"), created_at__lt=moment
-    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+    """The tasks of ``documents`` that existed at ``moment`` and were open then, read from their
+    dated closings (``TaskClosing``): the last closing or reopening before ``moment`` decides, so
+    a task closed in October and reopened in December is out of November only. A task with no
+    closing history (none recorded) falls back to ``closed_at``."""
+    last = (
+        TaskClosing.objects.filter(task=OuterRef("pk"), at__lt=moment)
+        .order_by("-at", "-pk")
+        .values("closed")[:1]
+    )
+    return (
+        Task.objects.filter(measure__document__in=documents.values("pk"), created_at__lt=moment)
+        .annotate(
+            closed_then=Subquery(last),
+            has_closings=Exists(TaskClosing.objects.filter(task=OuterRef("pk"))),
+        )
+        .filter(
+            Q(closed_then=False)
+            | Q(closed_then__isnull=True, has_closings=True)
+            | Q(has_closings=False) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+        )
+    )
 
 
 def collect_briefing(
@@ -346,7 +366,26 @@ def collect_briefing(
     briefing.units = _by_unit(briefing.tasks)
     briefing.highlights = _highlights(period, tasks, moment)
     briefing.money_target, briefing.money_achieved = _money(period, documents, tasks, moment)
+    briefing.money_committed_fen, briefing.money_paid_fen = sourced_money(documents, moment)
     return briefing
+
+
+def sourced_money(documents, moment: dt.datetime) -> tuple[int, int]:
+    """Committed and paid fen of the registered money sources (``tracking.hooks``) against the
+    measures of ``documents``, as they stood at ``moment``."""
+    from policyledger.web.documents.models import Measure
+    from policyledger.web.tracking import hooks
+
+    ids = hooks.measures_with_money()
+    if not ids:
+        return 0, 0
+    measures = Measure.objects.filter(pk__in=ids, document__in=documents.values("pk"))
+    committed = paid = 0
+    for measure_id in measures.order_by("pk").values_list("pk", flat=True):
+        for row in hooks.money_for_measure(measure_id, as_of=moment):
+            committed += int(row.get("committed_fen") or 0)
+            paid += int(row.get("paid_fen") or 0)
+    return committed, paid
 
 
 def _by_unit(tasks: list[TaskLine]) -> list[UnitLine]:

@@ -10,6 +10,7 @@ simplified-Chinese glyph forms are used, not the Japanese ones the stock templat
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import cn2an
 from docx import Document
@@ -247,6 +248,11 @@ def _summary(document, briefing: Briefing) -> None:
         text += (
             f"各项资金目标合计{format_money(briefing.money_target)}，"
             f"已落实{format_money(briefing.money_achieved)}。"
+        )
+    if briefing.money_committed_fen or briefing.money_paid_fen:
+        text += (
+            f"政策兑现资金已承诺{format_money(Decimal(briefing.money_committed_fen) / 100)}，"
+            f"已拨付{format_money(Decimal(briefing.money_paid_fen) / 100)}。"
         )
     _paragraph(document, text)
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from policyledger.formats.targets import format_money
+from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import Target
 from policyledger.web.tracking.briefings.data import (
     TaskState,
@@ -29,6 +30,7 @@ from policyledger.web.tracking.briefings.data import (
     money_amount,
     task_states,
 )
+from policyledger.web.tracking.dashboard.money import money_panel, money_totals
 from policyledger.web.tracking.models import Task, TaskStatus
 from policyledger.web.tracking.services.periods import Period, parse_period, period_containing
 from policyledger.web.tracking.services.sectors import sector_names, sector_of_target
@@ -44,6 +46,31 @@ def choose_period(text: str | None, today: dt.date | None = None) -> Period | No
     if period is None or period.end >= today:
         return None
     return period
+
+
+class DashboardPeriodError(ServiceError):
+    """A dashboard month that cannot be read (the API answers 400 with the message)."""
+
+    code = "bad_period"
+    message = "月份格式不正确，请写作 2026-11（或 2026年11月）"
+
+
+def strict_period(text: str | None, today: dt.date | None = None) -> Period | None:
+    """The month asked for through the API (``2026-11``): None (截至今日) for none or the month
+    under way, the same figures as the page; DashboardPeriodError for anything else that is not
+    a finished month (a bad text, a quarter, a month not yet begun)."""
+    today = today or timezone.localdate()
+    text = (text or "").strip()
+    if not text:
+        return None
+    period = parse_period(text, "monthly")
+    if period is None or "季度" in period.label:
+        raise DashboardPeriodError(
+            f"月份“{text[:20]}”格式不正确，请写作 2026-11（或 2026年11月），不填为截至今日"
+        )
+    if period.start > today:
+        raise DashboardPeriodError(f"{period.label}尚未开始，只能查看已结束的月份或截至今日")
+    return choose_period(text, today)
 
 
 def period_choices(today: dt.date | None = None) -> list[Period]:
@@ -190,6 +217,7 @@ def dashboard_data(
     warnings = by_warning(lines)
     sectors = by_sector(money_targets(document_id, today, period))
     committed = sum(s["amount"] for s in sectors)
+    money = money_panel(document_id, period, today)
     return {
         "as_of": as_of.isoformat(),
         "as_of_label": f"{as_of.year}年{as_of.month}月{as_of.day}日",
@@ -210,4 +238,21 @@ def dashboard_data(
         "warnings": warnings,
         "timeline": deadline_timeline(lines, as_of),
         "sectors": sectors,
+        # 资金兑现: committed and paid (fen) against the measures, from the registered money
+        # sources as of the same moment (tracking.hooks).
+        "money": {
+            **money_totals(money),
+            "rows": [
+                {
+                    "measure_id": r["measure"].pk,
+                    "document_id": r["measure"].document_id,
+                    "measure": f"{r['measure'].number}{r['measure'].heading}",
+                    "source": r.get("title", ""),
+                    "target_fen": r.get("target_fen"),
+                    "committed_fen": int(r.get("committed_fen") or 0),
+                    "paid_fen": int(r.get("paid_fen") or 0),
+                }
+                for r in money
+            ],
+        },
     }

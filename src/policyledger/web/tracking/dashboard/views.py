@@ -65,8 +65,8 @@ def dashboard_page(request):
             "data_url": reverse("tracking:dashboard_data") + (f"?{query}" if query else ""),
             "drill": f"{drill}?{query}" if query else drill,
             "drill_q": bool(query),
-            # 资金兑现 (tracking.hooks) is today's state only: shown for 截至今日.
-            "money_rows": money_panel(document) if period is None else [],
+            # 资金兑现 (tracking.hooks) as of the same moment as the rest of the page.
+            "money_rows": money_panel(document, period),
             "ranking_period": ranking_period,
             "rankings": rankings,
         },

@@ -15,7 +15,7 @@ from policyledger.web.core import audit, notify
 from policyledger.web.core.errors import ServiceError
 from policyledger.web.documents.models import MeasureUnit, PolicyDocument
 from policyledger.web.documents.services.review import measure_deadline
-from policyledger.web.tracking.models import ClosedReason, Task
+from policyledger.web.tracking.models import ClosedReason, Task, TaskClosing
 
 logger = logging.getLogger("policyledger.web.tracking")
 
@@ -38,11 +38,18 @@ def _units_of(measure) -> tuple[list[int], list[int]]:
     return lead_ids, support_ids
 
 
+def _by(user):
+    return user if getattr(user, "pk", None) else None
+
+
 def _close(user, tasks, reason: str) -> int:
+    """Close ``tasks``; each closing is also a dated ``TaskClosing`` row (the history past
+    periods read, kept when the task is reopened)."""
     now = timezone.now()
     for task in tasks:
         before = audit.snapshot(task, TASK_FIELDS)
         Task.objects.filter(pk=task.pk).update(closed_at=now, closed_reason=reason)
+        TaskClosing.objects.create(task=task, closed=True, reason=reason, at=now, by=_by(user))
         task.closed_at, task.closed_reason = now, reason
         audit.record(
             user,
@@ -58,6 +65,7 @@ def _close(user, tasks, reason: str) -> int:
 def _reopen(user, task) -> None:
     before = audit.snapshot(task, TASK_FIELDS)
     Task.objects.filter(pk=task.pk).update(closed_at=None, closed_reason="")
+    TaskClosing.objects.create(task=task, closed=False, at=timezone.now(), by=_by(user))
     task.closed_at, task.closed_reason = None, ""
     audit.record(
         user,
