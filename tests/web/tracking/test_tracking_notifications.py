@@ -207,3 +207,28 @@ def test_the_unread_digest_index_migration_keeps_the_newest_of_two(bob, clock, n
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Notification.objects.create(user=bob, text="重复", digest="x", digest_day=day)
+
+
+def test_a_digest_made_meanwhile_by_a_concurrent_review_is_added_to(bob, monkeypatch):
+    """Two reviews of one reporter's reports at the same moment: both found no digest of the
+    day, and the second insert hit the one-unread-digest index (an IntegrityError, a 500 after
+    the review itself was saved). The competing insert is made to land between the look-up and
+    the insert, as the other request's would."""
+    from policyledger.web.core import notify
+
+    real = type(Notification.objects).filter
+
+    def competing(manager, *args, **kwargs):
+        monkeypatch.setattr(type(Notification.objects), "filter", real)
+        found = list(real(manager, *args, **kwargs))  # the look-up: nothing yet
+        notify.digest([bob], "report.reviewed", "报送审核结果", "另一审核结果")
+        return found
+
+    monkeypatch.setattr(type(Notification.objects), "filter", competing)
+    notify.digest([bob], "report.reviewed", "报送审核结果", "本次审核结果")
+    row = Notification.objects.get(user=bob)
+    assert row.count == 2
+    assert row.lines == ["本次审核结果", "另一审核结果"]
+    # Control: without a competitor, one event is one row counting one.
+    notify.digest([bob], "other.kind", "其他", "一条")
+    assert Notification.objects.get(user=bob, digest="other.kind").count == 1
