@@ -43,3 +43,8 @@ def parse_number(text: str) -> Decimal:
     if not _PLAIN.match(raw):
         raise ValueError(f"“{text}”不是数字")
     return Decimal(_SEPARATORS.sub("", raw))
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, point and comma (１，０００．５) as ASCII (1,000.5); the rest unchanged."""
+    return text.translate(_FULL_WIDTH)

@@ -105,7 +105,8 @@ def _fen_column(jdm: dict) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("typed", "stored"),
     [("2,500元", "250000"), ("0.5万", "500000"), ("[1万..2万]", "[1000000..2000000]"),
-     ("250000", "250000")],
+     ("250000", "250000"), ("６．５万", "6500000"), ("１，０００元", "100000"),
+     ("２５００００", "250000")],
 )  # fmt: skip
 def test_rule_editor_money_cells_take_amounts_with_their_unit(
     make_programme, login, alice, typed, stored
