@@ -64,6 +64,9 @@ FILES = {
     "yoy at the rounding edge": variant("151.8,444.3,41.34,42.8"),
     "many decimals": variant("151.800000000000000000000000000000001,444.3,41.3,42.8"),
     "blank figures": variant(",,,"),
+    # More than the platform's columns hold (20 digits, 4 places; 12 for 同比): a 500 on import.
+    "too large": variant("9999999999999999.99995,444.3,41.3,42.8"),
+    "too large yoy": variant("151.8,444.3,100000000,42.8"),
     "duplicate month": HEAD + "\n".join(series() + series()[-1:]) + "\n",
     "gap": HEAD + "\n".join(series()[:5] + series()[7:]) + "\n",
     "unit": GOOD.replace("2023-04,亿元", "2023-04,万元", 1),
@@ -92,6 +95,8 @@ def test_fast_and_exact_paths_agree(name, monkeypatch):
         assert fast[0] == "rows"
     if name in ("wrong yoy", "not a number", "negative", "unit", "gap", "exponent"):
         assert fast[0] == "problems"
+    if name in ("too large", "too large yoy"):
+        assert fast[0] == "problems" and "第16行" in fast[1][0] and "过大" in fast[1][0]
 
 
 def test_value_texts_read_as_the_decimals():
@@ -165,7 +170,7 @@ WORKBOOKS = {
         ["指标", "10月", None, "1—10月", None],
         [None, "绝对量（亿元）", "同比增长（%）", "绝对量（亿元）", "同比增长（%）"],
         ["社会消费品零售总额", 410.5, 4.8, 3950.2, 3.5],
-        ["汽车类", 60.3, -2.1, 580, 1e20],
+        ["汽车类", 60.3, -2.1, 1e15, 3.5],  # a large float: its text alike
         [None, None, None, None, None],
         ["注：数据为模拟"],
     ],

@@ -63,6 +63,19 @@ _PREFIX = re.compile(r"^(?:其中[:：]|#|[\s\u3000]|[一二三四五六七八�
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
 _FOOTNOTE = re.compile(r"[*＊①②③④⑤⑥⑦⑧⑨]+$")
 _PLAIN_CHARS = "0123456789.-"
+# What the platform's value columns hold (20 digits for 本月/累计, 12 for the 同比 %, 4 after the
+# point each): (text length from which a figure may be too large, the bound it must stay under).
+_LIMITS = ((16, Decimal(10) ** 16),) * 2 + ((8, Decimal(10) ** 8),) * 2
+_FOUR_PLACES = Decimal("0.0001")
+
+
+def _too_large(text: str, limit: Decimal) -> bool:
+    """Whether a figure, rounded to four places as stored, is not under ``limit``."""
+    try:
+        value = abs(Decimal(text))
+        return value >= limit or value.quantize(_FOUR_PLACES) >= limit
+    except ArithmeticError:  # quantize() of a value with more digits than the context holds
+        return True
 
 
 def _clean(text: object) -> str:
@@ -502,6 +515,11 @@ class _Checker:
         if negative is not None:
             self.problem(line, negative, "金额不能为负数")
             return None
+        for text, col, (digits, limit) in zip(texts, self.value_columns, _LIMITS, strict=True):
+            # Only a long text can be too large: one comparison per figure in the usual case.
+            if text is not None and len(text) >= digits and _too_large(text, limit):
+                self.problem(line, col, f"“{text}”过大（须小于{limit:,}）")
+                return None
         if layout.category is not None:
             category = cells[layout.category].strip() if layout.category < width else ""
         else:

@@ -63,3 +63,19 @@ def test_pages_send_a_content_security_policy(login, alice):
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "en-US,en;q=0.9", "fr", "zh-hant"])
+def test_a_browser_asking_for_another_language_still_reads_chinese(login, bob, language):
+    """Every language Django ships was on offer: an English browser got Django's own messages
+    (a required field, passwords that differ) in English, and a Content-Language to match."""
+    client = login(bob)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": "", "new_password1": "x-Long-enough-1", "new_password2": "other"},
+    )
+    errors = response.content.decode().split('class="msg msg-error"')[1].split("</div>")[0]
+    assert "This field is required" not in errors and "didn’t match" not in errors, errors
+    assert "旧密码" in errors and "这个字段是必填项" in errors, errors
+    assert response["Content-Language"] == "zh-hans"

@@ -99,3 +99,33 @@ def test_more_than_four_decimals_round_half_up_and_out_of_range_is_refused(bob, 
                 bob, task, period, task_status="in_progress", percent=1, narrative="",
                 values={money.pk: "1000000000000000.01"},
             )  # fmt: skip
+
+
+def test_minus_zero_and_tiny_values_answer_as_stored(bob, tasks, clock, now):
+    """-0 (and a value that rounds to it) answered "-0" in the API and the audit log while the
+    database keeps 0; they now read 0 everywhere."""
+    task = tasks[("一、", "市商务局")]
+    money = task.measure.targets.get(kind="money")
+    api = ApiClient(issue(bob))
+    for typed in ("-0", "-0.00001", "-1E-30"):
+        with clock(now):
+            response = api.post(
+                f"/tasks/{task.pk}/reports",
+                {"period": "2022年9月", "task_status": "in_progress", "percent": 1,
+                 "values": {str(money.pk): typed}},
+            )  # fmt: skip
+        assert response.status_code == 201, response.content
+        assert response.json()["values"] == [{"target_id": money.pk, "achieved": "0"}], typed
+        Report.objects.all().delete()
+    assert not any(
+        "-0" in str(a.after) for a in AuditLog.objects.filter(action__startswith="report.")
+    )
+    assert AuditLog.objects.filter(action__startswith="report.").count() >= 3
+    # Control: a negative value stays negative.
+    with clock(now):
+        response = api.post(
+            f"/tasks/{task.pk}/reports",
+            {"period": "2022年9月", "task_status": "in_progress", "percent": 1,
+             "values": {str(money.pk): "-0.5"}},
+        )  # fmt: skip
+    assert response.json()["values"][0]["achieved"] == "-0.5"

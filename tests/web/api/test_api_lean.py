@@ -218,3 +218,95 @@ def test_compiled_queries_give_what_the_queryset_gives(alice, bob, dave, tasks):
     assert lock.fetch(task.pk, period.start + dt.timedelta(days=1)) == []
     with pytest.raises(ValueError, match="not exactly one parameter"):
         Compiled(lambda n: Report.objects.filter(percent=n, version=n), 7).fetch(1)
+
+
+def _raw(app, environ: dict) -> tuple:
+    seen: list = []
+    content = b"".join(app(environ, lambda status, headers, *_: seen.append((status, headers))))
+    status, headers = seen[0]
+    try:
+        answer = json.loads(content)
+    except ValueError:
+        answer = content
+    if isinstance(answer, dict):
+        for name in ("id", "submitted_at"):
+            answer.pop(name, None)
+    kept = sorted(
+        (k.lower(), v) for k, v in headers if k.lower() not in ("content-language", "vary")
+    )
+    return status, answer, kept
+
+
+GOOD = {"period": "2022年9月", "task_status": "in_progress", "percent": 40}
+
+
+@pytest.mark.parametrize(
+    ("body", "extra"),
+    [
+        (json.dumps(GOOD).encode(), {"QUERY_STRING": "percent=100&draft=true"}),
+        (b'{"percent": "x"}', {"HTTP_ACCEPT_LANGUAGE": "en"}),
+        (b'{"period":"\xff\xfe","task_status":"in_progress","percent":40}', {}),
+        (json.dumps(GOOD).encode("utf-16"), {}),
+        (b"\xef\xbb\xbf" + json.dumps(GOOD).encode(), {}),
+        (json.dumps(GOOD).encode(), {"CONTENT_LENGTH": "10"}),
+        (json.dumps(GOOD).encode(), {"CONTENT_LENGTH": "-1"}),
+        (b'{"narrative":"' + b"a" * (21 * 1024 * 1024) + b'"}', {}),
+        (b"[" * 100_000 + b"]" * 100_000, {}),
+        (b"period=x", {"CONTENT_TYPE": "application/x-www-form-urlencoded"}),
+        (json.dumps({**GOOD, "values": {"1": "NaN"}}).encode(), {}),
+        (json.dumps(GOOD).encode(), {"HTTP_X_FORWARDED_FOR": "1.2.3.4"}),
+        (json.dumps(GOOD).encode(), {"HTTP_HOST": "evil.example"}),
+        (json.dumps(GOOD).encode(), {"PATH_INFO": "/api/v1/tasks/99999999999999999999/reports"}),
+        (json.dumps(GOOD).encode(), {"AUTH_SUFFIX": "\r\nX-Evil: 1"}),
+        (json.dumps(GOOD).encode(), {"AUTH_SUFFIX": " trailing"}),
+    ],
+    ids=["query-string", "accept-language", "not-utf8", "utf16", "bom", "short-length",
+         "negative-length", "huge", "deep-json", "form", "nan", "forwarded", "host", "big-id",
+         "header-injection", "two-words"],
+)  # fmt: skip
+def test_odd_requests_get_the_same_answer_on_both_roads(
+    bob, tasks, body, extra, _keep_test_connection
+):
+    """Requests an attacker would try get the full application's answer, headers and writes on
+    the lean road too (each from the same state, rolled back)."""
+    task = tasks[("一、", "市商务局")]
+    key = issue(bob)
+    extra = dict(extra)
+    suffix = extra.pop("AUTH_SUFFIX", "")
+    answers = []
+    for app in (wsgi.full, wsgi.lean):
+        environ = _environ(f"/api/v1/tasks/{task.pk}/reports", body, key + suffix, **extra)
+        with transaction.atomic():
+            answers.append((_raw(app, environ), _rows()))
+            transaction.set_rollback(True)
+    assert answers[0] == answers[1]
+    assert answers[0][0][0][:3] != "500"
+
+
+def test_lean_road_reads_the_token_user_and_unit_afresh(
+    bob, carol, units, tasks, _keep_test_connection
+):
+    """The compiled token statement is built once per connection; a revoked token, a
+    deactivated user or a user moved to another unit is seen at the next call."""
+    from django.contrib.auth import get_user_model
+
+    from policyledger.web.accounts.models import ApiToken, Profile
+
+    task = tasks[("一、", "市商务局")]
+    path = f"/api/v1/tasks/{task.pk}/reports"
+    body = json.dumps(GOOD).encode()
+
+    def status(key: str) -> str:
+        return _raw(wsgi.application, _environ(path, body, key))[0][:3]
+
+    key = issue(bob)
+    assert status(key) == "201"
+    ApiToken.objects.filter(prefix=key[:10]).update(revoked=True)
+    assert status(key) == "401"
+    key = issue(bob)
+    get_user_model().objects.filter(pk=bob.pk).update(is_active=False)
+    assert status(key) == "401"
+    get_user_model().objects.filter(pk=bob.pk).update(is_active=True)
+    assert status(key) == "201"
+    Profile.objects.filter(user=bob).update(unit=carol.profile.unit)
+    assert status(key) == "404"  # no longer the lead unit's task

@@ -85,3 +85,40 @@ def test_bad_query_and_huge_id_are_422_not_500(bob, indicator):
     body = {"values": [{"indicator_id": indicator.pk, "month": "2024-01", "current": "NaN"}]}
     response = api.post("/monitoring/values", body)
     assert response.status_code in (400, 422) and IndicatorValue.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("current", "12345678901234567"),
+        ("current", "9999999999999999.99995"),  # rounds up to 10^16 at four places
+        ("cumulative", "99999999999999999"),
+        ("yoy_current", "100000000"),
+        ("yoy_cumulative", "99999999.99995"),
+    ],
+)
+def test_figures_the_columns_cannot_hold_are_refused_by_name(bob, indicator, field, value):
+    """They were a 500 on PostgreSQL (numeric overflow) and, on SQLite, stored and then a 500
+    on every read of the row."""
+    body = {"values": [{"indicator_id": indicator.pk, "month": "2024-01", field: value}]}
+    response = client_for(bob).post("/monitoring/values", body)
+    assert response.status_code == 400, response.content
+    assert "第1条" in response.json()["detail"] and "过大" in response.json()["detail"]
+    assert not IndicatorValue.objects.exists()
+
+
+def test_largest_figures_the_columns_hold_are_kept(bob, indicator):
+    from django.db import connection
+
+    # SQLite's decimal columns read back 15 significant digits at most (Django's converter),
+    # PostgreSQL's numeric all 20.
+    top = "9999999999999999.9999" if connection.vendor == "postgresql" else "999999999999999"
+    body = {"values": [{
+        "indicator_id": indicator.pk, "month": "2024-01", "current": top, "cumulative": top,
+        "yoy_current": "99999999.9999",
+    }]}  # fmt: skip
+    response = client_for(bob).post("/monitoring/values", body)
+    assert response.status_code == 201, response.content
+    row = IndicatorValue.objects.get()
+    assert row.current == row.cumulative == Decimal(top)
+    assert row.yoy_current == Decimal("99999999.9999")

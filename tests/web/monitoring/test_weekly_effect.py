@@ -238,7 +238,9 @@ def test_bad_weekly_item_saves_nothing_and_names_it(bob, weekly_indicator):
     assert not IndicatorWeekValue.objects.exists()
 
 
-@pytest.mark.parametrize("value", ["1e17", "-0.01", "NaN"])
+# 9999999999999999.99995 is under 10^16 but rounds to it at four places: 21 digits, which
+# PostgreSQL refused with a 500 (and SQLite stored).
+@pytest.mark.parametrize("value", ["1e17", "-0.01", "NaN", "9999999999999999.99995"])
 def test_out_of_range_weekly_value_is_a_clear_400(bob, weekly_indicator, value):
     body = {
         "values": [{"indicator_id": weekly_indicator.pk, "week": "2025-03-03", "current": value}]
@@ -246,6 +248,18 @@ def test_out_of_range_weekly_value_is_a_clear_400(bob, weekly_indicator, value):
     response = api_post(bob, body)
     assert response.status_code in (400, 422)
     assert not IndicatorWeekValue.objects.exists()
+
+
+def test_largest_weekly_value_the_column_holds_is_kept(bob, weekly_indicator):
+    from django.db import connection
+
+    # SQLite's decimal columns read back 15 significant digits at most, PostgreSQL's all 20.
+    value = "9999999999999999.9999" if connection.vendor == "postgresql" else "999999999999999"
+    body = {
+        "values": [{"indicator_id": weekly_indicator.pk, "week": "2025-03-03", "current": value}]
+    }
+    assert api_post(bob, body).status_code == 201
+    assert IndicatorWeekValue.objects.get().current == Decimal(value)
 
 
 def test_monthly_indicator_refuses_weekly_values(bob, weekly_indicator):

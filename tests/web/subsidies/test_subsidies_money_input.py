@@ -105,7 +105,8 @@ def _fen_column(jdm: dict) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("typed", "stored"),
     [("2,500元", "250000"), ("0.5万", "500000"), ("[1万..2万]", "[1000000..2000000]"),
-     ("250000", "250000")],
+     ("250000", "250000"), ("６．５万", "6500000"), ("１，０００元", "100000"),
+     ("２５００００", "250000")],
 )  # fmt: skip
 def test_rule_editor_money_cells_take_amounts_with_their_unit(
     make_programme, login, alice, typed, stored
@@ -171,3 +172,28 @@ def test_budget_change_refused_beside_the_field_with_the_typed_text(make_program
     # Shown once: the next visit has an empty field again.
     again = client.get(f"/subsidies/manage/{programme.pk}/").content.decode()
     assert 'value="六百万"' not in again
+
+
+def test_rule_json_box_shows_the_rule_as_json_and_escapes_its_text(make_programme, login, alice):
+    """The JDM box printed the rule's Python repr unescaped ({'nodes': ...}: not JSON, so saving
+    it back failed, and a cell's text could close the textarea and add markup)."""
+    import html
+    import json
+
+    from policyledger.web.subsidies.models import RuleVersion
+
+    programme = make_programme(sectors=["家电"], max_award_yuan=2000)
+    v1 = programme.rules.get()
+    node, _ = _fen_column(v1.jdm)
+    client = login(alice)
+    client.post(
+        f"/subsidies/manage/{programme.pk}/action",
+        {"action": "edit_rule", "version": v1.pk,
+         f"cell|{node}|0|_description": '</textarea><form id="evil"></form>',
+         "effective_from": "2026-07-01"},
+    )  # fmt: skip
+    latest = RuleVersion.objects.get(programme=programme, number=2)
+    page = client.get(f"/subsidies/manage/{programme.pk}/").content.decode()
+    assert '<form id="evil">' not in page
+    box = page.split('name="jdm"')[1].split(">", 1)[1].split("</textarea>")[0]
+    assert json.loads(html.unescape(box)) == latest.jdm

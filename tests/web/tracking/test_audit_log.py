@@ -263,3 +263,22 @@ def test_export_writes_the_same_lines_as_text(login, alice, history):
     changes = "\n".join(r[5] or "" for r in rows[1:])
     assert "指标完成值：— → 1000万元：600万元" in changes
     assert all(isinstance(c, str) for r in rows[1:] for c in r if c is not None)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01"},
+        {"since": "9999-12-31", "until": "0001-01-01"},
+    ],
+)
+def test_dates_at_the_calendars_ends_are_refused_in_chinese(login, alice, query):
+    """The last and first days Python knows overflowed when turned into the filter's bounds
+    (a 500, page and export alike)."""
+    client = login(alice)
+    page = _log(client, **query)
+    assert "超出范围" in page
+    assert client.get("/tracking/audit/log.xlsx", query).status_code == 200
+    # Control: a date inside the range is still a filter.
+    assert "超出范围" not in _log(client, until="2999-12-31")

@@ -73,6 +73,32 @@ def test_report_form_accepts_money_typed_as_600wan(login, bob, tasks, clock, now
     assert ReportValue.objects.get().achieved == 6_000_000
 
 
+@pytest.mark.parametrize("typed", ["1,5亿", "60,0万", "1,2,3"])
+def test_report_form_refuses_commas_out_of_place(login, bob, tasks, clock, now, typed):
+    """Commas were stripped before parsing, so 1,5亿 became 15亿 (ten times the amount meant)."""
+    from policyledger.web.tracking.models import ReportValue
+
+    task = tasks[("一、", "市商务局")]
+    money = task.measure.targets.get(kind="money")
+    count = task.measure.targets.exclude(kind__in=("money", "date")).first()
+    client = login(bob)
+    base = {"period": "2022年9月", "task_status": "in_progress", "percent": 60, "narrative": ""}
+    fields = {f"target-{money.pk}": typed}
+    if count is not None:
+        fields[f"target-{count.pk}"] = typed
+    with clock(now):
+        response = client.post(f"/tracking/tasks/{task.pk}/report/", {**base, **fields})
+        assert response.status_code == 400
+        assert "完成值须为数字" in response.content.decode()
+        assert not ReportValue.objects.exists()
+        # Control: thousands in their places are read.
+        response = client.post(
+            f"/tracking/tasks/{task.pk}/report/", {**base, f"target-{money.pk}": "1,500万"}
+        )
+    assert response.status_code == 302
+    assert ReportValue.objects.get().achieved == 15_000_000
+
+
 def test_task_history_reads_in_chinese_with_names_not_ids(
     login, alice, bob, units, tasks, clock, now
 ):
@@ -181,3 +207,28 @@ def test_the_unread_digest_index_migration_keeps_the_newest_of_two(bob, clock, n
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Notification.objects.create(user=bob, text="重复", digest="x", digest_day=day)
+
+
+def test_a_digest_made_meanwhile_by_a_concurrent_review_is_added_to(bob, monkeypatch):
+    """Two reviews of one reporter's reports at the same moment: both found no digest of the
+    day, and the second insert hit the one-unread-digest index (an IntegrityError, a 500 after
+    the review itself was saved). The competing insert is made to land between the look-up and
+    the insert, as the other request's would."""
+    from policyledger.web.core import notify
+
+    real = type(Notification.objects).filter
+
+    def competing(manager, *args, **kwargs):
+        monkeypatch.setattr(type(Notification.objects), "filter", real)
+        found = list(real(manager, *args, **kwargs))  # the look-up: nothing yet
+        notify.digest([bob], "report.reviewed", "报送审核结果", "另一审核结果")
+        return found
+
+    monkeypatch.setattr(type(Notification.objects), "filter", competing)
+    notify.digest([bob], "report.reviewed", "报送审核结果", "本次审核结果")
+    row = Notification.objects.get(user=bob)
+    assert row.count == 2
+    assert row.lines == ["本次审核结果", "另一审核结果"]
+    # Control: without a competitor, one event is one row counting one.
+    notify.digest([bob], "other.kind", "其他", "一条")
+    assert Notification.objects.get(user=bob, digest="other.kind").count == 1

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mass_mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -45,7 +45,9 @@ DIGEST_LINES = 20
 DIGEST_INDEX = "notification_one_unread_digest"
 
 
-def digest(users: Iterable, kind: str, title: str, line: str, link: str = "") -> int:
+def digest(
+    users: Iterable, kind: str, title: str, line: str, link: str = "", *, _retried: bool = False
+) -> int:
     """Fold one event into each user's unread digest of today for ``kind`` (one row per user,
     kind and day, instead of one per event). Returns the number of rows created.
 
@@ -84,7 +86,17 @@ def digest(users: Iterable, kind: str, title: str, line: str, link: str = "") ->
             link=link if count == 1 else (row.link if row.link == link else ""),
             created_at=timezone.now(),
         )
-    Notification.objects.bulk_create(new)
+    if not new:
+        return 0
+    try:
+        # A savepoint: a concurrent event may have started one of these digests since the
+        # look-up above (the one-unread-digest index refuses a second row); then it is added to.
+        with transaction.atomic():
+            Notification.objects.bulk_create(new)
+    except IntegrityError:
+        if _retried:
+            raise
+        return digest([n.user for n in new], kind, title, line, link, _retried=True)
     return len(new)
 
 

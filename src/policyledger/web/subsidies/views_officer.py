@@ -172,6 +172,8 @@ def manage_detail(request, pk: int):
         "tables": {v.pk: _table_view(v.jdm) for v in versions[:3]},
         "editable": _table_view(versions[0].jdm) if versions else [],
         "latest": versions[0] if versions else None,
+        # The latest rule as JSON text (escaped by the template), to edit and save back.
+        "jdm_text": json.dumps(versions[0].jdm, ensure_ascii=False, indent=1) if versions else "",
         "apps": apps[:500],
         "counts": status_counts(programme),
         "statuses": Application.Status.choices,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
-from policyledger.formats.amounts import parse_amount
+from policyledger.formats.amounts import parse_amount, parse_number
 from policyledger.web.accounts import permissions
 from policyledger.web.accounts.models import Unit
 from policyledger.web.core.models import AuditLog
@@ -229,12 +229,13 @@ def report_form(request, pk: int):
     if request.method == "POST":
         values, errors = {}, []
         for t in targets:
-            raw = request.POST.get(f"target-{t.pk}", "").strip().replace(",", "")
+            raw = request.POST.get(f"target-{t.pk}", "").strip()
             if raw:
                 try:
-                    # Money is typed the way people write it: 600万, 1.5亿, 135.50元.
-                    # Decimal, never float; the service refuses NaN, infinity and out of range.
-                    values[t.pk] = parse_amount(raw) if t.kind == "money" else Decimal(raw)
+                    # Money is typed the way people write it: 600万, 1.5亿, 135.50元; commas only
+                    # between thousands (1,5亿 is refused, not read as 15亿).
+                    # Decimal, never float; the service refuses out of range.
+                    values[t.pk] = parse_amount(raw) if t.kind == "money" else parse_number(raw)
                 except (ValueError, InvalidOperation):
                     errors.append(
                         f"指标“{t.text or t.pk}”的完成值须为数字"

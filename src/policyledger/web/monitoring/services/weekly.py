@@ -67,9 +67,11 @@ def _amount(value) -> Decimal:
         raise ValueError(f"“{value}”不是数值") from error
     if not amount.is_finite() or amount < 0:
         raise ValueError("本周值须为不小于0的数")
-    if amount >= LIMIT:
+    # Compared before rounding (quantize of a huge value fails) and after (a value just under
+    # the limit can round up to it: 21 digits, which the column cannot hold).
+    if amount >= LIMIT or (amount := amount.quantize(Decimal("0.0001"))) >= LIMIT:
         raise ValueError(f"本周值过大（须小于{LIMIT:,}）")
-    return amount.quantize(Decimal("0.0001"))
+    return amount
 
 
 def _save(user, rows: list[tuple[Indicator, dt.date, Decimal]]) -> WeeklyResult:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from policyledger.formats.amounts import parse_amount
+from policyledger.formats.amounts import half_width, parse_amount
 
 from ..models import Programme, RuleVersion
 from .errors import NotAllowed, RuleProblem
@@ -228,7 +228,9 @@ def fen_cell(text: str) -> str:
         return str(int(value))
 
     try:
-        return _AMOUNT_WITH_UNIT.sub(fen, text)
+        # Full-width digits first: "６．５万" was cut at the point ("６．50000"), "１，０００万" at
+        # the comma.
+        return _AMOUNT_WITH_UNIT.sub(fen, half_width(text))
     except ValueError as exc:
         raise RuleProblem(str(exc)) from None
 

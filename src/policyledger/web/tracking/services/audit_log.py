@@ -25,6 +25,10 @@ from policyledger.web.tracking.services import audit_view
 EXPORT_MAX = 50_000
 
 
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9999, 12, 30)
+
+
 @dataclass
 class Filters:
     user: int | None = None
@@ -43,10 +47,16 @@ class Filters:
             if not raw:
                 return None
             try:
-                return dt.date.fromisoformat(raw)
+                value = dt.date.fromisoformat(raw)
             except ValueError:
                 errors.append(f"{label}“{raw}”不是有效日期，请按 2026-01-31 的格式填写")
                 return None
+            # The calendar's ends overflow when made the filter's bounds (local midnight in
+            # UTC, the next day): refused, not a 500.
+            if not FIRST_DAY <= value <= LAST_DAY:
+                errors.append(f"{label}“{raw}”超出范围（{FIRST_DAY}至{LAST_DAY}）")
+                return None
+            return value
 
         return cls(
             user=int_or_none(query.get("user")),

@@ -226,7 +226,8 @@ def achieved_decimal(value: object) -> Decimal | None:
         return None
     if not number.is_finite() or abs(number) > ACHIEVED_LIMIT:
         return None
-    return number.quantize(ACHIEVED_PLACES, rounding=ROUND_HALF_UP)
+    # + 0: a negative zero (-0, or -0.00001 rounded) is the 0 the database keeps, not "-0".
+    return number.quantize(ACHIEVED_PLACES, rounding=ROUND_HALF_UP) + 0
 
 
 def achieved_text(value: Decimal) -> str:
