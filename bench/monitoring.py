@@ -23,6 +23,9 @@ Before (20:45–21:15 UTC, load 5–8): SQLite 102.6 s wall, 33.0 s CPU; Postgre
 32.7 s CPU + 8.4 s in the backend. The bad file wrote 0 rows each time. At load 8 on 2 cores the
 wall time is still ~3–6x the CPU time, so a busier machine can still push the wall past 60 s; on
 an idle one the import needs ~14–17 s. ``--profile`` prints the import's cProfile.
+2026-12-07 00:02–00:03 UTC, main after all merges, nothing else running (load average 0.5–1.8):
+SQLite 15.5 s (15.3 s CPU), PostgreSQL 18.9 s (13.2 s CPU here + 6.6 s in the backend), the whole
+bench 26 s and 30 s; the bad file wrote 0 rows.
 Next month's release over a registry that already holds the series (2,000 series at --medium's
 size, one month each, SQLite): 9.4 s wall / 3.7 s CPU when each series' history took two queries,
 0.8 s / 0.3 s since the history is read for all indicators at once (not part of this bench's run).

@@ -73,6 +73,12 @@ PostgreSQL): 1.51x the rate, 1.33x less server CPU; one client alone 52.1 -> 131
 clients cost 0.5 ms of CPU per request (``submission_client_cpu_ms``), so two idle cores would
 serve about 254 req/s; 0 lost or duplicated over 11,668. An earlier run at load average ~10
 (before the Decimal change, same code path): 34.1 -> 52.1 req/s (1.53x), 13.8 -> 9.2 ms (1.50x).
+2026-12-07 00:00 UTC, main after every branch of the session merged, nothing else running (load
+average 0.5 at the start, 3.6 at the end: the bench's own processes), same options: code at the
+start of the session (aa28040) 145.5 req/s at 12.4 ms server CPU, this code 205.2 req/s at 8.6 ms
+(5.7 gunicorn, 3.0 PostgreSQL), client 0.6 ms: 1.41x the rate, 1.43x less CPU; again without the
+comparison at 00:02: 213.1 req/s at 8.3 ms. 0 lost or duplicated. The 200/s target is met on an
+idle machine, with about 7% to spare: a busy one misses it.
 What is left: PostgreSQL parses and plans each of the 8 statements (client-side binding, so
 nothing is prepared; ~2.5 ms), and the two model INSERTs (report, audit row) in Django.
 """
