@@ -6,9 +6,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
 full = get_wsgi_application()
 
 # Imported once Django is set up (get_wsgi_application above).
-from policyledger.web.api.lean import LeanHandler, is_token_submission  # noqa: E402
+from policyledger.web.api.lean import LEAN_MIDDLEWARE, is_token_submission  # noqa: E402
+from policyledger.web.core.lean import LeanHandler  # noqa: E402
 
-lean = LeanHandler()
+lean = LeanHandler(LEAN_MIDDLEWARE)
 
 
 def application(environ, start_response):

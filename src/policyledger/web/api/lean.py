@@ -15,10 +15,6 @@ from __future__ import annotations
 
 import re
 
-from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
-from django.utils.module_loading import import_string
-
 LEAN_MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -26,28 +22,6 @@ LEAN_MIDDLEWARE = (
     "csp.middleware.CSPMiddleware",
 )
 SUBMIT_PATH = re.compile(r"/api/v1/tasks/[0-9]+/reports\Z")
-
-
-class LeanHandler(WSGIHandler):
-    """Django's WSGI handler with its own short, sync-only middleware list."""
-
-    middleware: tuple[str, ...] = LEAN_MIDDLEWARE
-
-    def load_middleware(self, is_async: bool = False) -> None:
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
-        handler = convert_exception_to_response(self._get_response)
-        for path in reversed(self.middleware):
-            mw = import_string(path)(handler)
-            if hasattr(mw, "process_view"):
-                self._view_middleware.insert(0, mw.process_view)
-            if hasattr(mw, "process_template_response"):
-                self._template_response_middleware.append(mw.process_template_response)
-            if hasattr(mw, "process_exception"):
-                self._exception_middleware.append(mw.process_exception)
-            handler = convert_exception_to_response(mw)
-        self._middleware_chain = handler
 
 
 def is_token_submission(environ: dict) -> bool:

@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 import re
 
-from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
-from django.utils.module_loading import import_string
+
+from policyledger.web.core.lean import LeanHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policyledger.web.settings")
 
@@ -29,28 +28,6 @@ LEAN_MIDDLEWARE = (
     "django.middleware.common.CommonMiddleware",
 )
 CLAIM_PATH = re.compile(r"(?:/api/v1/vouchers|/vouchers/api)/campaigns/[0-9]+/claim\Z")
-
-
-class LeanHandler(WSGIHandler):
-    """Django's WSGI handler with its own short, sync-only middleware list."""
-
-    middleware: tuple[str, ...] = LEAN_MIDDLEWARE
-
-    def load_middleware(self, is_async: bool = False) -> None:
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
-        handler = convert_exception_to_response(self._get_response)
-        for path in reversed(self.middleware):
-            mw = import_string(path)(handler)
-            if hasattr(mw, "process_view"):
-                self._view_middleware.insert(0, mw.process_view)
-            if hasattr(mw, "process_template_response"):
-                self._template_response_middleware.append(mw.process_template_response)
-            if hasattr(mw, "process_exception"):
-                self._exception_middleware.append(mw.process_exception)
-            handler = convert_exception_to_response(mw)
-        self._middleware_chain = handler
 
 
 def is_token_claim(environ: dict) -> bool:
@@ -62,7 +39,7 @@ def is_token_claim(environ: dict) -> bool:
 
 
 full = get_wsgi_application()
-lean = LeanHandler()
+lean = LeanHandler(LEAN_MIDDLEWARE)
 
 
 def application(environ, start_response):
